@@ -1,0 +1,28 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './common/auth/auth.guard.js';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { loadAppConfig } from './config/app-config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { WebhookModule } from './webhook/webhook.module.js';
+
+@Module({})
+export class AppModule {
+  /** `env` is read and validated here, once; tests pass their own. */
+  static forRoot(env: Record<string, string | undefined> = process.env): DynamicModule {
+    const app = loadAppConfig(env);
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app })] }),
+        DatabaseModule,
+        WebhookModule,
+      ],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+      ],
+    };
+  }
+}

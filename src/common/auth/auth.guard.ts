@@ -1,0 +1,77 @@
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '../../config/app-config.js';
+import { AUTH_KIND, type AuthKind } from './auth.decorators.js';
+import { matchesAnySecret } from './constant-time.js';
+
+/**
+ * The global guard: every route wants `Authorization: Bearer <API key>` unless it says otherwise.
+ * With no keys configured the API is open (start-up logs a warning; production refuses to start).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate, OnApplicationBootstrap {
+  private readonly logger = new Logger('Auth');
+  private readonly apiKeys: readonly string[];
+  private readonly ingestToken: string | undefined;
+
+  constructor(
+    private readonly reflector: Reflector,
+    config: ConfigService<{ app: AppConfig }, true>,
+  ) {
+    const app = config.get('app', { infer: true });
+    this.apiKeys = app.apiKeys;
+    this.ingestToken = app.ingestToken;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.apiKeys.length === 0) {
+      this.logger.warn('API_KEYS is not set: the /v1 API is open to anyone who can reach it');
+    }
+    if (this.ingestToken === undefined) {
+      this.logger.warn('INGEST_TOKEN is not set: the ingest hooks accept calls without a token');
+    }
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const kind =
+      this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 'api-key';
+    if (kind === 'public') return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (kind === 'ingest-token') return this.checkIngestToken(request);
+    return this.checkApiKey(request);
+  }
+
+  private checkApiKey(request: FastifyRequest): boolean {
+    if (this.apiKeys.length === 0) return true;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthorizedException('Authorization header must be "Bearer <API key>"');
+    if (!matchesAnySecret(match[1], this.apiKeys))
+      throw new UnauthorizedException('API key is not valid');
+    return true;
+  }
+
+  private checkIngestToken(request: FastifyRequest): boolean {
+    if (this.ingestToken === undefined) return true;
+    const token = (request.query as Record<string, unknown> | undefined)?.token;
+    if (typeof token !== 'string' || token === '') {
+      throw new UnauthorizedException('token query parameter is required');
+    }
+    if (!matchesAnySecret(token, [this.ingestToken])) {
+      throw new UnauthorizedException('token is not valid');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,65 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+
+/** Query strings carry text: turn whole numbers into numbers, leave anything else for @IsInt to refuse. */
+export const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\s*-?\d{1,16}\s*$/.test(value) ? Number(value) : value;
+
+export const MAX_PAGE_LENGTH = 100;
+
+export class PageQueryDto {
+  @ApiPropertyOptional({
+    description: 'Zero-based page number',
+    default: 0,
+    minimum: 0,
+    example: 0,
+  })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  page: number = 0;
+
+  @ApiPropertyOptional({
+    description: 'Items per page',
+    default: 10,
+    minimum: 1,
+    maximum: MAX_PAGE_LENGTH,
+    example: 10,
+  })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_LENGTH)
+  length: number = 10;
+}
+
+export interface Page<T> {
+  data: T[];
+  total: number;
+  length: number;
+  page: number;
+}
+
+export function toPage<T>(data: T[], total: number, query: PageQueryDto): Page<T> {
+  return { data, total, length: data.length, page: query.page };
+}
+
+export class ErrorResponseDto {
+  @ApiProperty({ example: 400 })
+  statusCode: number;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: ['uri must be an http or https URL'],
+  })
+  message: string | string[];
+
+  @ApiProperty({ example: 'Bad Request' })
+  error: string;
+}
+
+export class EmptyResponseDto {}

@@ -1,0 +1,60 @@
+import {
+  registerDecorator,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
+import { parseEventList } from './event-list.js';
+
+export const MAX_URI_LENGTH = 2048;
+
+/** An absolute http(s) URL of at most 2048 characters, by the WHATWG URL parser Node uses to send. */
+export function checkHttpUrl(value: unknown, field: string): string | undefined {
+  if (typeof value !== 'string') return `${field} must be a string`;
+  if (value.length > MAX_URI_LENGTH) return `${field} must be at most ${MAX_URI_LENGTH} characters`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${field} must be an absolute http or https URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `${field} must use the http or https scheme`;
+  }
+  if (url.hostname === '') return `${field} must name a host`;
+  return undefined;
+}
+
+export function IsHttpUrl(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isHttpUrl',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) =>
+          checkHttpUrl(value, args.property) === undefined,
+        defaultMessage: (args: ValidationArguments) =>
+          checkHttpUrl(args.value, args.property) ?? `${args.property} is not valid`,
+      },
+    });
+}
+
+/** `"all"`, `"a,b"` or `["a","b"]` of known event names (see parseEventList). */
+export function IsEventList(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isEventList',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) =>
+          parseEventList(value, args.property).ok,
+        defaultMessage: (args: ValidationArguments) => {
+          const result = parseEventList(args.value, args.property);
+          return result.ok ? `${args.property} is not valid` : result.message;
+        },
+      },
+    });
+}

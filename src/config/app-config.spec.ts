@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadAppConfig } from './app-config.js';
+import { parseDuration } from './duration.js';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadAppConfig(env);
+    return [];
+  } catch (error) {
+    return error instanceof ConfigError ? error.problems : ['not a ConfigError'];
+  }
+};
+
+describe('loadAppConfig', () => {
+  it('has the documented defaults', () => {
+    const sut = loadAppConfig({});
+    expect(sut).toMatchObject({
+      port: 3000,
+      nodeEnv: 'development',
+      database: { type: 'sqlite', path: 'data/channel-webhooks.sqlite' },
+      migrateOnStart: true,
+      apiKeys: [],
+      ingestToken: undefined,
+      delivery: {
+        concurrency: 64,
+        timeoutMs: 15_000,
+        retryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+        retryJitter: 0.2,
+        allowedCidrs: [],
+      },
+      webhookDisableAfterMs: 5 * 86_400_000,
+      webhookSecretGraceMs: 24 * 3_600_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every setting', () => {
+    const sut = loadAppConfig({
+      PORT: '8080',
+      DATABASE_URL: 'mysql://user:p%40ss@db.internal:3307/hooks',
+      DB_MIGRATE_ON_START: 'false',
+      API_KEYS: ' a , b ,,',
+      INGEST_TOKEN: 'tok',
+      DELIVERY_CONCURRENCY: '8',
+      DELIVERY_TIMEOUT: '500ms',
+      DELIVERY_RETRY_SCHEDULE: '1s, 2m',
+      DELIVERY_RETRY_JITTER: '0',
+      DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
+      WEBHOOK_DISABLE_AFTER: '2h',
+      WEBHOOK_SECRET_GRACE: '30m',
+      METRICS_TOKEN: 'm',
+      LOG_LEVEL: 'debug',
+    });
+    expect(sut).toMatchObject({
+      port: 8080,
+      database: { type: 'mysql', database: 'hooks' },
+      migrateOnStart: false,
+      apiKeys: ['a', 'b'],
+      ingestToken: 'tok',
+      delivery: {
+        concurrency: 8,
+        timeoutMs: 500,
+        retryScheduleMs: [1_000, 120_000],
+        retryJitter: 0,
+        allowedCidrs: ['127.0.0.0/8', '::1/128'],
+      },
+      webhookDisableAfterMs: 7_200_000,
+      webhookSecretGraceMs: 1_800_000,
+      metricsToken: 'm',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '65536' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ DATABASE_URL: 'postgres://h/db' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://host' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://host:99999/db' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL'],
+    [{ DB_MIGRATE_ON_START: 'maybe' }, 'DB_MIGRATE_ON_START'],
+    [{ DELIVERY_CONCURRENCY: '0' }, 'DELIVERY_CONCURRENCY'],
+    [{ DELIVERY_TIMEOUT: '15' }, 'DELIVERY_TIMEOUT'],
+    [{ DELIVERY_RETRY_SCHEDULE: '5s,soon' }, 'DELIVERY_RETRY_SCHEDULE'],
+    [{ DELIVERY_RETRY_JITTER: '2' }, 'DELIVERY_RETRY_JITTER'],
+    [{ DELIVERY_RETRY_JITTER: '-0.1' }, 'DELIVERY_RETRY_JITTER'],
+    [{ DELIVERY_ALLOWED_CIDRS: 'localhost' }, 'DELIVERY_ALLOWED_CIDRS'],
+    [{ WEBHOOK_DISABLE_AFTER: '5 days' }, 'WEBHOOK_DISABLE_AFTER'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ NODE_ENV: 'production', INGEST_TOKEN: 't' }, 'API_KEYS'],
+    [{ NODE_ENV: 'production', API_KEYS: 'k' }, 'INGEST_TOKEN'],
+  ])('refuses %j, naming %s', (env, named) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(named);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y', DELIVERY_TIMEOUT: 'z' })).toHaveLength(3);
+  });
+
+  it('starts in production with keys and a token', () => {
+    expect(
+      loadAppConfig({ NODE_ENV: 'production', API_KEYS: 'k', INGEST_TOKEN: 't' }).production,
+    ).toBe(true);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['15s', 15_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['5d', 432_000_000],
+    ['1.5s', 1_500],
+  ])('reads %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
+
+  it.each(['', '5', 's', '5w', '-5s', '5 s s'])('refuses %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
+});

@@ -1,0 +1,180 @@
+import { parseDuration } from './duration.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+export type DatabaseConfig =
+  { type: 'sqlite'; path: string } | { type: 'mysql'; url: string; database: string };
+
+/** The whole configuration, parsed and validated once at start-up. Nothing else reads process.env. */
+export interface AppConfig {
+  port: number;
+  nodeEnv: string;
+  production: boolean;
+  database: DatabaseConfig;
+  migrateOnStart: boolean;
+  apiKeys: string[];
+  ingestToken: string | undefined;
+  delivery: {
+    concurrency: number;
+    timeoutMs: number;
+    retryScheduleMs: number[];
+    retryJitter: number;
+    allowedCidrs: string[];
+  };
+  webhookDisableAfterMs: number;
+  webhookSecretGraceMs: number;
+  metricsToken: string | undefined;
+  logLevel: LogLevel;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:data/channel-webhooks.sqlite';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads every setting of the configuration table; collects every bad variable before failing. */
+export function loadAppConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const duration = (name: string, fallback: string): number => {
+    const raw = value(name) ?? fallback;
+    const ms = parseDuration(raw);
+    if (ms === undefined) {
+      problems.push(`${name} must be a duration such as 500ms, 15s, 5m, 2h or 5d, got "${raw}"`);
+      return parseDuration(fallback) ?? 0;
+    }
+    return ms;
+  };
+
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = value(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+
+  const list = (name: string): string[] =>
+    (value(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+
+  const nodeEnv = value('NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+
+  const database = parseDatabaseUrl(value('DATABASE_URL') ?? DEFAULT_DATABASE_URL, problems);
+
+  const apiKeys = list('API_KEYS');
+  const ingestToken = value('INGEST_TOKEN');
+  if (production && apiKeys.length === 0) {
+    problems.push('API_KEYS must be set when NODE_ENV=production (the API would be open)');
+  }
+  if (production && ingestToken === undefined) {
+    problems.push('INGEST_TOKEN must be set when NODE_ENV=production (ingest hooks would be open)');
+  }
+
+  const retryScheduleMs = list('DELIVERY_RETRY_SCHEDULE').length
+    ? list('DELIVERY_RETRY_SCHEDULE').map((item) => {
+        const ms = parseDuration(item);
+        if (ms === undefined) {
+          problems.push(`DELIVERY_RETRY_SCHEDULE has "${item}", which is not a duration`);
+        }
+        return ms ?? 0;
+      })
+    : ['5s', '5m', '30m', '2h', '5h', '10h', '10h'].map((item) => parseDuration(item) ?? 0);
+
+  const jitterRaw = value('DELIVERY_RETRY_JITTER') ?? '0.2';
+  const retryJitter = Number(jitterRaw);
+  if (!/^\d+(\.\d+)?$/.test(jitterRaw) || retryJitter > 1) {
+    problems.push(`DELIVERY_RETRY_JITTER must be a fraction from 0 to 1, got "${jitterRaw}"`);
+  }
+
+  const allowedCidrs = list('DELIVERY_ALLOWED_CIDRS');
+  for (const cidr of allowedCidrs) {
+    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) {
+      problems.push(`DELIVERY_ALLOWED_CIDRS has "${cidr}", which is not a CIDR range`);
+    }
+  }
+
+  const logLevel = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const config: AppConfig = {
+    port: integer('PORT', 3000, 0, 65535),
+    nodeEnv,
+    production,
+    database,
+    migrateOnStart: boolean('DB_MIGRATE_ON_START', true),
+    apiKeys,
+    ingestToken,
+    delivery: {
+      concurrency: integer('DELIVERY_CONCURRENCY', 64, 1, 10_000),
+      timeoutMs: duration('DELIVERY_TIMEOUT', '15s'),
+      retryScheduleMs,
+      retryJitter: Number.isFinite(retryJitter) ? retryJitter : 0.2,
+      allowedCidrs,
+    },
+    webhookDisableAfterMs: duration('WEBHOOK_DISABLE_AFTER', '5d'),
+    webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
+    metricsToken: value('METRICS_TOKEN'),
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function parseDatabaseUrl(raw: string, problems: string[]): DatabaseConfig {
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '')
+      problems.push('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:data/db.sqlite');
+    return { type: 'sqlite', path };
+  }
+  if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      problems.push('DATABASE_URL is not a valid mysql://user:pass@host:port/db URL');
+      return { type: 'mysql', url: raw, database: '' };
+    }
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (url.hostname === '' || database === '' || database.includes('/')) {
+      problems.push('DATABASE_URL must name a host and a database: mysql://user:pass@host:port/db');
+    }
+    if (url.port !== '' && !(Number(url.port) >= 1 && Number(url.port) <= 65535)) {
+      problems.push('DATABASE_URL has a port out of range');
+    }
+    url.protocol = 'mysql:';
+    return { type: 'mysql', url: url.toString(), database };
+  }
+  problems.push(
+    'DATABASE_URL must start with mysql:// or sqlite: (e.g. sqlite:data/channel-webhooks.sqlite)',
+  );
+  return { type: 'sqlite', path: '' };
+}

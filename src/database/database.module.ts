@@ -1,0 +1,34 @@
+import { Logger, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { runMigrations } from './migrate.js';
+
+type OptionsWithMigrate = DataSourceOptions & { migrateOnStart: boolean };
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<{ app: AppConfig }, true>): OptionsWithMigrate => {
+        const app = config.get('app', { infer: true });
+        return { ...dataSourceOptions(app.database), migrateOnStart: app.migrateOnStart };
+      },
+      // Migrations run here, before any provider can touch the schema.
+      dataSourceFactory: async (options) => {
+        const { migrateOnStart, ...dataSourceConfig } = options as OptionsWithMigrate;
+        const dataSource = await new DataSource(dataSourceConfig).initialize();
+        if (migrateOnStart) {
+          const applied = await runMigrations(dataSource);
+          if (applied.length > 0) {
+            new Logger('Database').log(`Applied migrations: ${applied.join(', ')}`);
+          }
+        }
+        return dataSource;
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,3 @@
+import { WebhookEntity, WebhookEventEntity } from '../webhook/webhook.entity.js';
+
+export const ENTITIES = [WebhookEntity, WebhookEventEntity];

@@ -1,0 +1,106 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsOptional,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+  type ValidationArguments,
+} from 'class-validator';
+import { ALL_EVENTS, CHANNEL_EVENT_NAMES } from '../../common/channel-event-name.js';
+import { PageQueryDto } from '../../common/paging.dto.js';
+import { IsEventList, IsHttpUrl } from '../../common/validators.js';
+import { checkWebhookSecret } from '../webhook-secret.js';
+
+const EVENT_NAMES = [ALL_EVENTS, ...CHANNEL_EVENT_NAMES];
+
+@ValidatorConstraint({ name: 'isWebhookSecret' })
+class IsWebhookSecret implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    return checkWebhookSecret(value, args.property) === undefined;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return checkWebhookSecret(args.value, args.property) ?? `${args.property} is not valid`;
+  }
+}
+
+const EVENT_PROPERTY = {
+  description:
+    '`all`, or event names separated by `,`, or an array of names. Blanks are trimmed, repeats dropped; `all` with names is `all`.',
+  oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', enum: EVENT_NAMES } }],
+  example: 'channel_live,channel_ended',
+};
+
+export class CreateWebhookDto {
+  @ApiProperty({
+    description: 'Absolute http or https URL the callbacks are POSTed to',
+    maxLength: 2048,
+    example: 'https://app.example.com/hooks/live',
+  })
+  @IsHttpUrl()
+  uri: string;
+
+  @ApiProperty(EVENT_PROPERTY)
+  @IsEventList()
+  event: string | string[];
+
+  @ApiPropertyOptional({
+    description:
+      'Your own signing secret (`whsec_` + base64 of 24–64 bytes); one is generated if left out',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  })
+  @IsOptional()
+  @Validate(IsWebhookSecret)
+  secret?: string;
+}
+
+export class UpdateWebhookDto {
+  @ApiPropertyOptional({
+    description: 'New callback URL; left out, it stays',
+    maxLength: 2048,
+    example: 'https://app.example.com/hooks/live',
+  })
+  @IsOptional()
+  @IsHttpUrl()
+  uri?: string;
+
+  @ApiPropertyOptional({
+    ...EVENT_PROPERTY,
+    description: `New event list (replaces the old one). ${EVENT_PROPERTY.description}`,
+  })
+  @IsOptional()
+  @IsEventList()
+  event?: string | string[];
+
+  @ApiPropertyOptional({
+    description:
+      'Re-activate (true) or pause (false) the webhook; an inactive webhook gets no callbacks',
+    example: true,
+  })
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+}
+
+export class ListWebhooksQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'Only webhooks subscribed to at least one of these events (comma-separated); a webhook on `all` matches any',
+    example: 'channel_live',
+  })
+  @IsOptional()
+  @IsEventList()
+  event?: string;
+}
+
+export class DeleteWebhookQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'Take only these events (comma-separated) off the webhook; without it, or when none is left, the webhook is deleted',
+    example: 'channel_stop',
+  })
+  @IsOptional()
+  @IsEventList()
+  event?: string;
+}

@@ -1,0 +1,62 @@
+import { ApiProperty } from '@nestjs/swagger';
+import {
+  ALL_EVENTS,
+  CHANNEL_EVENT_NAMES,
+  type EventSubscription,
+} from '../../common/channel-event-name.js';
+
+export class WebhookDto {
+  @ApiProperty({ description: 'Webhook id', example: '123456' })
+  id: string;
+
+  @ApiProperty({ example: 'https://app.example.com/hooks/live' })
+  uri: string;
+
+  @ApiProperty({
+    description: 'Subscribed events, in the order given; `["all"]` for every event',
+    type: [String],
+    enum: [ALL_EVENTS, ...CHANNEL_EVENT_NAMES],
+    example: ['channel_live', 'channel_ended'],
+  })
+  event: EventSubscription[];
+
+  @ApiProperty({
+    description:
+      'Inactive webhooks get no callbacks (paused by PUT, a 410 answer, or failing too long)',
+    example: true,
+  })
+  active: boolean;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
+  updatedAt: string;
+}
+
+export class CreatedWebhookDto extends WebhookDto {
+  @ApiProperty({
+    description: 'Signing secret for the webhook-signature header; shown only in this answer',
+    example: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+  })
+  secret: string;
+}
+
+export class WebhookPageDto {
+  @ApiProperty({ type: [WebhookDto] })
+  data: WebhookDto[];
+
+  @ApiProperty({ description: 'Webhooks matching the query, all pages', example: 1 })
+  total: number;
+
+  @ApiProperty({ description: 'Webhooks on this page', example: 1 })
+  length: number;
+
+  @ApiProperty({ description: 'This page number', example: 0 })
+  page: number;
+}
+
+export class WebhookSecretDto {
+  @ApiProperty({ example: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' })
+  secret: string;
+}

@@ -1,0 +1,71 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  OneToMany,
+  PrimaryColumn,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { EventSubscription } from '../common/channel-event-name.js';
+
+@Entity({ name: 'webhook' })
+export class WebhookEntity {
+  /** bigint: strings on MySQL, numbers on SQLite; the service hands out strings. */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string | number;
+
+  @Column({ type: 'varchar', length: 2048 })
+  uri: string;
+
+  @Column({ type: 'boolean', default: true })
+  active: boolean;
+
+  @Column({ type: 'varchar', length: 128, select: false })
+  secret: string;
+
+  /** The secret before the last rotation: it still signs until previousSecretExpiresAt. */
+  @Column({ name: 'previous_secret', type: 'varchar', length: 128, nullable: true, select: false })
+  previousSecret: string | null;
+
+  @Column({ name: 'previous_secret_expires_at', type: 'datetime', precision: 3, nullable: true })
+  previousSecretExpiresAt: Date | null;
+
+  /** Start of the current run of failed deliveries; null once one succeeds. */
+  @Column({ name: 'failing_since', type: 'datetime', precision: 3, nullable: true })
+  failingSince: Date | null;
+
+  @Column({ name: 'disabled_reason', type: 'varchar', length: 255, nullable: true })
+  disabledReason: string | null;
+
+  @OneToMany(() => WebhookEventEntity, (subscription) => subscription.webhook, { cascade: true })
+  events: WebhookEventEntity[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}
+
+/** One row per subscribed event (or `all`): fan-out and the list filter look webhooks up by it. */
+@Entity({ name: 'webhook_event' })
+@Index('IDX_webhook_event_event', ['event', 'webhookId'])
+export class WebhookEventEntity {
+  @PrimaryColumn({ name: 'webhook_id', type: 'bigint' })
+  webhookId: string | number;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  event: EventSubscription;
+
+  /** Keeps the order in which the caller listed the events. */
+  @Column({ type: 'smallint' })
+  position: number;
+
+  @ManyToOne(() => WebhookEntity, (webhook) => webhook.events, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'webhook_id' })
+  webhook: WebhookEntity;
+}

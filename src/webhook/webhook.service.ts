@@ -1,0 +1,319 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import {
+  ALL_EVENTS,
+  CHANNEL_EVENT_NAMES,
+  type ChannelEventName,
+  type EventSubscription,
+} from '../common/channel-event-name.js';
+import { parseEventList } from '../common/event-list.js';
+import { type Page, type PageQueryDto, toPage } from '../common/paging.dto.js';
+import { checkHttpUrl } from '../common/validators.js';
+import type { AppConfig } from '../config/app-config.js';
+import { forUpdate } from '../database/locking.js';
+import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.js';
+import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
+import { checkWebhookSecret, generateWebhookSecret } from './webhook-secret.js';
+
+export interface CreateWebhookInput {
+  uri: string;
+  /** `"all"`, `"a,b"` or an array of names. */
+  event: string | string[];
+  secret?: string;
+}
+
+export interface UpdateWebhookInput {
+  uri?: string;
+  event?: string | string[];
+  active?: boolean;
+}
+
+export interface ListWebhooksInput extends PageQueryDto {
+  event?: string | string[];
+}
+
+/** What delivery needs to reach and sign for one webhook. */
+export interface WebhookTarget {
+  id: string;
+  uri: string;
+}
+
+export interface SigningSecrets {
+  current: string;
+  /** The secret before the last rotation, while its grace period lasts. */
+  previous?: string;
+}
+
+const ID_PATTERN = /^[1-9]\d{0,18}$/;
+
+/**
+ * Webhook subscriptions: the REST API's logic, and what other modules call to find, fan out to
+ * and sign for webhooks. Entities never leave it; callers get WebhookDto views.
+ */
+@Injectable()
+export class WebhookService {
+  private readonly secretGraceMs: number;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    config: ConfigService<{ app: AppConfig }, true>,
+  ) {
+    this.secretGraceMs = config.get('app', { infer: true }).webhookSecretGraceMs;
+  }
+
+  async create(input: CreateWebhookInput): Promise<CreatedWebhookDto> {
+    const uri = this.checkUri(input.uri);
+    const events = this.checkEvents(input.event);
+    if (input.secret !== undefined) {
+      const problem = checkWebhookSecret(input.secret);
+      if (problem) throw new BadRequestException([problem]);
+    }
+    const secret = input.secret ?? generateWebhookSecret();
+    const id = await this.dataSource.transaction(async (manager) => {
+      const inserted = await manager.insert(WebhookEntity, { uri, secret, active: true });
+      const webhookId = String(inserted.identifiers[0].id);
+      await this.writeEvents(manager, webhookId, events);
+      return webhookId;
+    });
+    return { ...(await this.findOne(id)), secret };
+  }
+
+  async findOne(id: string): Promise<WebhookDto> {
+    const [webhook] = await this.loadViews(this.dataSource.manager, [this.checkId(id)]);
+    if (!webhook) throw this.notFound(id);
+    return webhook;
+  }
+
+  /** Oldest first; `event` keeps webhooks subscribed to any of the names (or to `all`). */
+  async list(query: ListWebhooksInput): Promise<Page<WebhookDto>> {
+    const builder = this.dataSource.manager
+      .createQueryBuilder(WebhookEntity, 'webhook')
+      .select('webhook.id', 'id')
+      .orderBy('webhook.id', 'ASC');
+    if (query.event !== undefined) {
+      const events = this.checkEvents(query.event);
+      if (!events.includes(ALL_EVENTS)) {
+        builder.where((qb) => {
+          const sub = qb
+            .subQuery()
+            .select('subscription.webhook_id')
+            .from(WebhookEventEntity, 'subscription')
+            .where('subscription.event IN (:...events)')
+            .getQuery();
+          return `webhook.id IN ${sub}`;
+        });
+        builder.setParameter('events', [...events, ALL_EVENTS]);
+      }
+    }
+    const total = await builder.getCount();
+    const rows = await builder
+      .offset(query.page * query.length)
+      .limit(query.length)
+      .getRawMany<{ id: string | number }>();
+    const views = await this.loadViews(
+      this.dataSource.manager,
+      rows.map((row) => String(row.id)),
+    );
+    return toPage(views, total, query);
+  }
+
+  async update(id: string, input: UpdateWebhookInput): Promise<WebhookDto> {
+    const webhookId = this.checkId(id);
+    if (input.uri === undefined && input.event === undefined && input.active === undefined) {
+      throw new BadRequestException(['body must set at least one of uri, event, active']);
+    }
+    const uri = input.uri === undefined ? undefined : this.checkUri(input.uri);
+    const events = input.event === undefined ? undefined : this.checkEvents(input.event);
+    await this.dataSource.transaction(async (manager) => {
+      await this.lockOrNotFound(manager, webhookId);
+      const changes: Partial<WebhookEntity> = { updatedAt: new Date() };
+      if (uri !== undefined) changes.uri = uri;
+      if (input.active === true) {
+        Object.assign(changes, { active: true, failingSince: null, disabledReason: null });
+      } else if (input.active === false) {
+        Object.assign(changes, { active: false, disabledReason: 'paused by PUT' });
+      }
+      await manager.update(WebhookEntity, { id: webhookId }, changes);
+      if (events !== undefined) {
+        await manager.delete(WebhookEventEntity, { webhookId });
+        await this.writeEvents(manager, webhookId, events);
+      }
+    });
+    return this.findOne(webhookId);
+  }
+
+  /**
+   * Without events, deletes the webhook. With events, takes them off (a webhook on `all` keeps
+   * every other known event) and deletes the webhook once none is left.
+   */
+  async remove(id: string, event?: string | string[]): Promise<void> {
+    const webhookId = this.checkId(id);
+    const removing = event === undefined ? undefined : this.checkEvents(event);
+    await this.dataSource.transaction(async (manager) => {
+      await this.lockOrNotFound(manager, webhookId);
+      if (removing !== undefined && !removing.includes(ALL_EVENTS)) {
+        const current = await this.eventsOf(manager, [webhookId]);
+        const had = current.get(webhookId) ?? [];
+        const expanded: EventSubscription[] = had.includes(ALL_EVENTS)
+          ? [...CHANNEL_EVENT_NAMES]
+          : had;
+        const left = expanded.filter((name) => !removing.includes(name));
+        if (left.length > 0) {
+          if (left.length !== had.length || had.includes(ALL_EVENTS)) {
+            await manager.delete(WebhookEventEntity, { webhookId });
+            await this.writeEvents(manager, webhookId, left);
+            await manager.update(WebhookEntity, { id: webhookId }, { updatedAt: new Date() });
+          }
+          return;
+        }
+      }
+      await manager.delete(WebhookEventEntity, { webhookId });
+      await manager.delete(WebhookEntity, { id: webhookId });
+    });
+  }
+
+  /** A new secret; the old one keeps signing for WEBHOOK_SECRET_GRACE so receivers can switch. */
+  async rotateSecret(id: string): Promise<string> {
+    const webhookId = this.checkId(id);
+    const secret = generateWebhookSecret();
+    await this.dataSource.transaction(async (manager) => {
+      const current = await forUpdate(
+        manager
+          .createQueryBuilder(WebhookEntity, 'webhook')
+          .addSelect('webhook.secret')
+          .where('webhook.id = :id', { id: webhookId }),
+      ).getOne();
+      if (!current) throw this.notFound(webhookId);
+      await manager.update(
+        WebhookEntity,
+        { id: webhookId },
+        {
+          secret,
+          previousSecret: current.secret,
+          previousSecretExpiresAt: new Date(Date.now() + this.secretGraceMs),
+          updatedAt: new Date(),
+        },
+      );
+    });
+    return secret;
+  }
+
+  /** Active webhooks subscribed to `event` or to `all`, oldest first (the fan-out's question). */
+  async findActiveSubscribers(
+    event: ChannelEventName,
+    manager?: EntityManager,
+  ): Promise<WebhookTarget[]> {
+    const rows = await (manager ?? this.dataSource.manager)
+      .createQueryBuilder(WebhookEntity, 'webhook')
+      .innerJoin(WebhookEventEntity, 'subscription', 'subscription.webhook_id = webhook.id')
+      .select(['webhook.id AS id', 'webhook.uri AS uri'])
+      .where('subscription.event IN (:...events)', { events: [event, ALL_EVENTS] })
+      .andWhere('webhook.active = :active', { active: true })
+      .orderBy('webhook.id', 'ASC')
+      .getRawMany<{ id: string | number; uri: string }>();
+    const seen = new Set<string>();
+    return rows
+      .map((row) => ({ id: String(row.id), uri: row.uri }))
+      .filter((row) => !seen.has(row.id) && Boolean(seen.add(row.id)));
+  }
+
+  /** The secrets that sign a delivery now: the current one, and the previous one during its grace. */
+  async signingSecrets(id: string, now = new Date()): Promise<SigningSecrets | undefined> {
+    const row = await this.dataSource.manager
+      .createQueryBuilder(WebhookEntity, 'webhook')
+      .addSelect(['webhook.secret', 'webhook.previousSecret'])
+      .where('webhook.id = :id', { id: this.checkId(id) })
+      .getOne();
+    if (!row) return undefined;
+    const previousValid =
+      row.previousSecret !== null &&
+      row.previousSecretExpiresAt !== null &&
+      row.previousSecretExpiresAt.getTime() > now.getTime();
+    return previousValid
+      ? { current: row.secret, previous: row.previousSecret! }
+      : { current: row.secret };
+  }
+
+  private async loadViews(manager: EntityManager, ids: string[]): Promise<WebhookDto[]> {
+    if (ids.length === 0) return [];
+    const webhooks = await manager.find(WebhookEntity, { where: { id: In(ids) } });
+    const events = await this.eventsOf(manager, ids);
+    const byId = new Map(webhooks.map((webhook) => [String(webhook.id), webhook]));
+    return ids
+      .map((id) => byId.get(id))
+      .filter((webhook): webhook is WebhookEntity => webhook !== undefined)
+      .map((webhook) => toWebhookDto(webhook, events.get(String(webhook.id)) ?? []));
+  }
+
+  private async eventsOf(
+    manager: EntityManager,
+    ids: string[],
+  ): Promise<Map<string, EventSubscription[]>> {
+    const rows = await manager.find(WebhookEventEntity, {
+      where: { webhookId: In(ids) },
+      order: { webhookId: 'ASC', position: 'ASC' },
+    });
+    const events = new Map<string, EventSubscription[]>();
+    for (const row of rows) {
+      const key = String(row.webhookId);
+      events.set(key, [...(events.get(key) ?? []), row.event]);
+    }
+    return events;
+  }
+
+  private async writeEvents(
+    manager: EntityManager,
+    webhookId: string,
+    events: EventSubscription[],
+  ): Promise<void> {
+    await manager.insert(
+      WebhookEventEntity,
+      events.map((event, position) => ({ webhookId, event, position })),
+    );
+  }
+
+  private async lockOrNotFound(manager: EntityManager, webhookId: string): Promise<void> {
+    const found = await forUpdate(
+      manager
+        .createQueryBuilder(WebhookEntity, 'webhook')
+        .select('webhook.id')
+        .where('webhook.id = :id', { id: webhookId }),
+    ).getOne();
+    if (!found) throw this.notFound(webhookId);
+  }
+
+  private checkId(id: string): string {
+    if (!ID_PATTERN.test(id)) throw this.notFound(id);
+    return id;
+  }
+
+  private checkUri(uri: unknown): string {
+    const problem = checkHttpUrl(uri, 'uri');
+    if (problem) throw new BadRequestException([problem]);
+    return uri as string;
+  }
+
+  private checkEvents(event: unknown): EventSubscription[] {
+    const result = parseEventList(event, 'event');
+    if (!result.ok) throw new BadRequestException([result.message]);
+    return result.events;
+  }
+
+  private notFound(id: string): NotFoundException {
+    const shown = id.length > 40 ? `${id.slice(0, 40)}…` : id;
+    return new NotFoundException(`webhook "${shown}" does not exist`);
+  }
+}
+
+export function toWebhookDto(webhook: WebhookEntity, events: EventSubscription[]): WebhookDto {
+  return {
+    id: String(webhook.id),
+    uri: webhook.uri,
+    event: events,
+    active: Boolean(webhook.active),
+    createdAt: webhook.createdAt.toISOString(),
+    updatedAt: webhook.updatedAt.toISOString(),
+  };
+}

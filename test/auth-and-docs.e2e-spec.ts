@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from './helpers/databases.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+/** Every API route: method, path as the OpenAPI document writes it, and a concrete path. */
+const API_ROUTES: [string, string][] = [
+  ['post', '/v1/webhook'],
+  ['get', '/v1/webhook'],
+  ['get', '/v1/webhook/{webhookId}'],
+  ['put', '/v1/webhook/{webhookId}'],
+  ['delete', '/v1/webhook/{webhookId}'],
+  ['post', '/v1/webhook/{webhookId}/secret/rotate'],
+];
+
+type OpenApi = {
+  paths: Record<
+    string,
+    Record<string, { summary?: string; responses: Record<string, unknown>; security?: unknown[] }>
+  >;
+  components: { securitySchemes?: Record<string, { scheme?: string }> };
+};
+
+describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { API_KEYS: 'first-key, second-key' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it.each(API_ROUTES)(
+    '%s %s answers 401 without a key and with a wrong one',
+    async (method, path) => {
+      const concrete = path.replace('{webhookId}', '1');
+      const body =
+        method === 'post' || method === 'put'
+          ? { uri: 'https://a.example/x', event: 'all' }
+          : undefined;
+      for (const [label, headers] of [
+        ['no header', {}],
+        ['wrong key', { authorization: 'Bearer nope' }],
+        ['a prefix of a key', { authorization: 'Bearer first' }],
+        ['not Bearer', { authorization: 'Basic Zmlyc3Qta2V5' }],
+      ] as const) {
+        const response = await t.request(method.toUpperCase(), concrete, {
+          body,
+          headers,
+          apiKey: false,
+        });
+        expect(response.status, label).toBe(401);
+        expect(response.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+      }
+    },
+  );
+
+  it('accepts each configured key and writes nothing for a refused request', async () => {
+    const refused = await t.request('POST', '/v1/webhook', {
+      body: { uri: 'https://a.example/x', event: 'all' },
+      apiKey: 'wrong',
+    });
+    expect(refused.status).toBe(401);
+    expect((await t.request('GET', '/v1/webhook', { apiKey: 'first-key' })).body.total).toBe(0);
+    expect((await t.request('GET', '/v1/webhook', { apiKey: 'second-key' })).status).toBe(200);
+  });
+
+  it('serves Swagger UI at /docs and the document at /docs-json without a key', async () => {
+    const ui = await fetch(`${t.baseUrl}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+    const json = await fetch(`${t.baseUrl}/docs-json`);
+    expect(json.status).toBe(200);
+  });
+
+  it('documents every route with a summary, its answers, its errors and bearer auth', async () => {
+    const doc = (await (await fetch(`${t.baseUrl}/docs-json`)).json()) as OpenApi;
+    expect(doc.components.securitySchemes?.bearer?.scheme).toBe('bearer');
+    const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method} ${path}`),
+    );
+    expect(documented.sort()).toEqual(
+      API_ROUTES.map(([method, path]) => `${method} ${path}`).sort(),
+    );
+    for (const [method, path] of API_ROUTES) {
+      const operation = doc.paths[path][method];
+      expect(operation.summary, `${method} ${path}`).toBeTruthy();
+      expect(operation.security).toEqual([{ bearer: [] }]);
+      expect(Object.keys(operation.responses)).toContain('401');
+      expect(Object.keys(operation.responses).some((status) => status.startsWith('2'))).toBe(true);
+      if (path.includes('{webhookId}')) expect(Object.keys(operation.responses)).toContain('404');
+      if (method === 'post' || method === 'put' || method === 'get') {
+        // every request that takes input documents its 400
+        if (!path.endsWith('/rotate') && !(method === 'get' && path.includes('{'))) {
+          expect(Object.keys(operation.responses)).toContain('400');
+        }
+      }
+    }
+  });
+});

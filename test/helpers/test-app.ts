@@ -1,0 +1,93 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp, createAdapter } from '../../src/app.setup.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  baseUrl: string;
+  database: TestDatabase;
+  /** fetch() against the app, with the API key (if any) and JSON handled. */
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Raw body bytes, sent as they are. */
+  rawBody?: string | Buffer;
+  headers?: Record<string, string>;
+  /** false: no Authorization header; a string: that key. Default: the first configured key. */
+  apiKey?: string | false;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+export const TEST_API_KEY = 'test-key-0123456789';
+
+/** Boots the real app (Fastify, global pipes, auth, migrations) on a fresh database, listening on loopback. */
+export async function createTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  existing?: TestDatabase,
+): Promise<TestApp> {
+  const database = existing ?? (await createTestDatabase(kind));
+  const fullEnv: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    API_KEYS: TEST_API_KEY,
+    DELIVERY_RETRY_JITTER: '0',
+    ...env,
+  };
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(fullEnv)],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(), {
+    logger: ['error', 'warn'],
+  });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = await app.getUrl();
+  const defaultKey = fullEnv.API_KEYS ? fullEnv.API_KEYS.split(',')[0].trim() : undefined;
+
+  const request = async (
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<TestResponse> => {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.apiKey === undefined ? defaultKey : options.apiKey;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: string | Buffer | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, text, body: parsed };
+  };
+
+  return {
+    app,
+    baseUrl,
+    database,
+    request,
+    close: async (options = {}) => {
+      await app.close();
+      if (!options.keepDatabase) await database.drop();
+    },
+  };
+}
