@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ChannelModule } from './channel/channel.module.js';
 import { AuthGuard } from './common/auth/auth.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { loadAppConfig } from './config/app-config.js';
@@ -17,7 +19,9 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app })] }),
         DatabaseModule,
+        EventEmitterModule.forRoot(),
         WebhookModule,
+        ChannelModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,8 +1,8 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import { AppValidationPipe } from './common/validation.pipe.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -13,16 +13,6 @@ export function createAdapter(): FastifyAdapter {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
-  });
-}
-
-function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
-  return errors.flatMap((error) => {
-    const path = `${prefix}${error.property}`;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      prefix && message.startsWith(error.property) ? `${prefix}${message}` : message,
-    );
-    return [...own, ...flattenErrors(error.children ?? [], `${path}.`)];
   });
 }
 
@@ -47,15 +37,7 @@ export function configureApp(
   version = '0.0.0',
 ): NestFastifyApplication {
   app.enableShutdownHooks();
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: false,
-      exceptionFactory: (errors) => new BadRequestException(flattenErrors(errors)),
-    }),
-  );
+  app.useGlobalPipes(new AppValidationPipe());
 
   // The API speaks JSON only; ingest hooks take the media servers' own formats.
   app

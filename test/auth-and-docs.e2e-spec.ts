@@ -10,6 +10,22 @@ const API_ROUTES: [string, string][] = [
   ['put', '/v1/webhook/{webhookId}'],
   ['delete', '/v1/webhook/{webhookId}'],
   ['post', '/v1/webhook/{webhookId}/secret/rotate'],
+  ['post', '/v1/channel'],
+  ['get', '/v1/channel'],
+  ['get', '/v1/channel/{channelId}'],
+  ['put', '/v1/channel/{channelId}'],
+  ['delete', '/v1/channel/{channelId}'],
+  ['get', '/v1/channel/{channelId}/stream-key'],
+  ['post', '/v1/channel/{channelId}/stream-key'],
+  ['post', '/v1/channel/{channelId}/end'],
+];
+
+/** Media-server hooks: the ingest token, not an API key. */
+const INGEST_ROUTES: [string, string][] = [
+  ['post', '/v1/ingest/nginx-rtmp/publish'],
+  ['post', '/v1/ingest/nginx-rtmp/publish_done'],
+  ['post', '/v1/ingest/srs'],
+  ['post', '/v1/ingest/events'],
 ];
 
 type OpenApi = {
@@ -24,7 +40,7 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { API_KEYS: 'first-key, second-key' });
+    t = await createTestApp(kind, { API_KEYS: 'first-key, second-key', INGEST_TOKEN: 'the-token' });
   });
   afterAll(async () => {
     await t?.close();
@@ -33,7 +49,7 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
   it.each(API_ROUTES)(
     '%s %s answers 401 without a key and with a wrong one',
     async (method, path) => {
-      const concrete = path.replace('{webhookId}', '1');
+      const concrete = path.replace(/\{\w+\}/, '1');
       const body =
         method === 'post' || method === 'put'
           ? { uri: 'https://a.example/x', event: 'all' }
@@ -51,6 +67,21 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
         });
         expect(response.status, label).toBe(401);
         expect(response.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+      }
+    },
+  );
+
+  it.each(INGEST_ROUTES)(
+    '%s %s answers 401 without the token, with a wrong one, and with an API key',
+    async (method, path) => {
+      const body = { streamKey: 'k', action: 'publish', name: 'k', stream: 'k' };
+      for (const [label, query, apiKey] of [
+        ['no token', '', false],
+        ['wrong token', '?token=nope', false],
+        ['an API key', '', 'first-key'],
+      ] as const) {
+        const response = await t.request(method.toUpperCase(), `${path}${query}`, { body, apiKey });
+        expect(response.status, label).toBe(401);
       }
     },
   );
@@ -80,21 +111,27 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
     expect(documented.sort()).toEqual(
-      API_ROUTES.map(([method, path]) => `${method} ${path}`).sort(),
+      [...API_ROUTES, ...INGEST_ROUTES].map(([method, path]) => `${method} ${path}`).sort(),
     );
+    for (const [method, path] of INGEST_ROUTES) {
+      const operation = doc.paths[path][method];
+      expect(operation.summary).toBeTruthy();
+      expect(Object.keys(operation.responses)).toEqual(
+        expect.arrayContaining(['200', '400', '401']),
+      );
+    }
     for (const [method, path] of API_ROUTES) {
       const operation = doc.paths[path][method];
       expect(operation.summary, `${method} ${path}`).toBeTruthy();
       expect(operation.security).toEqual([{ bearer: [] }]);
       expect(Object.keys(operation.responses)).toContain('401');
       expect(Object.keys(operation.responses).some((status) => status.startsWith('2'))).toBe(true);
-      if (path.includes('{webhookId}')) expect(Object.keys(operation.responses)).toContain('404');
-      if (method === 'post' || method === 'put' || method === 'get') {
-        // every request that takes input documents its 400
-        if (!path.endsWith('/rotate') && !(method === 'get' && path.includes('{'))) {
-          expect(Object.keys(operation.responses)).toContain('400');
-        }
+      if (path.includes('{')) expect(Object.keys(operation.responses)).toContain('404');
+      // every request that takes a body or a query documents its 400
+      if ((method === 'post' || method === 'put' || method === 'get') && !path.includes('{')) {
+        expect(Object.keys(operation.responses)).toContain('400');
       }
+      if (method === 'put') expect(Object.keys(operation.responses)).toContain('400');
     }
   });
 });

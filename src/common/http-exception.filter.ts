@@ -6,7 +6,9 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const SRS_HOOK_PATH = '/v1/ingest/srs';
 
 export interface ErrorBody {
   statusCode: number;
@@ -111,9 +113,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
     const body = toErrorBody(exception, this.logger);
     if (reply.sent) return;
-    void reply.status(body.statusCode).send(body);
+    // SRS allows only a body whose `code` is 0: give its denials a non-zero one.
+    const srs = http.getRequest<FastifyRequest>().url.startsWith(SRS_HOOK_PATH);
+    void reply.status(body.statusCode).send(srs ? { code: body.statusCode, ...body } : body);
   }
 }

@@ -1,14 +1,18 @@
-import { Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './migrate.js';
+import { Transactions } from './transactions.js';
 
 type OptionsWithMigrate = DataSourceOptions & { migrateOnStart: boolean };
 
+@Global()
 @Module({
+  providers: [Transactions],
+  exports: [Transactions],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],

@@ -1,3 +1,5 @@
+import { ChannelEventEntity } from '../channel-events/channel-event.entity.js';
+import { ChannelEntity } from '../channel/channel.entity.js';
 import { WebhookEntity, WebhookEventEntity } from '../webhook/webhook.entity.js';
 
-export const ENTITIES = [WebhookEntity, WebhookEventEntity];
+export const ENTITIES = [WebhookEntity, WebhookEventEntity, ChannelEntity, ChannelEventEntity];

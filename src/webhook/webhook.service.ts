@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
@@ -9,10 +9,12 @@ import {
   type EventSubscription,
 } from '../common/channel-event-name.js';
 import { parseEventList } from '../common/event-list.js';
+import { checkResourceId, notFound } from '../common/resource-id.js';
 import { type Page, type PageQueryDto, toPage } from '../common/paging.dto.js';
 import { checkHttpUrl } from '../common/validators.js';
 import type { AppConfig } from '../config/app-config.js';
 import { forUpdate } from '../database/locking.js';
+import { Transactions } from '../database/transactions.js';
 import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { checkWebhookSecret, generateWebhookSecret } from './webhook-secret.js';
@@ -46,8 +48,6 @@ export interface SigningSecrets {
   previous?: string;
 }
 
-const ID_PATTERN = /^[1-9]\d{0,18}$/;
-
 /**
  * Webhook subscriptions: the REST API's logic, and what other modules call to find, fan out to
  * and sign for webhooks. Entities never leave it; callers get WebhookDto views.
@@ -58,6 +58,7 @@ export class WebhookService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     this.secretGraceMs = config.get('app', { infer: true }).webhookSecretGraceMs;
@@ -71,7 +72,7 @@ export class WebhookService {
       if (problem) throw new BadRequestException([problem]);
     }
     const secret = input.secret ?? generateWebhookSecret();
-    const id = await this.dataSource.transaction(async (manager) => {
+    const id = await this.transactions.run(async (manager) => {
       const inserted = await manager.insert(WebhookEntity, { uri, secret, active: true });
       const webhookId = String(inserted.identifiers[0].id);
       await this.writeEvents(manager, webhookId, events);
@@ -81,8 +82,10 @@ export class WebhookService {
   }
 
   async findOne(id: string): Promise<WebhookDto> {
-    const [webhook] = await this.loadViews(this.dataSource.manager, [this.checkId(id)]);
-    if (!webhook) throw this.notFound(id);
+    const [webhook] = await this.loadViews(this.dataSource.manager, [
+      checkResourceId('webhook', id),
+    ]);
+    if (!webhook) throw notFound('webhook', id);
     return webhook;
   }
 
@@ -120,13 +123,13 @@ export class WebhookService {
   }
 
   async update(id: string, input: UpdateWebhookInput): Promise<WebhookDto> {
-    const webhookId = this.checkId(id);
+    const webhookId = checkResourceId('webhook', id);
     if (input.uri === undefined && input.event === undefined && input.active === undefined) {
       throw new BadRequestException(['body must set at least one of uri, event, active']);
     }
     const uri = input.uri === undefined ? undefined : this.checkUri(input.uri);
     const events = input.event === undefined ? undefined : this.checkEvents(input.event);
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       await this.lockOrNotFound(manager, webhookId);
       const changes: Partial<WebhookEntity> = { updatedAt: new Date() };
       if (uri !== undefined) changes.uri = uri;
@@ -149,9 +152,9 @@ export class WebhookService {
    * every other known event) and deletes the webhook once none is left.
    */
   async remove(id: string, event?: string | string[]): Promise<void> {
-    const webhookId = this.checkId(id);
+    const webhookId = checkResourceId('webhook', id);
     const removing = event === undefined ? undefined : this.checkEvents(event);
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       await this.lockOrNotFound(manager, webhookId);
       if (removing !== undefined && !removing.includes(ALL_EVENTS)) {
         const current = await this.eventsOf(manager, [webhookId]);
@@ -176,16 +179,16 @@ export class WebhookService {
 
   /** A new secret; the old one keeps signing for WEBHOOK_SECRET_GRACE so receivers can switch. */
   async rotateSecret(id: string): Promise<string> {
-    const webhookId = this.checkId(id);
+    const webhookId = checkResourceId('webhook', id);
     const secret = generateWebhookSecret();
-    await this.dataSource.transaction(async (manager) => {
+    await this.transactions.run(async (manager) => {
       const current = await forUpdate(
         manager
           .createQueryBuilder(WebhookEntity, 'webhook')
           .addSelect('webhook.secret')
           .where('webhook.id = :id', { id: webhookId }),
       ).getOne();
-      if (!current) throw this.notFound(webhookId);
+      if (!current) throw notFound('webhook', webhookId);
       await manager.update(
         WebhookEntity,
         { id: webhookId },
@@ -224,7 +227,7 @@ export class WebhookService {
     const row = await this.dataSource.manager
       .createQueryBuilder(WebhookEntity, 'webhook')
       .addSelect(['webhook.secret', 'webhook.previousSecret'])
-      .where('webhook.id = :id', { id: this.checkId(id) })
+      .where('webhook.id = :id', { id: checkResourceId('webhook', id) })
       .getOne();
     if (!row) return undefined;
     const previousValid =
@@ -281,12 +284,7 @@ export class WebhookService {
         .select('webhook.id')
         .where('webhook.id = :id', { id: webhookId }),
     ).getOne();
-    if (!found) throw this.notFound(webhookId);
-  }
-
-  private checkId(id: string): string {
-    if (!ID_PATTERN.test(id)) throw this.notFound(id);
-    return id;
+    if (!found) throw notFound('webhook', webhookId);
   }
 
   private checkUri(uri: unknown): string {
@@ -299,11 +297,6 @@ export class WebhookService {
     const result = parseEventList(event, 'event');
     if (!result.ok) throw new BadRequestException([result.message]);
     return result.events;
-  }
-
-  private notFound(id: string): NotFoundException {
-    const shown = id.length > 40 ? `${id.slice(0, 40)}…` : id;
-    return new NotFoundException(`webhook "${shown}" does not exist`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { CreateWebhooks1764000000000 } from './1764000000000-CreateWebhooks.js';
+import { CreateChannels1764000100000 } from './1764000100000-CreateChannels.js';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [CreateWebhooks1764000000000];
+export const MIGRATIONS = [CreateWebhooks1764000000000, CreateChannels1764000100000];

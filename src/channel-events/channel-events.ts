@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import type { ChannelEventName } from '../common/channel-event-name.js';
+
+/** What the in-process emitter carries for a channel event; the outbox row holds the rest. */
+export interface ChannelEventRecorded<K extends ChannelEventName = ChannelEventName> {
+  /** The outbox row (channel_event.id). */
+  eventId: string;
+  name: K;
+  channelId: string;
+  sessionId: string | null;
+  /** ms since the epoch. */
+  eventTime: number;
+}
+
+/** The typed event map: one topic per channel event, used by both emit and @OnEvent. */
+export type ChannelEventMap = { [K in ChannelEventName]: ChannelEventRecorded<K> };
+
+/** Emits channel events with the payload their topic promises. */
+@Injectable()
+export class ChannelEventBus {
+  constructor(private readonly emitter: EventEmitter2) {}
+
+  emit<K extends keyof ChannelEventMap>(name: K, payload: ChannelEventMap[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  emitAsync<K extends keyof ChannelEventMap>(
+    name: K,
+    payload: ChannelEventMap[K],
+  ): Promise<unknown[]> {
+    return this.emitter.emitAsync(name, payload);
+  }
+}
+
+/** Listens to channel events by their typed names; the handler's argument is ChannelEventMap[K]. */
+export function OnChannelEvent<K extends keyof ChannelEventMap>(...names: K[]): MethodDecorator {
+  return OnEvent(names, { async: true, promisify: true });
+}

@@ -1,0 +1,51 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export const CHANNEL_STATUSES = ['idle', 'live', 'stopped', 'ended'] as const;
+export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
+
+/** Times are set by the service (not by column defaults) so a snapshot equals what GET returns. */
+@Entity({ name: 'channel' })
+@Index('IDX_channel_end_due', ['status', 'endDueAt'])
+export class ChannelEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string | number;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: ChannelStatus;
+
+  /** Seconds a stopped channel waits for its publisher before it ends. */
+  @Column({ name: 'reconnect_window', type: 'int' })
+  reconnectWindow: number;
+
+  @Index('UQ_channel_stream_key', { unique: true })
+  @Column({ name: 'stream_key', type: 'varchar', length: 64, select: false })
+  streamKey: string;
+
+  @Column({ name: 'session_id', type: 'varchar', length: 64, nullable: true })
+  sessionId: string | null;
+
+  @Column({ name: 'live_at', type: 'datetime', precision: 3, nullable: true })
+  liveAt: Date | null;
+
+  @Column({ name: 'stopped_at', type: 'datetime', precision: 3, nullable: true })
+  stoppedAt: Date | null;
+
+  @Column({ name: 'ended_at', type: 'datetime', precision: 3, nullable: true })
+  endedAt: Date | null;
+
+  /** When a stopped channel's reconnect window runs out; the expiry scan looks for these. */
+  @Column({ name: 'end_due_at', type: 'datetime', precision: 3, nullable: true })
+  endDueAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

@@ -1,0 +1,88 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { CHANNEL_STATUSES, type ChannelStatus } from '../channel.entity.js';
+
+/** The channel as GET /v1/channel/{id} returns it, and as every callback carries it. */
+export class ChannelDto {
+  @ApiProperty({ example: '42' })
+  id: string;
+
+  @ApiProperty({ example: 'Morning show' })
+  name: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Daily news at 7' })
+  description: string | null;
+
+  @ApiProperty({ enum: CHANNEL_STATUSES, example: 'live' })
+  status: ChannelStatus;
+
+  @ApiProperty({ description: 'Seconds', example: 60 })
+  reconnectWindow: number;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The current or last live session',
+    example: '5f0c8a9e-3f7b-4d5e-9a59-0c1d2e3f4a5b',
+  })
+  sessionId: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the current session went live',
+    example: '2026-11-27T10:00:00.000Z',
+  })
+  liveAt: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the publisher last stopped',
+    example: null,
+  })
+  stoppedAt: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the last session ended',
+    example: null,
+  })
+  endedAt: string | null;
+
+  @ApiProperty({ example: '2026-11-27T09:00:00.000Z' })
+  createdAt: string;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
+  updatedAt: string;
+}
+
+export class StreamKeyDto {
+  @ApiProperty({
+    description: 'The secret a publisher puts in its RTMP URL',
+    example: 'kT3vQ9nW2xYb7LmP0aZc5dFh8jRs1uVe',
+  })
+  streamKey: string;
+}
+
+export class CreatedChannelDto extends ChannelDto {
+  @ApiProperty({
+    description: 'Shown here and by GET /v1/channel/{id}/stream-key only',
+    example: 'kT3vQ9nW2xYb7LmP0aZc5dFh8jRs1uVe',
+  })
+  streamKey: string;
+}
+
+export class ChannelPageDto {
+  @ApiProperty({ type: [ChannelDto] })
+  data: ChannelDto[];
+
+  @ApiProperty({ example: 1 })
+  total: number;
+
+  @ApiProperty({ example: 1 })
+  length: number;
+
+  @ApiProperty({ example: 0 })
+  page: number;
+}

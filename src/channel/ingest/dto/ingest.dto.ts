@@ -1,0 +1,104 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { AcceptsUnknownFields } from '../../../common/validation.pipe.js';
+
+/** nginx-rtmp's on_publish / on_publish_done form (plus the publisher's query arguments, ignored). */
+@AcceptsUnknownFields()
+export class NginxRtmpHookDto {
+  @ApiPropertyOptional({ description: '`publish` or `publish_done`', example: 'publish' })
+  @IsOptional()
+  @IsIn(['publish', 'publish_done'])
+  call?: 'publish' | 'publish_done';
+
+  @ApiProperty({
+    description: 'The stream name: the channel stream key',
+    example: 'kT3vQ9nW2xYb7LmP0aZc5dFh8jRs1uVe',
+  })
+  @IsString()
+  @Length(1, 256)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'live' })
+  @IsOptional()
+  @IsString()
+  app?: string;
+
+  @ApiPropertyOptional({ example: '127.0.0.1' })
+  @IsOptional()
+  @IsString()
+  addr?: string;
+
+  @ApiPropertyOptional({ example: '7' })
+  @IsOptional()
+  @IsString()
+  clientid?: string;
+
+  @ApiPropertyOptional({ example: 'rtmp://127.0.0.1:1935/live' })
+  @IsOptional()
+  @IsString()
+  tcurl?: string;
+}
+
+/** SRS's http_hooks body for on_publish / on_unpublish (other fields are accepted and ignored). */
+@AcceptsUnknownFields()
+export class SrsHookDto {
+  @ApiProperty({ enum: ['on_publish', 'on_unpublish'], example: 'on_publish' })
+  @IsIn(['on_publish', 'on_unpublish'])
+  action: 'on_publish' | 'on_unpublish';
+
+  @ApiProperty({
+    description: 'The stream name: the channel stream key',
+    example: 'kT3vQ9nW2xYb7LmP0aZc5dFh8jRs1uVe',
+  })
+  @IsString()
+  @Length(1, 256)
+  stream: string;
+
+  @ApiPropertyOptional({ example: 'live' })
+  @IsOptional()
+  @IsString()
+  app?: string;
+
+  @ApiPropertyOptional({ example: '__defaultVhost__' })
+  @IsOptional()
+  @IsString()
+  vhost?: string;
+
+  @ApiPropertyOptional({ example: '341w361a' })
+  @IsOptional()
+  @IsString()
+  client_id?: string;
+
+  @ApiPropertyOptional({ example: '127.0.0.1' })
+  @IsOptional()
+  @IsString()
+  ip?: string;
+}
+
+export class IngestEventDto {
+  @ApiProperty({
+    description: 'The channel stream key',
+    example: 'kT3vQ9nW2xYb7LmP0aZc5dFh8jRs1uVe',
+  })
+  @IsString()
+  @Length(1, 256)
+  streamKey: string;
+
+  @ApiProperty({ enum: ['publish', 'unpublish'], example: 'publish' })
+  @IsIn(['publish', 'unpublish'])
+  action: 'publish' | 'unpublish';
+}
+
+export class IngestAnswerDto {
+  @ApiProperty({
+    description:
+      'What the hook did: live, stopped, or not-live (an unpublish on a channel that is not live changes nothing)',
+    example: 'live',
+  })
+  outcome: string;
+}
+
+export class SrsAnswerDto {
+  @ApiProperty({ description: '0 allows; anything else denies', example: 0 })
+  code: number;
+}

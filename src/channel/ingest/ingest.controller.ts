@@ -1,0 +1,155 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  ForbiddenException,
+  HttpCode,
+  Post,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { IngestTokenAuth } from '../../common/auth/auth.decorators.js';
+import { SRS_HOOK_PATH } from '../../common/http-exception.filter.js';
+import { ErrorResponseDto } from '../../common/paging.dto.js';
+import {
+  IngestAnswerDto,
+  IngestEventDto,
+  NginxRtmpHookDto,
+  SrsAnswerDto,
+  SrsHookDto,
+} from './dto/ingest.dto.js';
+import { DENIAL_REASONS, IngestService } from './ingest.service.js';
+
+const TOKEN = ApiQuery({
+  name: 'token',
+  required: false,
+  description: 'The ingest token (INGEST_TOKEN); required when one is configured',
+});
+const UNAUTHORIZED = ApiUnauthorizedResponse({
+  description: 'No token, or a wrong one',
+  type: ErrorResponseDto,
+  example: { statusCode: 401, message: 'token is not valid', error: 'Unauthorized' },
+});
+const DENIED = ApiForbiddenResponse({
+  description: 'Publishing refused: unknown stream key, or the channel is already live',
+  type: ErrorResponseDto,
+  example: { statusCode: 403, message: 'stream key is not known', error: 'Forbidden' },
+});
+const BAD = ApiBadRequestResponse({
+  description: 'A field is missing or malformed',
+  type: ErrorResponseDto,
+  example: { statusCode: 400, message: ['name must be a string'], error: 'Bad Request' },
+});
+
+@ApiTags('ingest')
+@IngestTokenAuth()
+@Controller('v1/ingest/nginx-rtmp')
+export class NginxRtmpIngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post('publish')
+  @HttpCode(200)
+  @TOKEN
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOperation({
+    summary: 'nginx-rtmp on_publish',
+    description: '2xx lets the publisher in (the channel goes live); 403 refuses it.',
+  })
+  @ApiOkResponse({ type: IngestAnswerDto })
+  @BAD
+  @UNAUTHORIZED
+  @DENIED
+  async publish(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
+    if (body.call !== undefined && body.call !== 'publish')
+      throw callMismatch(body.call, 'publish');
+    const outcome = await this.ingest.publish(body.name);
+    if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
+    return { outcome };
+  }
+
+  @Post('publish_done')
+  @HttpCode(200)
+  @TOKEN
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOperation({
+    summary: 'nginx-rtmp on_publish_done',
+    description: 'The channel stops. Always 2xx for a well-formed call (nginx ignores the answer).',
+  })
+  @ApiOkResponse({ type: IngestAnswerDto })
+  @BAD
+  @UNAUTHORIZED
+  async publishDone(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
+    if (body.call !== undefined && body.call !== 'publish_done')
+      throw callMismatch(body.call, 'publish_done');
+    return { outcome: await this.ingest.unpublish(body.name) };
+  }
+}
+
+function callMismatch(call: string, expected: string) {
+  return new BadRequestException(`call is "${call}" but this route takes "${expected}"`);
+}
+
+@ApiTags('ingest')
+@IngestTokenAuth()
+@Controller(SRS_HOOK_PATH.slice(1))
+export class SrsIngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post()
+  @HttpCode(200)
+  @TOKEN
+  @ApiOperation({
+    summary: 'SRS http_hooks on_publish / on_unpublish',
+    description: 'Answers `{"code":0}` to allow; a non-zero `code` with a 4xx status to deny.',
+  })
+  @ApiOkResponse({ type: SrsAnswerDto })
+  @BAD
+  @UNAUTHORIZED
+  @DENIED
+  async hook(@Body() body: SrsHookDto): Promise<SrsAnswerDto> {
+    if (body.action === 'on_publish') {
+      const outcome = await this.ingest.publish(body.stream);
+      if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
+    } else {
+      await this.ingest.unpublish(body.stream);
+    }
+    return { code: 0 };
+  }
+}
+
+@ApiTags('ingest')
+@IngestTokenAuth()
+@Controller('v1/ingest/events')
+export class GenericIngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post()
+  @HttpCode(200)
+  @TOKEN
+  @ApiOperation({
+    summary: 'Publish / unpublish from any media server or script',
+    description:
+      '200 allows (publish) or records the stop (unpublish); 403 denies an unknown key or a channel already live.',
+  })
+  @ApiOkResponse({ type: IngestAnswerDto })
+  @BAD
+  @UNAUTHORIZED
+  @DENIED
+  async event(@Body() body: IngestEventDto): Promise<IngestAnswerDto> {
+    const outcome =
+      body.action === 'publish'
+        ? await this.ingest.publish(body.streamKey)
+        : await this.ingest.unpublish(body.streamKey);
+    if (outcome === 'unknown-key' || outcome === 'already-live')
+      throw new ForbiddenException(DENIAL_REASONS[outcome]);
+    return { outcome };
+  }
+}
