@@ -18,6 +18,10 @@ const API_ROUTES: [string, string][] = [
   ['get', '/v1/channel/{channelId}/stream-key'],
   ['post', '/v1/channel/{channelId}/stream-key'],
   ['post', '/v1/channel/{channelId}/end'],
+  ['get', '/v1/webhook/{webhookId}/deliveries'],
+  ['get', '/v1/webhook/{webhookId}/deliveries/{deliveryId}'],
+  ['post', '/v1/webhook/{webhookId}/deliveries/{deliveryId}/redeliver'],
+  ['post', '/v1/webhook/{webhookId}/test'],
 ];
 
 /** Media-server hooks: the ingest token, not an API key. */
@@ -49,7 +53,7 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
   it.each(API_ROUTES)(
     '%s %s answers 401 without a key and with a wrong one',
     async (method, path) => {
-      const concrete = path.replace(/\{\w+\}/, '1');
+      const concrete = path.replace(/\{\w+\}/g, '1');
       const body =
         method === 'post' || method === 'put'
           ? { uri: 'https://a.example/x', event: 'all' }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { applyDecorators, Injectable } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import type { ChannelEventName } from '../common/channel-event-name.js';
 
@@ -35,5 +35,6 @@ export class ChannelEventBus {
 
 /** Listens to channel events by their typed names; the handler's argument is ChannelEventMap[K]. */
 export function OnChannelEvent<K extends keyof ChannelEventMap>(...names: K[]): MethodDecorator {
-  return OnEvent(names, { async: true, promisify: true });
+  // One OnEvent per name: EventEmitter2 would read an array as one namespaced event.
+  return applyDecorators(...names.map((name) => OnEvent(name, { async: true, promisify: true })));
 }

@@ -2,7 +2,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 
@@ -15,7 +15,7 @@ export const EXPIRY_SCAN_INTERVAL_MS = 1000;
  * start, and several instances can scan together (each channel is ended once).
  */
 @Injectable()
-export class ChannelExpiryService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChannelExpiryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ChannelExpiry');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -28,7 +28,7 @@ export class ChannelExpiryService implements OnApplicationBootstrap, OnApplicati
     this.schedule();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;

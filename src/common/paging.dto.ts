@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -42,6 +43,25 @@ export interface Page<T> {
   total: number;
   length: number;
   page: number;
+}
+
+/** The documented answer class of a paged list of `item`: {data, total, length, page}. */
+export function PageOf<T>(item: Type<T>, name: string): Type<Page<T>> {
+  class PageDto implements Page<T> {
+    @ApiProperty({ type: [item] })
+    data: T[];
+
+    @ApiProperty({ description: 'Items matching the query, all pages', example: 1 })
+    total: number;
+
+    @ApiProperty({ description: 'Items on this page', example: 1 })
+    length: number;
+
+    @ApiProperty({ description: 'This page number', example: 0 })
+    page: number;
+  }
+  Object.defineProperty(PageDto, 'name', { value: name });
+  return PageDto;
 }
 
 export function toPage<T>(data: T[], total: number, query: PageQueryDto): Page<T> {

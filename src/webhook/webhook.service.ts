@@ -36,10 +36,19 @@ export interface ListWebhooksInput extends PageQueryDto {
   event?: string | string[];
 }
 
-/** What delivery needs to reach and sign for one webhook. */
+/** What fan-out needs of a subscribed webhook. */
 export interface WebhookTarget {
   id: string;
   uri: string;
+}
+
+/** What delivery needs to reach and sign for one webhook at send time. */
+export interface DeliveryTarget {
+  id: string;
+  uri: string;
+  active: boolean;
+  failingSince: Date | null;
+  secrets: SigningSecrets;
 }
 
 export interface SigningSecrets {
@@ -224,19 +233,89 @@ export class WebhookService {
 
   /** The secrets that sign a delivery now: the current one, and the previous one during its grace. */
   async signingSecrets(id: string, now = new Date()): Promise<SigningSecrets | undefined> {
-    const row = await this.dataSource.manager
+    return (await this.deliveryTargets([checkResourceId('webhook', id)], now)).get(id)?.secrets;
+  }
+
+  /** Send-time facts for many webhooks at once (the worker asks per claimed batch). */
+  async deliveryTargets(ids: string[], now = new Date()): Promise<Map<string, DeliveryTarget>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.dataSource.manager
       .createQueryBuilder(WebhookEntity, 'webhook')
       .addSelect(['webhook.secret', 'webhook.previousSecret'])
-      .where('webhook.id = :id', { id: checkResourceId('webhook', id) })
-      .getOne();
-    if (!row) return undefined;
-    const previousValid =
-      row.previousSecret !== null &&
-      row.previousSecretExpiresAt !== null &&
-      row.previousSecretExpiresAt.getTime() > now.getTime();
-    return previousValid
-      ? { current: row.secret, previous: row.previousSecret! }
-      : { current: row.secret };
+      .where('webhook.id IN (:...ids)', { ids })
+      .getMany();
+    return new Map(
+      rows.map((row) => {
+        const previousValid =
+          row.previousSecret !== null &&
+          row.previousSecretExpiresAt !== null &&
+          row.previousSecretExpiresAt.getTime() > now.getTime();
+        const secrets: SigningSecrets = previousValid
+          ? { current: row.secret, previous: row.previousSecret! }
+          : { current: row.secret };
+        const target: DeliveryTarget = {
+          id: String(row.id),
+          uri: row.uri,
+          active: Boolean(row.active),
+          failingSince: row.failingSince,
+          secrets,
+        };
+        return [target.id, target];
+      }),
+    );
+  }
+
+  /**
+   * Records a failed delivery against the webhook's health, inside the caller's transaction:
+   * the failing run starts now if it had not, and a run longer than `disableAfterMs` makes the
+   * webhook inactive. Answers whether it was just made inactive.
+   */
+  async recordFailure(
+    manager: EntityManager,
+    id: string,
+    now: Date,
+    disableAfterMs: number,
+  ): Promise<boolean> {
+    await manager
+      .createQueryBuilder()
+      .update(WebhookEntity)
+      .set({ failingSince: () => 'COALESCE(failing_since, :now)', updatedAt: () => 'updated_at' })
+      .where('id = :id', { id, now })
+      .execute();
+    const disabled = await manager
+      .createQueryBuilder()
+      .update(WebhookEntity)
+      .set({
+        active: false,
+        disabledReason: `failing continuously for ${Math.round(disableAfterMs / 3_600_000)}h`,
+        updatedAt: now,
+      })
+      .where('id = :id AND active = :active AND failing_since <= :threshold', {
+        id,
+        active: true,
+        threshold: new Date(now.getTime() - disableAfterMs),
+      })
+      .execute();
+    return (disabled.affected ?? 0) > 0;
+  }
+
+  /** A delivery succeeded: the failing run is over. */
+  async recordSuccess(manager: EntityManager, id: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(WebhookEntity)
+      .set({ failingSince: null, updatedAt: () => 'updated_at' })
+      .where('id = :id AND failing_since IS NOT NULL', { id })
+      .execute();
+  }
+
+  /** Makes a webhook inactive (a receiver answered 410 Gone); PUT {active: true} brings it back. */
+  async deactivate(manager: EntityManager, id: string, reason: string): Promise<void> {
+    await manager.update(
+      WebhookEntity,
+      { id },
+      { active: false, disabledReason: reason.slice(0, 255), updatedAt: new Date() },
+    );
   }
 
   private async loadViews(manager: EntityManager, ids: string[]): Promise<WebhookDto[]> {

@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// esm-register.mjs resolves its hooks from the working directory; name them absolutely instead,
-// so the app can run in any folder.
-const HOOKS = pathToFileURL(`${PROJECT_ROOT}node_modules/@swc-node/register/esm/esm.mjs`).href;
-const REGISTER = `data:text/javascript,import{register}from'node:module';register(${encodeURIComponent(JSON.stringify(HOOKS))});`;
+const MAIN = `${PROJECT_ROOT}dist/main.js`;
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -28,15 +26,15 @@ export interface SpawnedApp {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs the service from its TypeScript sources as its own process (as `npm start` would). */
-export function spawnApp(
-  env: Record<string, string>,
-  cwd = PROJECT_ROOT,
-  script = 'src/main.ts',
-): SpawnedApp {
-  const child = spawn(process.execPath, ['--import', REGISTER, `${PROJECT_ROOT}${script}`], {
+/**
+ * Runs the built service (`npm run test:e2e` builds it first) as its own process, as
+ * `npm run start:prod` would: a process can be killed, and it starts in a second.
+ */
+export function spawnApp(env: Record<string, string>, cwd = PROJECT_ROOT): SpawnedApp {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [MAIN], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', SWC_NODE_PROJECT: `${PROJECT_ROOT}tsconfig.json`, ...env },
+    env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -1,3 +1,4 @@
+import { PageOf } from '../../common/paging.dto.js';
 import { ApiProperty } from '@nestjs/swagger';
 import { CHANNEL_STATUSES, type ChannelStatus } from '../channel.entity.js';
 
@@ -73,16 +74,4 @@ export class CreatedChannelDto extends ChannelDto {
   streamKey: string;
 }
 
-export class ChannelPageDto {
-  @ApiProperty({ type: [ChannelDto] })
-  data: ChannelDto[];
-
-  @ApiProperty({ example: 1 })
-  total: number;
-
-  @ApiProperty({ example: 1 })
-  length: number;
-
-  @ApiProperty({ example: 0 })
-  page: number;
-}
+export class ChannelPageDto extends PageOf(ChannelDto, 'ChannelPageDto') {}

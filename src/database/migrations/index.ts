@@ -1,5 +1,10 @@
 import { CreateWebhooks1764000000000 } from './1764000000000-CreateWebhooks.js';
 import { CreateChannels1764000100000 } from './1764000100000-CreateChannels.js';
+import { CreateDeliveries1764000200000 } from './1764000200000-CreateDeliveries.js';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [CreateWebhooks1764000000000, CreateChannels1764000100000];
+export const MIGRATIONS = [
+  CreateWebhooks1764000000000,
+  CreateChannels1764000100000,
+  CreateDeliveries1764000200000,
+];

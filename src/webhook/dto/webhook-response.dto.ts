@@ -1,3 +1,4 @@
+import { PageOf } from '../../common/paging.dto.js';
 import { ApiProperty } from '@nestjs/swagger';
 import {
   ALL_EVENTS,
@@ -42,19 +43,7 @@ export class CreatedWebhookDto extends WebhookDto {
   secret: string;
 }
 
-export class WebhookPageDto {
-  @ApiProperty({ type: [WebhookDto] })
-  data: WebhookDto[];
-
-  @ApiProperty({ description: 'Webhooks matching the query, all pages', example: 1 })
-  total: number;
-
-  @ApiProperty({ description: 'Webhooks on this page', example: 1 })
-  length: number;
-
-  @ApiProperty({ description: 'This page number', example: 0 })
-  page: number;
-}
+export class WebhookPageDto extends PageOf(WebhookDto, 'WebhookPageDto') {}
 
 export class WebhookSecretDto {
   @ApiProperty({ example: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' })

@@ -1,0 +1,94 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiBadRequest, ApiKeyProtected, ApiNotFound } from '../../common/api-errors.decorator.js';
+import { ErrorResponseDto } from '../../common/paging.dto.js';
+import {
+  DeliveryDetailDto,
+  DeliveryDto,
+  DeliveryPageDto,
+  ListDeliveriesQueryDto,
+} from '../dto/delivery.dto.js';
+import { DeliveryService } from './delivery.service.js';
+
+const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
+const DELIVERY_ID = ApiParam({ name: 'deliveryId', description: 'Delivery id', example: '981' });
+
+@ApiTags('deliveries')
+@ApiKeyProtected()
+@Controller('v1/webhook/:webhookId')
+export class DeliveryController {
+  constructor(private readonly deliveries: DeliveryService) {}
+
+  @Get('deliveries')
+  @WEBHOOK_ID
+  @ApiOperation({ summary: "List a webhook's deliveries, newest first" })
+  @ApiOkResponse({ type: DeliveryPageDto })
+  @ApiBadRequest('status must be one of the following values: pending, succeeded, failed')
+  @ApiNotFound('webhook')
+  list(
+    @Param('webhookId') webhookId: string,
+    @Query() query: ListDeliveriesQueryDto,
+  ): Promise<DeliveryPageDto> {
+    return this.deliveries.list(webhookId, query);
+  }
+
+  @Get('deliveries/:deliveryId')
+  @WEBHOOK_ID
+  @DELIVERY_ID
+  @ApiOperation({ summary: 'Read one delivery with its attempts and payload' })
+  @ApiOkResponse({ type: DeliveryDetailDto })
+  @ApiNotFound('delivery')
+  findOne(
+    @Param('webhookId') webhookId: string,
+    @Param('deliveryId') deliveryId: string,
+  ): Promise<DeliveryDetailDto> {
+    return this.deliveries.findOne(webhookId, deliveryId);
+  }
+
+  @Post('deliveries/:deliveryId/redeliver')
+  @HttpCode(202)
+  @WEBHOOK_ID
+  @DELIVERY_ID
+  @ApiOperation({
+    summary: 'Send the same message again now',
+    description: 'Same webhook-id, one more attempt.',
+  })
+  @ApiAcceptedResponse({ type: DeliveryDto })
+  @ApiNotFound('delivery')
+  @ApiConflictResponse({
+    description: 'The delivery is waiting behind an earlier one of its channel',
+    type: ErrorResponseDto,
+    example: {
+      statusCode: 409,
+      message: 'delivery is waiting for an earlier delivery of its channel to finish',
+      error: 'Conflict',
+    },
+  })
+  redeliver(
+    @Param('webhookId') webhookId: string,
+    @Param('deliveryId') deliveryId: string,
+  ): Promise<DeliveryDto> {
+    return this.deliveries.redeliver(webhookId, deliveryId);
+  }
+
+  @Post('test')
+  @HttpCode(202)
+  @WEBHOOK_ID
+  @ApiOperation({
+    summary: 'Send a test ping',
+    description:
+      'Sends {"event":"ping","eventTime":…,"webhookId":…}, signed and logged like any delivery, in one attempt.',
+  })
+  @ApiAcceptedResponse({ type: DeliveryDto })
+  @ApiNotFound('webhook')
+  test(@Param('webhookId') webhookId: string): Promise<DeliveryDto> {
+    return this.deliveries.test(webhookId);
+  }
+}

@@ -1,0 +1,191 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomBytes } from 'node:crypto';
+import type { AppConfig } from '../../config/app-config.js';
+import { Transactions } from '../../database/transactions.js';
+import { type DeliveryTarget, WebhookService } from '../../webhook/webhook.service.js';
+import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
+import { type AttemptResult, DeliverySender } from './delivery.sender.js';
+import { RetryPolicy } from './retry-policy.js';
+
+/** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
+export const POLL_INTERVAL_MS = 500;
+const CLAIM_BATCH = 100;
+/** A lease outlives the attempt's timeout by this much, so a slow record does not lose it. */
+const LEASE_MARGIN_MS = 5_000;
+
+/**
+ * Claims due deliveries in batches, sends up to DELIVERY_CONCURRENCY at once, and records every
+ * attempt. Woken at once by new work, and otherwise polls: nothing of the queue lives only in
+ * memory. On shutdown it stops claiming and lets the attempts in flight finish and be recorded.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('DeliveryWorker');
+  readonly owner = `worker-${randomBytes(6).toString('hex')}`;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly disableAfterMs: number;
+  readonly policy: RetryPolicy;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wakeRequested = false;
+  private looping = false;
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly queue: DeliveryQueue,
+    private readonly sender: DeliverySender,
+    private readonly webhooks: WebhookService,
+    private readonly transactions: Transactions,
+    config: ConfigService<{ app: AppConfig }, true>,
+  ) {
+    const app = config.get('app', { infer: true });
+    this.concurrency = app.delivery.concurrency;
+    this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
+    this.disableAfterMs = app.webhookDisableAfterMs;
+    this.policy = new RetryPolicy({
+      scheduleMs: app.delivery.retryScheduleMs,
+      jitter: app.delivery.retryJitter,
+    });
+  }
+
+  get running(): boolean {
+    return !this.stopping;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.wake(), POLL_INTERVAL_MS);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Stop claiming; let attempts in flight finish (each is bounded by the timeout) and be recorded. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    if (this.inFlight.size > 0)
+      this.logger.log(`Draining ${this.inFlight.size} attempt(s) in flight`);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Look for due work now. */
+  wake(): void {
+    if (this.stopping) return;
+    this.wakeRequested = true;
+    if (!this.looping) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      while (this.wakeRequested && !this.stopping) {
+        this.wakeRequested = false;
+        for (;;) {
+          const capacity = this.concurrency - this.inFlight.size;
+          if (capacity <= 0 || this.stopping) break;
+          const wanted = Math.min(capacity, CLAIM_BATCH);
+          const claimed = await this.queue.claim(wanted, this.owner, this.leaseMs);
+          if (claimed.length > 0) {
+            const targets = await this.webhooks.deliveryTargets([
+              ...new Set(claimed.map((delivery) => delivery.webhookId)),
+            ]);
+            for (const delivery of claimed) this.start(delivery, targets.get(delivery.webhookId));
+          }
+          if (claimed.length < wanted) break;
+        }
+      }
+    } catch (error) {
+      this.logger.error(
+        'Claiming deliveries failed; the next poll tries again',
+        (error as Error).stack,
+      );
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private start(delivery: ClaimedDelivery, target: DeliveryTarget | undefined): void {
+    const task = this.attempt(delivery, target)
+      .catch((error: Error) =>
+        this.logger.error(`Delivery ${delivery.id} failed to record`, error.stack),
+      )
+      .finally(() => {
+        this.inFlight.delete(task);
+        // Refill in batches rather than one claim per finished attempt.
+        if (this.inFlight.size <= this.concurrency / 2) this.wake();
+      });
+    this.inFlight.add(task);
+  }
+
+  private async attempt(
+    delivery: ClaimedDelivery,
+    target: DeliveryTarget | undefined,
+  ): Promise<void> {
+    let result: AttemptResult;
+    if (!target) return; // the webhook was deleted (its deliveries go with it)
+    if (!target.active && delivery.event !== 'ping') {
+      result = {
+        at: new Date(),
+        statusCode: null,
+        durationMs: 0,
+        error: 'webhook is inactive',
+        responseBody: null,
+      };
+    } else {
+      result = await this.sender.send({
+        uri: target.uri,
+        messageId: delivery.messageId,
+        body: delivery.body,
+        secrets: target.secrets,
+      });
+    }
+    const attempts = delivery.attempts + 1;
+    let decision = this.policy.decide({
+      statusCode: result.statusCode,
+      attempts,
+      maxAttempts: delivery.maxAttempts,
+      retryAfter: result.retryAfter,
+      now: new Date(),
+    });
+    if (!target.active && delivery.event !== 'ping') decision = { kind: 'dead' };
+    await this.complete({ delivery, result, decision }, target);
+  }
+
+  private async complete(completion: Completion, target: DeliveryTarget): Promise<void> {
+    const { delivery, result, decision } = completion;
+    const { promoted } = await this.transactions.run(async (manager) => {
+      const outcome = await this.queue.record(manager, completion, this.owner);
+      if (!outcome.recorded) return outcome;
+      if (decision.kind === 'succeeded') {
+        if (target.failingSince !== null)
+          await this.webhooks.recordSuccess(manager, delivery.webhookId);
+      } else if (decision.kind === 'gone') {
+        await this.webhooks.deactivate(
+          manager,
+          delivery.webhookId,
+          'the receiver answered 410 Gone',
+        );
+      } else if (target.active) {
+        const disabled = await this.webhooks.recordFailure(
+          manager,
+          delivery.webhookId,
+          new Date(),
+          this.disableAfterMs,
+        );
+        if (disabled)
+          this.logger.warn(`Webhook ${delivery.webhookId} made inactive: failing for too long`);
+      }
+      return outcome;
+    });
+    this.logger.debug(
+      `delivery ${delivery.id} webhook ${delivery.webhookId} attempt ${delivery.attempts + 1}: ${result.statusCode ?? result.error} in ${result.durationMs} ms → ${decision.kind}`,
+    );
+    if (promoted) this.wake();
+  }
+}

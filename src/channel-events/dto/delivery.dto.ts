@@ -1,0 +1,100 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import { PageOf, PageQueryDto } from '../../common/paging.dto.js';
+
+export const PUBLIC_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type PublicDeliveryStatus = (typeof PUBLIC_DELIVERY_STATUSES)[number];
+
+export class ListDeliveriesQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: PUBLIC_DELIVERY_STATUSES, example: 'failed' })
+  @IsOptional()
+  @IsIn(PUBLIC_DELIVERY_STATUSES)
+  status?: PublicDeliveryStatus;
+}
+
+class DeliveryFieldsDto {
+  @ApiProperty({ example: '981' })
+  id: string;
+
+  @ApiProperty({ description: 'The event name, or `ping` for a test', example: 'channel_live' })
+  event: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'null for a test ping', example: '42' })
+  channelId: string | null;
+
+  @ApiProperty({
+    description: 'The webhook-id header of every attempt',
+    example: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+  })
+  messageId: string;
+
+  @ApiProperty({
+    enum: PUBLIC_DELIVERY_STATUSES,
+    description:
+      'pending (queued, retrying, or waiting for an earlier delivery of the same channel), succeeded, or failed (no attempts left)',
+    example: 'failed',
+  })
+  status: PublicDeliveryStatus;
+
+  @ApiProperty({ type: Number, nullable: true, example: 503 })
+  lastStatusCode: number | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'HTTP 503' })
+  lastError: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When the next attempt is due; null when done or waiting',
+    example: null,
+  })
+  nextAttemptAt: string | null;
+
+  @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
+  createdAt: string;
+}
+
+export class DeliveryDto extends DeliveryFieldsDto {
+  @ApiProperty({ description: 'Attempts made so far', example: 8 })
+  attempts: number;
+}
+
+export class DeliveryAttemptDto {
+  @ApiProperty({ example: '2026-11-27T10:00:00.120Z' })
+  at: string;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'null when no answer came',
+    example: 503,
+  })
+  statusCode: number | null;
+
+  @ApiProperty({ example: 35 })
+  durationMs: number;
+
+  @ApiProperty({ type: String, nullable: true, example: 'HTTP 503' })
+  error: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The answer, cut at 64 KiB',
+    example: 'busy',
+  })
+  responseBody: string | null;
+}
+
+export class DeliveryDetailDto extends DeliveryFieldsDto {
+  @ApiProperty({ type: [DeliveryAttemptDto], description: 'Every attempt, oldest first' })
+  attempts: DeliveryAttemptDto[];
+
+  @ApiProperty({
+    description: 'The JSON body every attempt sends',
+    example: { event: 'channel_live', eventTime: 1764237600000, id: '42' },
+  })
+  payload: unknown;
+}
+
+export class DeliveryPageDto extends PageOf(DeliveryDto, 'DeliveryPageDto') {}

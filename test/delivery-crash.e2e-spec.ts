@@ -1,0 +1,134 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from './helpers/channels.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
+import { startReceiver } from './helpers/receiver.js';
+import { freePort, type SpawnedApp, spawnApp, waitForHttp } from './helpers/spawn-app.js';
+
+const KEY = 'crash-test-key';
+
+/** The service as its own process, so it can be killed. */
+async function start(database: TestDatabase, port: number): Promise<SpawnedApp> {
+  const app = spawnApp({
+    PORT: String(port),
+    DATABASE_URL: database.url,
+    API_KEYS: KEY,
+    DELIVERY_TIMEOUT: '2s',
+    DELIVERY_RETRY_SCHEDULE: '300ms,300ms',
+    DELIVERY_RETRY_JITTER: '0',
+    LOG_LEVEL: 'warn',
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/docs-json`, app);
+  return app;
+}
+
+function api(port: number) {
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
+describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it('after SIGKILL with work claimed, a restarted instance delivers everything, in order, with the same webhook-id', async () => {
+    const database = await createTestDatabase(kind);
+    cleanup.push(() => database.drop());
+    let answering = false;
+    const receiver = await startReceiver(() => (answering ? {} : { hang: true }));
+    cleanup.push(() => receiver.close());
+
+    const port = await freePort();
+    const first = await start(database, port);
+    cleanup.push(async () => first.kill('SIGKILL'));
+    const call = api(port);
+    const hook = (await call('POST', '/v1/webhook', { uri: receiver.url, event: 'all' })).body;
+    const channel = (await call('POST', '/v1/channel', { name: 'crash' })).body;
+    const hookCall = (action: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/ingest/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ streamKey: channel.streamKey, action }),
+      });
+    await hookCall('publish');
+    await hookCall('unpublish');
+    await call('POST', `/v1/channel/${channel.id}/end`);
+    await eventually(async () => receiver.received.length >= 1, 10_000);
+    const claimedId = receiver.received[0].headers['webhook-id'];
+
+    first.kill('SIGKILL');
+    await first.exited;
+    answering = true;
+
+    const second = await start(database, port);
+    cleanup.push(async () => {
+      second.kill('SIGTERM');
+      await second.exited;
+    });
+    const log = await eventually(async () => {
+      const data = (await call('GET', `/v1/webhook/${hook.id}/deliveries`)).body.data as any[];
+      return data.length === 3 && data.every((delivery) => delivery.status === 'succeeded')
+        ? data
+        : undefined;
+    }, 30_000);
+    expect(log.map((delivery) => delivery.event)).toEqual([
+      'channel_ended',
+      'channel_stop',
+      'channel_live',
+    ]);
+    const answered = receiver.received.slice(1);
+    expect(answered[0].headers['webhook-id']).toBe(claimedId);
+    expect(answered.map((request) => request.json.event)).toEqual([
+      'channel_live',
+      'channel_stop',
+      'channel_ended',
+    ]);
+  });
+
+  it('on SIGTERM stops claiming, lets the attempt in flight finish and records it, then exits', async () => {
+    const database = await createTestDatabase(kind);
+    cleanup.push(() => database.drop());
+    let answeredAt = 0;
+    const receiver = await startReceiver(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      answeredAt = Date.now();
+      return { status: 200, body: 'finally' };
+    });
+    cleanup.push(() => receiver.close());
+
+    const port = await freePort();
+    const first = await start(database, port);
+    cleanup.push(async () => first.kill('SIGKILL'));
+    const call = api(port);
+    const hook = (await call('POST', '/v1/webhook', { uri: receiver.url, event: 'all' })).body;
+    await call('POST', `/v1/webhook/${hook.id}/test`);
+    await eventually(async () => receiver.received.length >= 1, 10_000);
+
+    first.kill('SIGTERM');
+    await first.exited;
+    const exitedAt = Date.now();
+    expect(answeredAt).toBeGreaterThan(0);
+    expect(exitedAt).toBeGreaterThanOrEqual(answeredAt);
+
+    const second = await start(database, port);
+    cleanup.push(async () => {
+      second.kill('SIGTERM');
+      await second.exited;
+    });
+    const [delivery] = (await call('GET', `/v1/webhook/${hook.id}/deliveries`)).body.data;
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(receiver.received).toHaveLength(1);
+  });
+});

@@ -1,0 +1,428 @@
+import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelEventEntity } from '../src/channel-events/channel-event.entity.js';
+import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
+import { databaseKinds } from './helpers/databases.js';
+import { type Received, startReceiver, type Receiver } from './helpers/receiver.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+const FAST = {
+  DELIVERY_RETRY_SCHEDULE: '300ms,300ms,300ms',
+  DELIVERY_RETRY_JITTER: '0',
+  DELIVERY_TIMEOUT: '1s',
+};
+
+/** Verifies with the official Standard Webhooks package, not our own code. */
+function verify(secret: string, request: Received): unknown {
+  return new Webhook(secret).verify(request.body, {
+    'webhook-id': String(request.headers['webhook-id']),
+    'webhook-timestamp': String(request.headers['webhook-timestamp']),
+    'webhook-signature': String(request.headers['webhook-signature']),
+  });
+}
+
+describe.each(databaseKinds())('delivery on %s', (kind) => {
+  let t: TestApp;
+  const receivers: Receiver[] = [];
+
+  const receiver = async (behave?: Parameters<typeof startReceiver>[0]) => {
+    const started = await startReceiver(behave);
+    receivers.push(started);
+    return started;
+  };
+  const webhook = async (uri: string, event: string | string[] = 'all') => {
+    const response = await t.request('POST', '/v1/webhook', { body: { uri, event } });
+    expect(response.status, response.text).toBe(201);
+    return response.body as { id: string; secret: string };
+  };
+  const deliveries = async (webhookId: string, query = '') =>
+    (await t.request('GET', `/v1/webhook/${webhookId}/deliveries?length=100${query}`)).body
+      .data as any[];
+  const settled = (webhookId: string, count: number) =>
+    eventually(async () => {
+      const data = await deliveries(webhookId);
+      return data.length >= count && data.every((delivery) => delivery.status !== 'pending')
+        ? data
+        : undefined;
+    }, 20_000);
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, FAST);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  it('delivers each event to the active webhooks subscribed to it or to all, signed, with the channel as GET shows it', async () => {
+    const target = await receiver();
+    const live = await webhook(`${target.url}?who=live`, 'channel_live');
+    const all = await webhook(`${target.url}?who=all`, 'all');
+    const stop = await webhook(`${target.url}?who=stop`, 'channel_stop');
+    const paused = await webhook(`${target.url}?who=paused`, 'all');
+    await t.request('PUT', `/v1/webhook/${paused.id}`, { body: { active: false } });
+    const channel = await createChannel(t, { description: 'desc' });
+    await ingest(t, channel.streamKey, 'publish');
+    const snapshot = (await t.request('GET', `/v1/channel/${channel.id}`)).body;
+    await ingest(t, channel.streamKey, 'unpublish');
+
+    await eventually(async () => target.received.length >= 4);
+    await sleep(300);
+    const seen = target.received
+      .map((request) => `${request.path.split('=')[1]}:${request.json.event}`)
+      .sort();
+    expect(seen).toEqual([
+      'all:channel_live',
+      'all:channel_stop',
+      'live:channel_live',
+      'stop:channel_stop',
+    ]);
+
+    const first = target.received.find((request) => request.path.endsWith('who=live'))!;
+    expect(first.headers['content-type']).toBe('application/json');
+    expect(first.headers['user-agent']).toMatch(/^channel-webhooks\/\d+\.\d+\.\d+$/);
+    expect(first.json).toEqual({
+      event: 'channel_live',
+      eventTime: expect.any(Number),
+      ...snapshot,
+    });
+    expect(first.json.eventTime).toBe(Date.parse(snapshot.liveAt));
+    expect(first.body).not.toContain(channel.streamKey);
+    expect(first.json).not.toHaveProperty('streamKey');
+    expect(Math.abs(Number(first.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(
+      30,
+    );
+    expect(verify(live.secret, first)).toEqual(first.json);
+    expect(() => verify(all.secret, first)).toThrow();
+    for (const request of target.received) {
+      const secret = { live, all, stop }[request.path.split('=')[1] as 'live' | 'all' | 'stop']
+        .secret;
+      expect(verify(secret, request)).toEqual(request.json);
+    }
+    expect(await deliveries(paused.id)).toEqual([]);
+    const logged = await settled(all.id, 2);
+    expect(logged.map((delivery) => delivery.event)).toEqual(['channel_stop', 'channel_live']);
+    expect(logged[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      lastStatusCode: 200,
+      lastError: null,
+      nextAttemptAt: null,
+      channelId: channel.id,
+    });
+  });
+
+  it('retries on failure by the schedule with the same webhook-id, then marks the delivery failed and keeps it in the log', async () => {
+    const target = await receiver(() => ({ status: 500, body: 'broken' }));
+    const hook = await webhook(target.url, 'channel_live');
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    const [delivery] = await settled(hook.id, 1);
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempts: 4,
+      lastStatusCode: 500,
+      lastError: 'HTTP 500',
+      nextAttemptAt: null,
+    });
+    expect(target.received).toHaveLength(4);
+    expect(new Set(target.received.map((request) => request.headers['webhook-id'])).size).toBe(1);
+    for (let i = 1; i < 4; i++) {
+      expect(target.received[i].at - target.received[i - 1].at).toBeGreaterThanOrEqual(280);
+    }
+    for (const request of target.received)
+      expect(verify(hook.secret, request)).toEqual(target.received[0].json);
+    const detail = (await t.request('GET', `/v1/webhook/${hook.id}/deliveries/${delivery.id}`))
+      .body;
+    expect(detail.attempts).toHaveLength(4);
+    expect(detail.attempts[0]).toEqual({
+      at: expect.any(String),
+      statusCode: 500,
+      durationMs: expect.any(Number),
+      error: 'HTTP 500',
+      responseBody: 'broken',
+    });
+    expect(detail.payload).toEqual(target.received[0].json);
+    await sleep(700);
+    expect(target.received).toHaveLength(4);
+  });
+
+  it('makes the webhook inactive at once on 410 Gone', async () => {
+    const target = await receiver(() => ({ status: 410 }));
+    const hook = await webhook(target.url);
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    const [delivery] = await settled(hook.id, 1);
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
+    expect((await t.request('GET', `/v1/webhook/${hook.id}`)).body.active).toBe(false);
+    await ingest(t, channel.streamKey, 'unpublish');
+    await sleep(600);
+    expect(target.received).toHaveLength(1);
+    expect(
+      (await t.request('PUT', `/v1/webhook/${hook.id}`, { body: { active: true } })).body.active,
+    ).toBe(true);
+  });
+
+  it('honours Retry-After on 429 within the schedule bounds', async () => {
+    const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,3s' });
+    try {
+      const target = await receiver((request) =>
+        request.index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : {},
+      );
+      const response = await slow.request('POST', '/v1/webhook', {
+        body: { uri: target.url, event: 'all' },
+      });
+      const channel = await createChannel(slow);
+      await ingest(slow, channel.streamKey, 'publish');
+      await eventually(async () => target.received.length >= 2, 10_000);
+      const gap = target.received[1].at - target.received[0].at;
+      expect(gap).toBeGreaterThanOrEqual(1900);
+      expect(gap).toBeLessThan(3000);
+      expect(response.status).toBe(201);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it.each([
+    [
+      'a 302 (never followed)',
+      () => ({ status: 302, headers: { location: 'http://127.0.0.1:9/elsewhere' } }),
+      /HTTP 302: redirects are not followed/,
+    ],
+    ['a timeout', () => ({ hang: true }), /timed out after 1000 ms/],
+    ['a connection reset', () => ({ reset: true }), /connection reset/],
+  ])('records %s as a failed attempt', async (_label, behave, error) => {
+    const target = await receiver(behave);
+    const hook = await webhook(target.url, 'channel_live');
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    const first = await eventually(async () => {
+      const [delivery] = await deliveries(hook.id);
+      return delivery?.attempts >= 1 ? delivery : undefined;
+    }, 15_000);
+    expect(first.lastError).toMatch(error);
+    expect(first.lastStatusCode).toBe(_label.includes('302') ? 302 : null);
+    await t.request('DELETE', `/v1/webhook/${hook.id}`);
+  });
+
+  it('keeps at most 64 KiB of a huge answer', async () => {
+    const target = await receiver(() => ({ status: 200, body: Buffer.alloc(1024 * 1024, 'a') }));
+    const hook = await webhook(target.url, 'channel_live');
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    const [delivery] = await settled(hook.id, 1);
+    expect(delivery.status).toBe('succeeded');
+    const detail = (await t.request('GET', `/v1/webhook/${hook.id}/deliveries/${delivery.id}`))
+      .body;
+    expect(detail.attempts[0].responseBody).toHaveLength(64 * 1024);
+  });
+
+  it('delivers live → stop → ended in order per channel even when retries happen, without holding up other channels', async () => {
+    const failFirst = new Map<string, number>();
+    const target = await receiver((request) => {
+      const key = `${request.json.id}:${request.json.event}`;
+      const seen = failFirst.get(key) ?? 0;
+      failFirst.set(key, seen + 1);
+      // the first channel's live fails twice, its stop once
+      if (request.json.name === 'slow' && request.json.event === 'channel_live' && seen < 2)
+        return { status: 503 };
+      if (request.json.name === 'slow' && request.json.event === 'channel_stop' && seen < 1)
+        return { status: 500 };
+      return {};
+    });
+    const hook = await webhook(target.url);
+    const slow = await createChannel(t, { name: 'slow' });
+    const fast = await createChannel(t, { name: 'fast' });
+    await ingest(t, slow.streamKey, 'publish');
+    await ingest(t, slow.streamKey, 'unpublish');
+    await t.request('POST', `/v1/channel/${slow.id}/end`);
+    await ingest(t, fast.streamKey, 'publish');
+    await ingest(t, fast.streamKey, 'unpublish');
+    await settled(hook.id, 5);
+    const ok = (name: string) =>
+      target.received
+        .filter((request) => request.json.name === name)
+        .map((request) => request.json.event);
+    expect(ok('slow')).toEqual([
+      'channel_live',
+      'channel_live',
+      'channel_live',
+      'channel_stop',
+      'channel_stop',
+      'channel_ended',
+    ]);
+    expect(ok('fast')).toEqual(['channel_live', 'channel_stop']);
+    // the fast channel finished while the slow one was still retrying
+    const fastDone = target.received.filter((request) => request.json.name === 'fast').at(-1)!.at;
+    const slowDone = target.received.filter((request) => request.json.name === 'slow').at(-1)!.at;
+    expect(fastDone).toBeLessThan(slowDone);
+  });
+
+  it('lets a dead delivery release its line', async () => {
+    const target = await receiver((request) =>
+      request.json.event === 'channel_live' ? { status: 500 } : {},
+    );
+    const hook = await webhook(target.url);
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    await ingest(t, channel.streamKey, 'unpublish');
+    const log = await settled(hook.id, 2);
+    expect(log.map((delivery) => [delivery.event, delivery.status])).toEqual([
+      ['channel_stop', 'succeeded'],
+      ['channel_live', 'failed'],
+    ]);
+    expect(target.received.map((request) => request.json.event)).toEqual([
+      'channel_live',
+      'channel_live',
+      'channel_live',
+      'channel_live',
+      'channel_stop',
+    ]);
+  });
+
+  it('redelivers a delivery with the same webhook-id, and sends a signed, logged test ping', async () => {
+    const target = await receiver();
+    const hook = await webhook(target.url, 'channel_live');
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    const [delivery] = await settled(hook.id, 1);
+    const redelivered = await t.request(
+      'POST',
+      `/v1/webhook/${hook.id}/deliveries/${delivery.id}/redeliver`,
+    );
+    expect(redelivered.status).toBe(202);
+    await eventually(async () => target.received.length >= 2);
+    expect(target.received[1].headers['webhook-id']).toBe(target.received[0].headers['webhook-id']);
+    expect(target.received[1].body).toBe(target.received[0].body);
+    expect(verify(hook.secret, target.received[1])).toEqual(target.received[0].json);
+    await eventually(async () => (await deliveries(hook.id))[0].attempts === 2);
+
+    const ping = await t.request('POST', `/v1/webhook/${hook.id}/test`);
+    expect(ping.status).toBe(202);
+    expect(ping.body).toMatchObject({ event: 'ping', channelId: null, status: 'pending' });
+    await eventually(async () => target.received.length >= 3);
+    const request = target.received[2];
+    expect(request.json).toEqual({
+      event: 'ping',
+      eventTime: expect.any(Number),
+      webhookId: hook.id,
+    });
+    expect(verify(hook.secret, request)).toEqual(request.json);
+    const log = await settled(hook.id, 2);
+    expect(log[0]).toMatchObject({
+      id: ping.body.id,
+      event: 'ping',
+      status: 'succeeded',
+      attempts: 1,
+    });
+  });
+
+  it('delivers an event whose in-process emit never happened (the sweeper)', async () => {
+    const target = await receiver();
+    const hook = await webhook(target.url, 'channel_stop');
+    const channel = await createChannel(t);
+    // as if the process died right after committing the transition: an outbox row, no emit
+    const body = JSON.stringify({
+      event: 'channel_stop',
+      eventTime: 1764237600000,
+      id: channel.id,
+      name: 'swept',
+    });
+    await t.app.get(DataSource).manager.insert(ChannelEventEntity, {
+      name: 'channel_stop',
+      channelId: channel.id,
+      sessionId: null,
+      eventTime: 1764237600000,
+      body,
+      dispatchedAt: null,
+      createdAt: new Date(),
+    });
+    await eventually(async () => target.received.length >= 1, 10_000);
+    expect(target.received[0].body).toBe(body);
+    expect(verify(hook.secret, target.received[0])).toEqual(JSON.parse(body));
+  });
+
+  it('makes a webhook that keeps failing longer than WEBHOOK_DISABLE_AFTER inactive', async () => {
+    const strict = await createTestApp(kind, {
+      ...FAST,
+      DELIVERY_RETRY_SCHEDULE: '400ms,400ms,400ms,400ms',
+      WEBHOOK_DISABLE_AFTER: '1s',
+    });
+    try {
+      const target = await receiver(() => ({ status: 500 }));
+      const created = (
+        await strict.request('POST', '/v1/webhook', { body: { uri: target.url, event: 'all' } })
+      ).body;
+      const channel = await createChannel(strict);
+      await ingest(strict, channel.streamKey, 'publish');
+      await eventually(
+        async () => !(await strict.request('GET', `/v1/webhook/${created.id}`)).body.active,
+        10_000,
+      );
+      expect(target.received.length).toBeGreaterThanOrEqual(3);
+      expect(target.received.length).toBeLessThan(5);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  describe('the delivery log', () => {
+    it('pages newest first, filters by status, and answers 404 and 400 as the rest of the API', async () => {
+      const target = await receiver((request) =>
+        request.json.event === 'channel_stop' ? { status: 500 } : {},
+      );
+      const hook = await webhook(target.url);
+      const other = await webhook(target.url);
+      const channel = await createChannel(t);
+      await ingest(t, channel.streamKey, 'publish');
+      await ingest(t, channel.streamKey, 'unpublish');
+      await t.request('POST', `/v1/channel/${channel.id}/end`);
+      await settled(hook.id, 3);
+      const page = (await t.request('GET', `/v1/webhook/${hook.id}/deliveries?length=2`)).body;
+      expect(page).toMatchObject({ total: 3, length: 2, page: 0 });
+      expect(page.data.map((delivery: any) => delivery.event)).toEqual([
+        'channel_ended',
+        'channel_stop',
+      ]);
+      expect(Object.keys(page.data[0]).sort()).toEqual(
+        [
+          'attempts',
+          'channelId',
+          'createdAt',
+          'event',
+          'id',
+          'lastError',
+          'lastStatusCode',
+          'messageId',
+          'nextAttemptAt',
+          'status',
+        ].sort(),
+      );
+      const failed = (await t.request('GET', `/v1/webhook/${hook.id}/deliveries?status=failed`))
+        .body;
+      expect(failed.data.map((delivery: any) => delivery.event)).toEqual(['channel_stop']);
+      expect(
+        (await t.request('GET', `/v1/webhook/${hook.id}/deliveries?status=succeeded`)).body.total,
+      ).toBe(2);
+      const theirs = (await deliveries(other.id))[0];
+      expect(
+        (await t.request('GET', `/v1/webhook/${hook.id}/deliveries/${theirs.id}`)).status,
+      ).toBe(404);
+      expect(
+        (await t.request('POST', `/v1/webhook/${hook.id}/deliveries/${theirs.id}/redeliver`))
+          .status,
+      ).toBe(404);
+      expect((await t.request('GET', '/v1/webhook/999999999/deliveries')).status).toBe(404);
+      expect((await t.request('GET', `/v1/webhook/${hook.id}/deliveries/abc`)).status).toBe(404);
+      expect((await t.request('POST', '/v1/webhook/999999999/test')).status).toBe(404);
+      for (const query of ['status=dead', 'length=0', 'page=-1']) {
+        expect(
+          (await t.request('GET', `/v1/webhook/${hook.id}/deliveries?${query}`)).status,
+          query,
+        ).toBe(400);
+      }
+    });
+  });
+});
