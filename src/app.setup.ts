@@ -36,7 +36,6 @@ export function configureApp(
   app: NestFastifyApplication,
   version = '0.0.0',
 ): NestFastifyApplication {
-  app.enableShutdownHooks();
   app.useGlobalPipes(new AppValidationPipe());
 
   // The API speaks JSON only; ingest hooks take the media servers' own formats.

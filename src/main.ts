@@ -1,17 +1,18 @@
 import { type DynamicModule, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { AppModule } from './app.module.js';
 import { configureApp, createAdapter } from './app.setup.js';
-import { type AppConfig, ConfigError } from './config/app-config.js';
+import { type AppConfig, ConfigError, loadAppConfig, nestLogLevels } from './config/app-config.js';
 import { VERSION } from './version.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 let appModule: DynamicModule;
+let config: AppConfig;
 try {
+  config = loadAppConfig(process.env);
   appModule = AppModule.forRoot(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
@@ -19,8 +20,22 @@ try {
   process.exit(1);
 }
 
-const app = await NestFactory.create<NestFastifyApplication>(appModule, createAdapter());
+const app = await NestFactory.create<NestFastifyApplication>(appModule, createAdapter(), {
+  logger: nestLogLevels(config.logLevel),
+});
 configureApp(app, VERSION);
-const { port } = app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true });
-await app.listen(port, '0.0.0.0');
+// SIGTERM and SIGINT drain: stop taking work, finish what is in flight, close, exit 0.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    new Logger('Bootstrap').log(`${signal}: shutting down`);
+    void app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        new Logger('Bootstrap').error('Shutdown failed', error.stack);
+        process.exit(1);
+      },
+    );
+  });
+}
+await app.listen(config.port, '0.0.0.0');
 new Logger('Bootstrap').log(`channel-webhooks ${VERSION} listening on ${await app.getUrl()}`);

@@ -28,6 +28,15 @@ export interface AppConfig {
   logLevel: LogLevel;
 }
 
+/** Nest's logger levels for a LOG_LEVEL: that level and every more severe one. */
+export function nestLogLevels(
+  level: LogLevel,
+): ('fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
+  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+  const index = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level];
+  return order.slice(0, index + 1);
+}
+
 export const DEFAULT_DATABASE_URL = 'sqlite:data/channel-webhooks.sqlite';
 
 export class ConfigError extends Error {

@@ -11,8 +11,9 @@ const RETRIES = 3;
  *
  * SQLite (better-sqlite3) gives TypeORM one connection: two transactions started together would
  * interleave on it as savepoints of each other. They are queued here instead, one after another,
- * which is also how SQLite would order them. MySQL runs them concurrently; a deadlock victim is
- * tried again, as MySQL asks.
+ * which is also how SQLite would order them. MySQL runs them concurrently at READ COMMITTED: the
+ * service's locking reads then lock the rows they find and no gaps around them, so fan-outs of
+ * neighbouring channels do not block each other; a deadlock victim is tried again, as MySQL asks.
  */
 @Injectable()
 export class Transactions {
@@ -37,7 +38,7 @@ export class Transactions {
   private async runWithRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(work);
+        return await this.dataSource.transaction('READ COMMITTED', work);
       } catch (error) {
         const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
         const retryable = errno === MYSQL_DEADLOCK || errno === MYSQL_LOCK_WAIT_TIMEOUT;

@@ -110,78 +110,120 @@ export class DeliveryQueue {
   }
 
   /**
-   * Records an attempt and its outcome, in the caller's transaction. Only the lease holder may:
-   * if the lease was lost (it ran out and another instance took the work), the attempt is still
-   * logged but the delivery is left to its new owner. Answers whether the line moved on.
+   * Records a batch of attempts and their outcomes in the caller's transaction: one insert for
+   * the attempts, one update per kind of outcome, and the lines of finished deliveries moved on.
+   * Only the lease holder's outcome counts: a delivery whose lease ran out and was taken by another
+   * instance keeps its attempt in the log but is left to its new owner.
    */
-  async record(
+  async recordBatch(
     manager: EntityManager,
-    completion: Completion,
+    completions: Completion[],
     owner: string,
-  ): Promise<{ recorded: boolean; promoted: boolean }> {
-    const { delivery, result, decision } = completion;
-    await manager.insert(DeliveryAttemptEntity, {
-      deliveryId: delivery.id,
-      at: result.at,
-      statusCode: result.statusCode,
-      durationMs: result.durationMs,
-      error: result.error?.slice(0, ERROR_LIMIT) ?? null,
-      responseBody: result.responseBody,
-    });
+  ): Promise<{ promoted: number }> {
+    if (completions.length === 0) return { promoted: 0 };
+    await manager.insert(
+      DeliveryAttemptEntity,
+      completions.map(({ delivery, result }) => ({
+        deliveryId: delivery.id,
+        at: result.at,
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        error: result.error?.slice(0, ERROR_LIMIT) ?? null,
+        responseBody: result.responseBody,
+      })),
+    );
     const now = new Date();
-    const final = decision.kind !== 'retry';
-    const updated = await manager
-      .createQueryBuilder()
-      .update(DeliveryEntity)
-      .set({
-        status: decision.kind === 'succeeded' ? 'succeeded' : final ? 'failed' : 'pending',
-        attempts: () => 'attempts + 1',
-        nextAttemptAt: decision.kind === 'retry' ? decision.at : null,
-        leaseOwner: null,
-        leaseUntil: null,
-        lastStatusCode: result.statusCode,
-        lastError: result.error?.slice(0, ERROR_LIMIT) ?? null,
-        lastAttemptAt: result.at,
-        updatedAt: now,
-      })
-      .where('id = :id AND lease_owner = :owner', { id: delivery.id, owner })
-      .execute();
-    if (updated.affected !== 1) return { recorded: false, promoted: false };
-    const promoted =
-      final && delivery.channelId !== null
-        ? await this.promoteNext(manager, delivery.webhookId, delivery.channelId, now)
-        : false;
-    return { recorded: true, promoted };
+    // Plain successes share one update; every other outcome carries its own values.
+    const plain = completions.filter(
+      ({ decision, result }) => decision.kind === 'succeeded' && result.statusCode === 200,
+    );
+    const others = completions.filter((completion) => !plain.includes(completion));
+    if (plain.length > 0) {
+      await manager
+        .createQueryBuilder()
+        .update(DeliveryEntity)
+        .set({
+          status: 'succeeded',
+          attempts: () => 'attempts + 1',
+          nextAttemptAt: null,
+          leaseOwner: null,
+          leaseUntil: null,
+          lastStatusCode: 200,
+          lastError: null,
+          lastAttemptAt: plain[plain.length - 1].result.at,
+          updatedAt: now,
+        })
+        .where('id IN (:...ids) AND lease_owner = :owner', {
+          ids: plain.map(({ delivery }) => delivery.id),
+          owner,
+        })
+        .execute();
+    }
+    for (const { delivery, result, decision } of others) {
+      const final = decision.kind !== 'retry';
+      await manager
+        .createQueryBuilder()
+        .update(DeliveryEntity)
+        .set({
+          status: decision.kind === 'succeeded' ? 'succeeded' : final ? 'failed' : 'pending',
+          attempts: () => 'attempts + 1',
+          nextAttemptAt: decision.kind === 'retry' ? decision.at : null,
+          leaseOwner: null,
+          leaseUntil: null,
+          lastStatusCode: result.statusCode,
+          lastError: result.error?.slice(0, ERROR_LIMIT) ?? null,
+          lastAttemptAt: result.at,
+          updatedAt: now,
+        })
+        .where('id = :id AND lease_owner = :owner', { id: delivery.id, owner })
+        .execute();
+    }
+    const finishedLines = completions
+      .filter(({ delivery, decision }) => decision.kind !== 'retry' && delivery.channelId !== null)
+      .map(({ delivery }) => ({ webhookId: delivery.webhookId, channelId: delivery.channelId! }));
+    return { promoted: await this.promoteHeads(manager, finishedLines, now) };
   }
 
   /**
-   * Makes the oldest waiting delivery of a line its head, unless the line already has one.
-   * Fan-out locks the same rows, so a delivery it adds as waiting is never left behind.
+   * Makes the oldest waiting delivery of each line its head, unless the line already has one.
+   * The open rows are read with FOR UPDATE, as fan-out reads them, so a delivery that fan-out adds
+   * as waiting is either seen here or sees this line's head still open: never left behind.
    */
-  async promoteNext(
+  async promoteHeads(
     manager: EntityManager,
-    webhookId: string,
-    channelId: string,
+    lines: { webhookId: string; channelId: string }[],
     now: Date,
-  ): Promise<boolean> {
+  ): Promise<number> {
+    if (lines.length === 0) return 0;
+    const wanted = new Set(lines.map((line) => `${line.webhookId}:${line.channelId}`));
     const open = await forUpdate(
       manager
         .createQueryBuilder(DeliveryEntity, 'delivery')
-        .select(['delivery.id', 'delivery.status'])
-        .where('delivery.channel_id = :channelId AND delivery.webhook_id = :webhookId', {
-          channelId,
-          webhookId,
+        .select(['delivery.id', 'delivery.status', 'delivery.webhookId', 'delivery.channelId'])
+        .where('delivery.channel_id IN (:...channelIds)', {
+          channelIds: [...new Set(lines.map((line) => line.channelId))],
+        })
+        .andWhere('delivery.webhook_id IN (:...webhookIds)', {
+          webhookIds: [...new Set(lines.map((line) => line.webhookId))],
         })
         .andWhere('delivery.status IN (:...open)', { open: ['pending', 'waiting'] })
         .orderBy('delivery.id', 'ASC'),
     ).getMany();
-    if (open.length === 0 || open.some((row) => row.status === 'pending')) return false;
+    const byLine = new Map<string, DeliveryEntity[]>();
+    for (const row of open) {
+      const key = `${String(row.webhookId)}:${String(row.channelId)}`;
+      if (wanted.has(key)) byLine.set(key, [...(byLine.get(key) ?? []), row]);
+    }
+    const heads = [...byLine.values()]
+      .filter((rows) => !rows.some((row) => row.status === 'pending'))
+      .map((rows) => String(rows[0].id));
+    if (heads.length === 0) return 0;
     await manager.update(
       DeliveryEntity,
-      { id: open[0].id, status: 'waiting' },
+      { id: In(heads), status: 'waiting' },
       { status: 'pending', nextAttemptAt: now, updatedAt: now },
     );
-    return true;
+    return heads.length;
   }
 
   /**
@@ -209,10 +251,13 @@ export class DeliveryQueue {
       .getRawMany<{ webhookId: string | number; channelId: string | number }>();
     let repaired = 0;
     for (const line of stuck) {
-      const promoted = await this.transactions.run((manager) =>
-        this.promoteNext(manager, String(line.webhookId), String(line.channelId), new Date()),
+      repaired += await this.transactions.run((manager) =>
+        this.promoteHeads(
+          manager,
+          [{ webhookId: String(line.webhookId), channelId: String(line.channelId) }],
+          new Date(),
+        ),
       );
-      if (promoted) repaired++;
     }
     return repaired;
   }

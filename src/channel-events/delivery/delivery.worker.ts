@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { Transactions } from '../../database/transactions.js';
 import { type DeliveryTarget, WebhookService } from '../../webhook/webhook.service.js';
@@ -18,6 +19,18 @@ export const POLL_INTERVAL_MS = 500;
 const CLAIM_BATCH = 100;
 /** A lease outlives the attempt's timeout by this much, so a slow record does not lose it. */
 const LEASE_MARGIN_MS = 5_000;
+
+/** Outcomes are written in batches of up to this many, at most this long after they happen. */
+const RECORD_BATCH = 64;
+const RECORD_DELAY_MS = 2;
+const WAKE_COALESCE_MS = 3;
+
+interface Unrecorded {
+  completion: Completion;
+  target: DeliveryTarget;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
 
 /**
  * Claims due deliveries in batches, sends up to DELIVERY_CONCURRENCY at once, and records every
@@ -33,7 +46,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly disableAfterMs: number;
   readonly policy: RetryPolicy;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly unrecorded: Unrecorded[] = [];
+  private flushing = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   private wakeRequested = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private looping = false;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
@@ -78,7 +95,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   wake(): void {
     if (this.stopping) return;
     this.wakeRequested = true;
-    if (!this.looping) void this.loop();
+    // Wakes that come close together (a burst of fan-outs) share one claim.
+    if (!this.looping && !this.wakeTimer) {
+      this.wakeTimer = setTimeout(() => {
+        this.wakeTimer = undefined;
+        if (!this.looping) void this.loop();
+      }, WAKE_COALESCE_MS);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -157,35 +180,81 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     await this.complete({ delivery, result, decision }, target);
   }
 
-  private async complete(completion: Completion, target: DeliveryTarget): Promise<void> {
-    const { delivery, result, decision } = completion;
-    const { promoted } = await this.transactions.run(async (manager) => {
-      const outcome = await this.queue.record(manager, completion, this.owner);
-      if (!outcome.recorded) return outcome;
-      if (decision.kind === 'succeeded') {
-        if (target.failingSince !== null)
-          await this.webhooks.recordSuccess(manager, delivery.webhookId);
-      } else if (decision.kind === 'gone') {
-        await this.webhooks.deactivate(
-          manager,
-          delivery.webhookId,
-          'the receiver answered 410 Gone',
-        );
-      } else if (target.active) {
-        const disabled = await this.webhooks.recordFailure(
-          manager,
-          delivery.webhookId,
-          new Date(),
-          this.disableAfterMs,
-        );
-        if (disabled)
-          this.logger.warn(`Webhook ${delivery.webhookId} made inactive: failing for too long`);
-      }
-      return outcome;
+  /** Queues an outcome for the next batched write; resolves once it is recorded. */
+  private complete(completion: Completion, target: DeliveryTarget): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.unrecorded.push({ completion, target, resolve, reject });
+      this.scheduleFlush();
     });
-    this.logger.debug(
-      `delivery ${delivery.id} webhook ${delivery.webhookId} attempt ${delivery.attempts + 1}: ${result.statusCode ?? result.error} in ${result.durationMs} ms → ${decision.kind}`,
-    );
-    if (promoted) this.wake();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return; // the running flush looks again when it ends
+    if (this.unrecorded.length >= RECORD_BATCH) {
+      void this.flush();
+      return;
+    }
+    this.flushTimer ??= setTimeout(() => void this.flush(), RECORD_DELAY_MS);
+  }
+
+  /** Writes up to RECORD_BATCH outcomes, with the webhooks' health, in one transaction. */
+  private async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.unrecorded.splice(0, RECORD_BATCH);
+    if (batch.length === 0 || this.flushing) {
+      this.unrecorded.unshift(...batch);
+      return;
+    }
+    this.flushing = true;
+    try {
+      const { promoted } = await this.transactions.run(async (manager) => {
+        const recorded = await this.queue.recordBatch(
+          manager,
+          batch.map((entry) => entry.completion),
+          this.owner,
+        );
+        await this.recordHealth(manager, batch);
+        return recorded;
+      });
+      for (const entry of batch) {
+        const { delivery, result, decision } = entry.completion;
+        this.logger.debug(
+          `delivery ${delivery.id} webhook ${delivery.webhookId} attempt ${delivery.attempts + 1}: ${result.statusCode ?? result.error} in ${result.durationMs} ms → ${decision.kind}`,
+        );
+        entry.resolve();
+      }
+      if (promoted > 0) this.wake();
+    } catch (error) {
+      // Unrecorded outcomes keep their leases; when those run out the deliveries are sent again.
+      for (const entry of batch) entry.reject(error as Error);
+    } finally {
+      this.flushing = false;
+      if (this.unrecorded.length > 0) this.scheduleFlush();
+    }
+  }
+
+  /** A success ends a webhook's failing run; 410 and long failing runs make it inactive. */
+  private async recordHealth(manager: EntityManager, batch: Unrecorded[]): Promise<void> {
+    const recovered = new Set<string>();
+    const gone = new Set<string>();
+    const failing = new Set<string>();
+    for (const { completion, target } of batch) {
+      const { webhookId } = completion.delivery;
+      if (completion.decision.kind === 'succeeded') {
+        if (target.failingSince !== null) recovered.add(webhookId);
+      } else if (completion.decision.kind === 'gone') gone.add(webhookId);
+      else if (target.active) failing.add(webhookId);
+    }
+    for (const webhookId of recovered) await this.webhooks.recordSuccess(manager, webhookId);
+    for (const webhookId of gone) {
+      await this.webhooks.deactivate(manager, webhookId, 'the receiver answered 410 Gone');
+    }
+    for (const webhookId of failing) {
+      if (recovered.has(webhookId) || gone.has(webhookId)) continue;
+      if (await this.webhooks.recordFailure(manager, webhookId, new Date(), this.disableAfterMs)) {
+        this.logger.warn(`Webhook ${webhookId} made inactive: failing for too long`);
+      }
+    }
   }
 }
