@@ -4,9 +4,12 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ChannelModule } from './channel/channel.module.js';
 import { AuthGuard } from './common/auth/auth.guard.js';
+import { ApiThrottlerGuard } from './common/rate-limit/api-throttler.guard.js';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DestinationModule } from './destination/destination.module.js';
 import { WebhookModule } from './webhook/webhook.module.js';
 
 @Module({})
@@ -19,12 +22,15 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app })] }),
         DatabaseModule,
+        DestinationModule,
+        RateLimitModule,
         EventEmitterModule.forRoot(),
         WebhookModule,
         ChannelModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: ApiThrottlerGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],
     };

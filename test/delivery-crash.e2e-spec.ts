@@ -16,6 +16,7 @@ async function start(database: TestDatabase, port: number): Promise<SpawnedApp> 
     DELIVERY_RETRY_SCHEDULE: '300ms,300ms',
     DELIVERY_RETRY_JITTER: '0',
     LOG_LEVEL: 'warn',
+    DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
   });
   await waitForHttp(`http://127.0.0.1:${port}/docs-json`, app);
   return app;

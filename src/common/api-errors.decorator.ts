@@ -4,6 +4,7 @@ import {
   ApiBearerAuth,
   ApiNotFoundResponse,
   ApiPayloadTooLargeResponse,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from './paging.dto.js';
@@ -12,6 +13,15 @@ import { ErrorResponseDto } from './paging.dto.js';
 export function ApiKeyProtected() {
   return applyDecorators(
     ApiBearerAuth(),
+    ApiTooManyRequestsResponse({
+      description: 'Over RATE_LIMIT_API for this key; Retry-After says when to come back',
+      type: ErrorResponseDto,
+      example: {
+        statusCode: 429,
+        message: 'ThrottlerException: Too Many Requests',
+        error: 'Too Many Requests',
+      },
+    }),
     ApiUnauthorizedResponse({
       description: 'No API key, or a wrong one',
       type: ErrorResponseDto,

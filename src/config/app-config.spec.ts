@@ -50,6 +50,8 @@ describe('loadAppConfig', () => {
       WEBHOOK_SECRET_GRACE: '30m',
       METRICS_TOKEN: 'm',
       LOG_LEVEL: 'debug',
+      RATE_LIMIT_API: '50/10s',
+      RATE_LIMIT_INGEST_DENIALS: '3/1h',
     });
     expect(sut).toMatchObject({
       port: 8080,
@@ -68,6 +70,7 @@ describe('loadAppConfig', () => {
       webhookSecretGraceMs: 1_800_000,
       metricsToken: 'm',
       logLevel: 'debug',
+      rateLimits: { api: { limit: 50, windowMs: 10_000 }, ingestDenials: { limit: 3, windowMs: 3_600_000 } },
     });
   });
 
@@ -89,6 +92,9 @@ describe('loadAppConfig', () => {
     [{ DELIVERY_ALLOWED_CIDRS: 'localhost' }, 'DELIVERY_ALLOWED_CIDRS'],
     [{ WEBHOOK_DISABLE_AFTER: '5 days' }, 'WEBHOOK_DISABLE_AFTER'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ RATE_LIMIT_API: '100' }, 'RATE_LIMIT_API'],
+    [{ RATE_LIMIT_API: '0/1m' }, 'RATE_LIMIT_API'],
+    [{ RATE_LIMIT_INGEST_DENIALS: '5/soon' }, 'RATE_LIMIT_INGEST_DENIALS'],
     [{ NODE_ENV: 'production', INGEST_TOKEN: 't' }, 'API_KEYS'],
     [{ NODE_ENV: 'production', API_KEYS: 'k' }, 'INGEST_TOKEN'],
   ])('refuses %j, naming %s', (env, named) => {

@@ -1,4 +1,14 @@
+import ipaddr from 'ipaddr.js';
 import { parseDuration } from './duration.js';
+
+function isValidCidr(text: string): boolean {
+  try {
+    ipaddr.parseCIDR(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -26,6 +36,17 @@ export interface AppConfig {
   webhookSecretGraceMs: number;
   metricsToken: string | undefined;
   logLevel: LogLevel;
+  rateLimits: {
+    /** Requests per API key (or per address, without a key) in each window. */
+    api: RateLimit;
+    /** Refused ingest hooks (unknown stream key, bad token) per client address in each window. */
+    ingestDenials: RateLimit;
+  };
+}
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
 }
 
 /** Nest's logger levels for a LOG_LEVEL: that level and every more severe one. */
@@ -123,10 +144,21 @@ export function loadAppConfig(env: Env): AppConfig {
 
   const allowedCidrs = list('DELIVERY_ALLOWED_CIDRS');
   for (const cidr of allowedCidrs) {
-    if (!/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(cidr)) {
+    if (!isValidCidr(cidr)) {
       problems.push(`DELIVERY_ALLOWED_CIDRS has "${cidr}", which is not a CIDR range`);
     }
   }
+
+  const rateLimit = (name: string, fallback: string): RateLimit => {
+    const raw = value(name) ?? fallback;
+    const match = /^(\d+)\s*\/\s*(\S+)$/.exec(raw);
+    const windowMs = match ? parseDuration(match[2]) : undefined;
+    if (!match || windowMs === undefined || Number(match[1]) < 1 || windowMs < 1) {
+      problems.push(`${name} must be <count>/<duration>, such as 600/1m, got "${raw}"`);
+      return { limit: 1, windowMs: 60_000 };
+    }
+    return { limit: Number(match[1]), windowMs };
+  };
 
   const logLevel = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -152,6 +184,10 @@ export function loadAppConfig(env: Env): AppConfig {
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
     metricsToken: value('METRICS_TOKEN'),
     logLevel,
+    rateLimits: {
+      api: rateLimit('RATE_LIMIT_API', '1200/1m'),
+      ingestDenials: rateLimit('RATE_LIMIT_INGEST_DENIALS', '30/1m'),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

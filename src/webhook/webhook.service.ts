@@ -15,6 +15,7 @@ import { checkHttpUrl } from '../common/validators.js';
 import type { AppConfig } from '../config/app-config.js';
 import { forUpdate } from '../database/locking.js';
 import { Transactions } from '../database/transactions.js';
+import { DestinationPolicy } from '../destination/destination-policy.js';
 import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { checkWebhookSecret, generateWebhookSecret } from './webhook-secret.js';
@@ -68,6 +69,7 @@ export class WebhookService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
+    private readonly destinations: DestinationPolicy,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     this.secretGraceMs = config.get('app', { infer: true }).webhookSecretGraceMs;
@@ -369,6 +371,10 @@ export class WebhookService {
   private checkUri(uri: unknown): string {
     const problem = checkHttpUrl(uri, 'uri');
     if (problem) throw new BadRequestException([problem]);
+    const denial = this.destinations.denialOfUri(uri as string);
+    if (denial) {
+      throw new BadRequestException([`uri is not allowed: ${denial} (see DELIVERY_ALLOWED_CIDRS)`]);
+    }
     return uri as string;
   }
 

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
@@ -36,6 +37,7 @@ export async function createTestApp(
   kind: DatabaseKind,
   env: Record<string, string> = {},
   existing?: TestDatabase,
+  logger?: LoggerService,
 ): Promise<TestApp> {
   const database = existing ?? (await createTestDatabase(kind));
   const fullEnv: Record<string, string> = {
@@ -43,6 +45,11 @@ export async function createTestApp(
     DATABASE_URL: database.url,
     API_KEYS: TEST_API_KEY,
     DELIVERY_RETRY_JITTER: '0',
+    // test receivers listen on loopback, which the SSRF guard otherwise refuses
+    DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
+    // suites send thousands of requests with one key; the limit suite sets its own
+    RATE_LIMIT_API: '1000000/1m',
+    RATE_LIMIT_INGEST_DENIALS: '100000/1m',
     ...env,
   };
   const moduleRef = await Test.createTestingModule({
@@ -51,6 +58,7 @@ export async function createTestApp(
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(), {
     logger: ['error', 'warn'],
   });
+  if (logger) app.useLogger(logger);
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const baseUrl = await app.getUrl();

@@ -2,10 +2,12 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AxiosError } from 'axios';
-import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpAgent, type AgentOptions as HttpAgentOptions } from 'node:http';
+import { isIP } from 'node:net';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import type { AppConfig } from '../../config/app-config.js';
+import { DestinationPolicy } from '../../destination/destination-policy.js';
 import { VERSION } from '../../version.js';
 import type { SigningSecrets } from '../../webhook/webhook.service.js';
 import { signatureHeader } from './signature.js';
@@ -42,11 +44,18 @@ export class DeliverySender implements OnApplicationShutdown {
 
   constructor(
     private readonly http: HttpService,
+    private readonly destinations: DestinationPolicy,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     const { delivery } = config.get('app', { infer: true });
     this.timeoutMs = delivery.timeoutMs;
-    const agentOptions = { keepAlive: true, maxSockets: delivery.concurrency, maxFreeSockets: 256 };
+    // Every connection resolves through the SSRF guard and goes to the address it checked.
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: delivery.concurrency,
+      maxFreeSockets: 256,
+      lookup: destinations.lookup as unknown as HttpAgentOptions['lookup'],
+    };
     this.httpAgent = new HttpAgent(agentOptions);
     this.httpsAgent = new HttpsAgent(agentOptions);
   }
@@ -62,6 +71,18 @@ export class DeliverySender implements OnApplicationShutdown {
     const timestamp = Math.floor(at.getTime() / 1000);
     const signal = AbortSignal.timeout(this.timeoutMs);
     const elapsed = () => Math.round(performance.now() - started);
+    // Literal addresses are connected to without a lookup: check them here.
+    const literal = new URL(message.uri).hostname.replace(/^\[|\]$/g, '');
+    const denial = isIP(literal) !== 0 ? this.destinations.denialOf(literal) : undefined;
+    if (denial) {
+      return {
+        at,
+        statusCode: null,
+        durationMs: 0,
+        error: `destination denied: ${denial}`,
+        responseBody: null,
+      };
+    }
     try {
       const response = await this.http.axiosRef.request<Readable>({
         method: 'POST',
@@ -128,6 +149,8 @@ function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): 
   const code = error instanceof AxiosError ? error.code : (error as NodeJS.ErrnoException).code;
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
+    case 'ERR_DESTINATION_DENIED':
+      return message;
     case 'ECONNRESET':
       return 'connection reset by the receiver';
     case 'ECONNREFUSED':

@@ -4,6 +4,7 @@ import {
   Controller,
   ForbiddenException,
   HttpCode,
+  Ip,
   Post,
 } from '@nestjs/common';
 import {
@@ -14,6 +15,7 @@ import {
   ApiOperation,
   ApiQuery,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { IngestTokenAuth } from '../../common/auth/auth.decorators.js';
@@ -43,6 +45,16 @@ const DENIED = ApiForbiddenResponse({
   type: ErrorResponseDto,
   example: { statusCode: 403, message: 'stream key is not known', error: 'Forbidden' },
 });
+const LIMITED = ApiTooManyRequestsResponse({
+  description:
+    'Too many refused hooks from this address (RATE_LIMIT_INGEST_DENIALS); Retry-After says when to come back',
+  type: ErrorResponseDto,
+  example: {
+    statusCode: 429,
+    message: 'too many refused ingest hooks from this address; try again later',
+    error: 'Too Many Requests',
+  },
+});
 const BAD = ApiBadRequestResponse({
   description: 'A field is missing or malformed',
   type: ErrorResponseDto,
@@ -66,11 +78,12 @@ export class NginxRtmpIngestController {
   @ApiOkResponse({ type: IngestAnswerDto })
   @BAD
   @UNAUTHORIZED
+  @LIMITED
   @DENIED
-  async publish(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
+  async publish(@Body() body: NginxRtmpHookDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish')
       throw callMismatch(body.call, 'publish');
-    const outcome = await this.ingest.publish(body.name);
+    const outcome = await this.ingest.publish(body.name, address);
     if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
     return { outcome };
   }
@@ -86,10 +99,14 @@ export class NginxRtmpIngestController {
   @ApiOkResponse({ type: IngestAnswerDto })
   @BAD
   @UNAUTHORIZED
-  async publishDone(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
+  @LIMITED
+  async publishDone(
+    @Body() body: NginxRtmpHookDto,
+    @Ip() address: string,
+  ): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish_done')
       throw callMismatch(body.call, 'publish_done');
-    return { outcome: await this.ingest.unpublish(body.name) };
+    return { outcome: await this.ingest.unpublish(body.name, address) };
   }
 }
 
@@ -113,13 +130,14 @@ export class SrsIngestController {
   @ApiOkResponse({ type: SrsAnswerDto })
   @BAD
   @UNAUTHORIZED
+  @LIMITED
   @DENIED
-  async hook(@Body() body: SrsHookDto): Promise<SrsAnswerDto> {
+  async hook(@Body() body: SrsHookDto, @Ip() address: string): Promise<SrsAnswerDto> {
     if (body.action === 'on_publish') {
-      const outcome = await this.ingest.publish(body.stream);
+      const outcome = await this.ingest.publish(body.stream, address);
       if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
     } else {
-      await this.ingest.unpublish(body.stream);
+      await this.ingest.unpublish(body.stream, address);
     }
     return { code: 0 };
   }
@@ -142,12 +160,13 @@ export class GenericIngestController {
   @ApiOkResponse({ type: IngestAnswerDto })
   @BAD
   @UNAUTHORIZED
+  @LIMITED
   @DENIED
-  async event(@Body() body: IngestEventDto): Promise<IngestAnswerDto> {
+  async event(@Body() body: IngestEventDto, @Ip() address: string): Promise<IngestAnswerDto> {
     const outcome =
       body.action === 'publish'
-        ? await this.ingest.publish(body.streamKey)
-        : await this.ingest.unpublish(body.streamKey);
+        ? await this.ingest.publish(body.streamKey, address)
+        : await this.ingest.unpublish(body.streamKey, address);
     if (outcome === 'unknown-key' || outcome === 'already-live')
       throw new ForbiddenException(DENIAL_REASONS[outcome]);
     return { outcome };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { IngestDenials } from '../../common/rate-limit/ingest-denials.js';
 import {
   ChannelLifecycleService,
   type PublishOutcome,
@@ -11,14 +12,22 @@ import {
  */
 @Injectable()
 export class IngestService {
-  constructor(private readonly lifecycle: ChannelLifecycleService) {}
+  constructor(
+    private readonly lifecycle: ChannelLifecycleService,
+    private readonly denials: IngestDenials,
+  ) {}
 
-  async publish(streamKey: string): Promise<PublishOutcome> {
-    return (await this.lifecycle.publish(streamKey)).outcome;
+  /** `address` is the caller's: refusals count against its RATE_LIMIT_INGEST_DENIALS. */
+  async publish(streamKey: string, address: string): Promise<PublishOutcome> {
+    const { outcome } = await this.lifecycle.publish(streamKey);
+    if (outcome === 'unknown-key') await this.denials.record(address);
+    return outcome;
   }
 
-  async unpublish(streamKey: string): Promise<UnpublishOutcome> {
-    return (await this.lifecycle.unpublish(streamKey)).outcome;
+  async unpublish(streamKey: string, address: string): Promise<UnpublishOutcome> {
+    const { outcome } = await this.lifecycle.unpublish(streamKey);
+    if (outcome === 'unknown-key') await this.denials.record(address);
+    return outcome;
   }
 }
 

@@ -8,9 +8,10 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config.js';
 import { AUTH_KIND, type AuthKind } from './auth.decorators.js';
+import { IngestDenials } from '../rate-limit/ingest-denials.js';
 import { matchesAnySecret } from './constant-time.js';
 
 /**
@@ -25,6 +26,7 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly denials: IngestDenials,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     const app = config.get('app', { infer: true });
@@ -41,7 +43,7 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     }
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const kind =
       this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [
         context.getHandler(),
@@ -49,7 +51,15 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
       ]) ?? 'api-key';
     if (kind === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (kind === 'ingest-token') return this.checkIngestToken(request);
+    if (kind === 'ingest-token') {
+      this.denials.assertAllowed(request.ip, context.switchToHttp().getResponse<FastifyReply>());
+      try {
+        return this.checkIngestToken(request);
+      } catch (error) {
+        await this.denials.record(request.ip);
+        throw error;
+      }
+    }
     return this.checkApiKey(request);
   }
 

@@ -1,0 +1,22 @@
+import { Global, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ThrottlerModule } from '@nestjs/throttler';
+import type { AppConfig } from '../../config/app-config.js';
+import { IngestDenials } from './ingest-denials.js';
+
+@Global()
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<{ app: AppConfig }, true>) => {
+        const { api } = config.get('app', { infer: true }).rateLimits;
+        // 'default': the throttler's name would otherwise be appended to the Retry-After header
+        return [{ name: 'default', limit: api.limit, ttl: api.windowMs }];
+      },
+    }),
+  ],
+  providers: [IngestDenials],
+  exports: [IngestDenials, ThrottlerModule],
+})
+export class RateLimitModule {}

@@ -1,0 +1,269 @@
+import type { LoggerService } from '@nestjs/common';
+import { Webhook } from 'standardwebhooks';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
+import { DENIED_DESTINATIONS } from './fixtures/denied-destinations.js';
+import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
+import { databaseKinds } from './helpers/databases.js';
+import { startReceiver, type Received, type Receiver } from './helpers/receiver.js';
+import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
+
+const verifies = (secret: string, request: Received): boolean => {
+  try {
+    new Webhook(secret).verify(request.body, {
+      'webhook-id': String(request.headers['webhook-id']),
+      'webhook-timestamp': String(request.headers['webhook-timestamp']),
+      'webhook-signature': String(request.headers['webhook-signature']),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe.each(databaseKinds())('security on %s', (kind) => {
+  const receivers: Receiver[] = [];
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+  });
+
+  describe('the SSRF guard', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      // no DELIVERY_ALLOWED_CIDRS: loopback is as closed as any private range
+      t = await createTestApp(kind, {
+        DELIVERY_ALLOWED_CIDRS: '',
+        DELIVERY_RETRY_SCHEDULE: '200ms',
+        DELIVERY_TIMEOUT: '2s',
+      });
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it(`refuses ${DENIED_DESTINATIONS.length} denied destinations at create and at update, naming the rule`, async () => {
+      const existing = (
+        await t.request('POST', '/v1/webhook', {
+          body: { uri: 'https://hooks.example.com/x', event: 'all' },
+        })
+      ).body;
+      const table: string[] = [];
+      for (const [uri, rule] of DENIED_DESTINATIONS) {
+        const created = await t.request('POST', '/v1/webhook', { body: { uri, event: 'all' } });
+        expect(created.status, uri).toBe(400);
+        expect(JSON.stringify(created.body.message), uri).toMatch(rule);
+        const updated = await t.request('PUT', `/v1/webhook/${existing.id}`, { body: { uri } });
+        expect(updated.status, uri).toBe(400);
+        table.push(
+          `| \`${uri}\` | ${created.status} | ${String(created.body.message[0]).replace(/\|/g, '\\|')} |`,
+        );
+      }
+      expect((await t.request('GET', '/v1/webhook')).body.total).toBe(1);
+      expect((await t.request('GET', `/v1/webhook/${existing.id}`)).body.uri).toBe(
+        'https://hooks.example.com/x',
+      );
+      console.log(
+        `denied destinations (${kind}):\n| destination | answer | message |\n| --- | --- | --- |\n${table.join('\n')}`,
+      );
+    });
+
+    it.each([
+      'ftp://example.com/x',
+      'file:///etc/passwd',
+      'gopher://example.com/',
+      'http://example.com:99999/',
+    ])('accepts only http and https on ports 1–65535: %s is a 400', async (uri) => {
+      expect((await t.request('POST', '/v1/webhook', { body: { uri, event: 'all' } })).status).toBe(
+        400,
+      );
+    });
+
+    it('refuses at send time too: a stored loopback destination, literal or by name, is never connected to', async () => {
+      const receiver = await startReceiver();
+      receivers.push(receiver);
+      const ids: string[] = [];
+      // as if stored before the guard or through another path: bypass the API's check
+      for (const uri of [
+        receiver.url,
+        `http://localhost:${receiver.port}/hook`,
+        `http://[::ffff:127.0.0.1]:${receiver.port}/hook`,
+      ]) {
+        const manager = t.app.get(DataSource).manager;
+        const inserted = await manager.insert(WebhookEntity, {
+          uri,
+          secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+          active: true,
+        });
+        const id = String(inserted.identifiers[0].id);
+        await manager.insert(WebhookEventEntity, { webhookId: id, event: 'all', position: 0 });
+        ids.push(id);
+      }
+      const channel = await createChannel(t);
+      await ingest(t, channel.streamKey, 'publish');
+      for (const id of ids) {
+        const [delivery] = await eventually(async () => {
+          const data = (await t.request('GET', `/v1/webhook/${id}/deliveries`)).body.data;
+          return data.length > 0 && data[0].status === 'failed' ? data : undefined;
+        });
+        expect(delivery.lastError).toMatch(/destination denied: .*loopback/);
+        expect(delivery.lastStatusCode).toBeNull();
+      }
+      await sleep(300);
+      expect(receiver.received).toEqual([]);
+    });
+  });
+
+  describe('secret rotation', () => {
+    it('signs with the old and the new secret during the grace period, and with the new one only after it', async () => {
+      const t = await createTestApp(kind, { WEBHOOK_SECRET_GRACE: '2s' });
+      try {
+        const receiver = await startReceiver();
+        receivers.push(receiver);
+        const created = (
+          await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } })
+        ).body;
+        const rotated = (await t.request('POST', `/v1/webhook/${created.id}/secret/rotate`)).body
+          .secret as string;
+        await t.request('POST', `/v1/webhook/${created.id}/test`);
+        await eventually(async () => receiver.received.length >= 1);
+        const during = receiver.received[0];
+        expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
+        expect(verifies(created.secret, during)).toBe(true);
+        expect(verifies(rotated, during)).toBe(true);
+
+        await sleep(2200);
+        await t.request('POST', `/v1/webhook/${created.id}/test`);
+        await eventually(async () => receiver.received.length >= 2);
+        const after = receiver.received[1];
+        expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
+        expect(verifies(created.secret, after)).toBe(false);
+        expect(verifies(rotated, after)).toBe(true);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
+  describe('rate limits', () => {
+    it('answers 429 with Retry-After past RATE_LIMIT_API for one key, not for another', async () => {
+      const t = await createTestApp(kind, { API_KEYS: 'key-one,key-two', RATE_LIMIT_API: '5/1m' });
+      try {
+        const answers = [];
+        for (let i = 0; i < 7; i++)
+          answers.push(await t.request('GET', '/v1/webhook', { apiKey: 'key-one' }));
+        expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 429, 429]);
+        expect(Number(answers[5].headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(answers[5].body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+        expect((await t.request('GET', '/v1/webhook', { apiKey: 'key-two' })).status).toBe(200);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('answers 429 with Retry-After to an address past RATE_LIMIT_INGEST_DENIALS, even with a good key', async () => {
+      const t = await createTestApp(kind, {
+        INGEST_TOKEN: 'tok',
+        RATE_LIMIT_INGEST_DENIALS: '3/1m',
+      });
+      try {
+        const channel = await createChannel(t);
+        expect((await ingest(t, 'guess-1', 'publish', 'tok')).status).toBe(403);
+        expect((await ingest(t, 'guess-2', 'publish', 'wrong')).status).toBe(401);
+        expect((await ingest(t, 'guess-3', 'publish', 'tok')).status).toBe(403);
+        const blocked = await ingest(t, channel.streamKey, 'publish', 'tok');
+        expect(blocked.status).toBe(429);
+        expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect((await t.request('GET', `/v1/channel/${channel.id}`)).body.status).toBe('idle');
+        // the API itself is not blocked for that address
+        expect((await t.request('GET', '/v1/channel')).status).toBe(200);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
+  describe('no leaks', () => {
+    it('never shows a secret, stream key, API key or ingest token in logs, answers or callbacks', async () => {
+      const lines: string[] = [];
+      const capture: LoggerService = {
+        log: (...args: unknown[]) => lines.push(JSON.stringify(args)),
+        error: (...args: unknown[]) => lines.push(JSON.stringify(args)),
+        warn: (...args: unknown[]) => lines.push(JSON.stringify(args)),
+        debug: (...args: unknown[]) => lines.push(JSON.stringify(args)),
+        verbose: (...args: unknown[]) => lines.push(JSON.stringify(args)),
+        fatal: (...args: unknown[]) => lines.push(JSON.stringify(args)),
+      };
+      const token = 'ingest-token-never-logged';
+      const t = await createTestApp(
+        kind,
+        { INGEST_TOKEN: token, DELIVERY_RETRY_SCHEDULE: '100ms', LOG_LEVEL: 'trace' },
+        undefined,
+        capture,
+      );
+      const answers: string[] = [];
+      try {
+        const failing = await startReceiver((request) =>
+          request.index % 2 ? {} : { status: 500, body: 'nope' },
+        );
+        receivers.push(failing);
+        const webhook = (
+          await t.request('POST', '/v1/webhook', { body: { uri: failing.url, event: 'all' } })
+        ).body;
+        const own = `whsec_${Buffer.alloc(40, 7).toString('base64')}`;
+        await t.request('POST', '/v1/webhook', {
+          body: { uri: failing.url, event: 'channel_live', secret: own },
+        });
+        const rotated = (await t.request('POST', `/v1/webhook/${webhook.id}/secret/rotate`)).body
+          .secret;
+        const channel = await createChannel(t, { reconnectWindow: 0 });
+        const rotatedKey = (await t.request('POST', `/v1/channel/${channel.id}/stream-key`)).body
+          .streamKey;
+        await ingest(t, rotatedKey, 'publish', token);
+        await ingest(t, channel.streamKey, 'publish', token); // the old key: refused
+        await ingest(t, rotatedKey, 'publish', 'bad-token');
+        await ingest(t, rotatedKey, 'unpublish', token);
+        await t.request('GET', '/v1/webhook', { apiKey: 'wrong-key' });
+        await t.request('POST', '/v1/webhook', {
+          body: { uri: failing.url, event: 'all', secret: 'whsec_short' },
+        });
+        await eventually(async () => failing.received.length >= 4);
+        await sleep(500);
+        for (const path of [
+          '/v1/webhook?length=100',
+          `/v1/webhook/${webhook.id}`,
+          '/v1/channel?length=100',
+          `/v1/channel/${channel.id}`,
+        ]) {
+          answers.push((await t.request('GET', path)).text);
+        }
+        const deliveries = (await t.request('GET', `/v1/webhook/${webhook.id}/deliveries`)).body
+          .data;
+        answers.push(JSON.stringify(deliveries));
+        for (const delivery of deliveries) {
+          answers.push(
+            (await t.request('GET', `/v1/webhook/${webhook.id}/deliveries/${delivery.id}`)).text,
+          );
+        }
+        const secrets = [
+          webhook.secret,
+          own,
+          rotated,
+          channel.streamKey,
+          rotatedKey,
+          TEST_API_KEY,
+          token,
+        ];
+        const callbacks = failing.received.map((request) => request.body);
+        expect(lines.length).toBeGreaterThan(5);
+        for (const secret of secrets) {
+          for (const text of [...lines, ...answers, ...callbacks])
+            expect(text).not.toContain(secret);
+        }
+        for (const text of answers) expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+});
