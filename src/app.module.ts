@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
@@ -10,23 +11,34 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DestinationModule } from './destination/destination.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { WebhookModule } from './webhook/webhook.module.js';
 
 @Module({})
 export class AppModule {
   /** `env` is read and validated here, once; tests pass their own. */
-  static forRoot(env: Record<string, string | undefined> = process.env): DynamicModule {
+  static forRoot(
+    env: Record<string, string | undefined> = process.env,
+    options: { logDestination?: Writable } = {},
+  ): DynamicModule {
     const app = loadAppConfig(env);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app })] }),
+        LoggingModule.forRoot(options.logDestination),
         DatabaseModule,
         DestinationModule,
         RateLimitModule,
         EventEmitterModule.forRoot(),
         WebhookModule,
         ChannelModule,
+        HealthModule,
+        DashboardModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

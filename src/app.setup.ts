@@ -1,17 +1,24 @@
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { AppValidationPipe } from './common/validation.pipe.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { redactUrl } from './logging/logging.module.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
 export function createAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
-    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+    // A caller's own request id is kept; it is also left on the raw request for the request log.
+    genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+      const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+      (request as { id?: unknown }).id = id;
+      return id;
     },
   });
 }
@@ -50,6 +57,39 @@ export function configureApp(
         error: 'Unsupported Media Type',
       };
       void reply.code(415).send(body);
+    });
+
+  // Every answer names its request id, the key to its log line; a caller's own id is kept.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.header('x-request-id', request.id);
+      done();
+    });
+
+  // One log line and the HTTP metrics per request, from Fastify itself, so 404s and refused
+  // bodies count too.
+  const metrics = app.get(MetricsService, { strict: false });
+  const requestLog = new Logger('HTTP');
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      requestLog.log({
+        msg: 'request completed',
+        reqId: request.id,
+        method: request.method,
+        url: redactUrl(request.url),
+        route,
+        status: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+        remoteAddress: request.ip,
+      });
+      metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      done();
     });
 
   const document = SwaggerModule.createDocument(

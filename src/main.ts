@@ -2,9 +2,10 @@ import { type DynamicModule, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createAdapter } from './app.setup.js';
-import { type AppConfig, ConfigError, loadAppConfig, nestLogLevels } from './config/app-config.js';
+import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.js';
 import { VERSION } from './version.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
@@ -21,8 +22,9 @@ try {
 }
 
 const app = await NestFactory.create<NestFastifyApplication>(appModule, createAdapter(), {
-  logger: nestLogLevels(config.logLevel),
+  bufferLogs: true,
 });
+app.useLogger(app.get(PinoLogger));
 configureApp(app, VERSION);
 // SIGTERM and SIGINT drain: stop taking work, finish what is in flight, close, exit 0.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

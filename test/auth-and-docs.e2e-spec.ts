@@ -24,6 +24,13 @@ const API_ROUTES: [string, string][] = [
   ['post', '/v1/webhook/{webhookId}/test'],
 ];
 
+/** Reviewed: open to anyone (health for load balancers; metrics has its own optional token). */
+const PUBLIC_ROUTES: [string, string][] = [
+  ['get', '/health/live'],
+  ['get', '/health/ready'],
+  ['get', '/metrics'],
+];
+
 /** Media-server hooks: the ingest token, not an API key. */
 const INGEST_ROUTES: [string, string][] = [
   ['post', '/v1/ingest/nginx-rtmp/publish'],
@@ -90,6 +97,11 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
     },
   );
 
+  it.each(PUBLIC_ROUTES)('%s %s answers without a key', async (method, path) => {
+    const response = await t.request(method.toUpperCase(), path, { apiKey: false });
+    expect(response.status).toBe(200);
+  });
+
   it('accepts each configured key and writes nothing for a refused request', async () => {
     const refused = await t.request('POST', '/v1/webhook', {
       body: { uri: 'https://a.example/x', event: 'all' },
@@ -115,7 +127,9 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
     expect(documented.sort()).toEqual(
-      [...API_ROUTES, ...INGEST_ROUTES].map(([method, path]) => `${method} ${path}`).sort(),
+      [...API_ROUTES, ...INGEST_ROUTES, ...PUBLIC_ROUTES]
+        .map(([method, path]) => `${method} ${path}`)
+        .sort(),
     );
     for (const [method, path] of INGEST_ROUTES) {
       const operation = doc.paths[path][method];

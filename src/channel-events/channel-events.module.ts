@@ -31,6 +31,6 @@ import { DeliveryWorker } from './delivery/delivery.worker.js';
     DeliveryService,
     DeliveryWorker,
   ],
-  exports: [ChannelEventBus, TypeOrmModule],
+  exports: [ChannelEventBus, TypeOrmModule, DeliveryQueue, DeliveryWorker],
 })
 export class ChannelEventsModule {}

@@ -6,6 +6,7 @@ import { ChannelEventBus, type ChannelEventRecorded } from '../channel-events/ch
 import type { ChannelEventName } from '../common/channel-event-name.js';
 import { forUpdate } from '../database/locking.js';
 import { Transactions } from '../database/transactions.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ChannelEntity, type ChannelStatus } from './channel.entity.js';
 import { toChannelDto } from './channel-view.js';
 
@@ -37,6 +38,7 @@ export class ChannelLifecycleService {
   constructor(
     private readonly transactions: Transactions,
     private readonly bus: ChannelEventBus,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A publisher connected: idle/ended → live (new session), stopped → live (same session). */
@@ -146,6 +148,7 @@ export class ChannelLifecycleService {
   ): Promise<R> {
     const result = await this.transactions.run(work);
     for (const event of result.events) {
+      this.metrics.events.inc({ event: event.name });
       try {
         this.bus.emit(event.name, event);
       } catch (error) {

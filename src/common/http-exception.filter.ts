@@ -36,6 +36,21 @@ export function reasonPhrase(status: number): string {
   return REASONS[status] ?? (status >= 500 ? 'Internal Server Error' : 'Bad Request');
 }
 
+/** @nestjs/terminus's answer: {status, info, error, details}. */
+export interface HealthReport {
+  status: string;
+  details: Record<string, unknown>;
+}
+
+function isHealthReport(response: unknown): response is HealthReport {
+  return (
+    typeof response === 'object' &&
+    response !== null &&
+    'status' in response &&
+    'details' in response
+  );
+}
+
 /** Client errors raised by Fastify itself (body parsing, size limits) carry their own 4xx status. */
 interface FastifyClientError {
   statusCode: number;
@@ -78,10 +93,12 @@ function describeFastifyError(error: FastifyClientError): string {
  * Answers every error as {statusCode, message, error}. Unexpected errors are logged with their
  * stack and answered as a plain 500 that reveals nothing of the internals.
  */
-export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
+export function toErrorBody(exception: unknown, logger: Logger): ErrorBody | HealthReport {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
+    // A failed readiness check answers the health report itself: it names the failing checks.
+    if (isHealthReport(response)) return response;
     if (typeof response === 'string') {
       return { statusCode: status, message: response, error: reasonPhrase(status) };
     }
@@ -118,7 +135,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const body = toErrorBody(exception, this.logger);
     if (reply.sent) return;
     // SRS allows only a body whose `code` is 0: give its denials a non-zero one.
+    const status =
+      'statusCode' in body
+        ? body.statusCode
+        : exception instanceof HttpException
+          ? exception.getStatus()
+          : 500;
     const srs = http.getRequest<FastifyRequest>().url.startsWith(SRS_HOOK_PATH);
-    void reply.status(body.statusCode).send(srs ? { code: body.statusCode, ...body } : body);
+    // A route may have set another content type (text/plain for /metrics): errors are JSON.
+    void reply
+      .status(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(srs ? { code: status, ...body } : body);
   }
 }

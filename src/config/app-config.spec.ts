@@ -70,7 +70,10 @@ describe('loadAppConfig', () => {
       webhookSecretGraceMs: 1_800_000,
       metricsToken: 'm',
       logLevel: 'debug',
-      rateLimits: { api: { limit: 50, windowMs: 10_000 }, ingestDenials: { limit: 3, windowMs: 3_600_000 } },
+      rateLimits: {
+        api: { limit: 50, windowMs: 10_000 },
+        ingestDenials: { limit: 3, windowMs: 3_600_000 },
+      },
     });
   });
 

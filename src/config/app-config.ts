@@ -36,6 +36,8 @@ export interface AppConfig {
   webhookSecretGraceMs: number;
   metricsToken: string | undefined;
   logLevel: LogLevel;
+  /** /health/ready fails when the oldest due delivery has waited longer than this. */
+  healthMaxDueAgeMs: number;
   rateLimits: {
     /** Requests per API key (or per address, without a key) in each window. */
     api: RateLimit;
@@ -47,15 +49,6 @@ export interface AppConfig {
 export interface RateLimit {
   limit: number;
   windowMs: number;
-}
-
-/** Nest's logger levels for a LOG_LEVEL: that level and every more severe one. */
-export function nestLogLevels(
-  level: LogLevel,
-): ('fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose')[] {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  const index = { fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level];
-  return order.slice(0, index + 1);
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/channel-webhooks.sqlite';
@@ -184,6 +177,7 @@ export function loadAppConfig(env: Env): AppConfig {
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
     metricsToken: value('METRICS_TOKEN'),
     logLevel,
+    healthMaxDueAgeMs: duration('HEALTH_MAX_DUE_AGE', '5m'),
     rateLimits: {
       api: rateLimit('RATE_LIMIT_API', '1200/1m'),
       ingestDenials: rateLimit('RATE_LIMIT_INGEST_DENIALS', '30/1m'),

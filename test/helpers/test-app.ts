@@ -49,6 +49,7 @@ export async function createTestApp(
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
     // suites send thousands of requests with one key; the limit suite sets its own
     RATE_LIMIT_API: '1000000/1m',
+    LOG_LEVEL: 'warn',
     RATE_LIMIT_INGEST_DENIALS: '100000/1m',
     ...env,
   };

@@ -28,6 +28,11 @@ export interface Completion {
 
 const ERROR_LIMIT = 1024;
 
+/** Raw datetimes come back as text from SQLite ("YYYY-MM-DD HH:MM:SS.SSS", UTC). */
+function parseStoredTime(text: string): Date {
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+}
+
 /**
  * The delivery queue in the database, behind the worker's claim/record interface: claiming with
  * leases (SKIP LOCKED on MySQL), recording attempts, and moving each (webhook, channel) line on.
@@ -224,6 +229,32 @@ export class DeliveryQueue {
       { status: 'pending', nextAttemptAt: now, updatedAt: now },
     );
     return heads.length;
+  }
+
+  /** The backlog: deliveries not yet done, those due now, and since when the oldest due one waits. */
+  async backlog(
+    now = new Date(),
+  ): Promise<{ pending: number; due: number; oldestDueAt: Date | null }> {
+    const manager = this.dataSource.manager;
+    const pending = await manager.count(DeliveryEntity, {
+      where: { status: In(['pending', 'waiting']) },
+    });
+    const due = await manager
+      .createQueryBuilder(DeliveryEntity, 'delivery')
+      .select('COUNT(*)', 'due')
+      .addSelect('MIN(delivery.next_attempt_at)', 'oldest')
+      .where('delivery.status = :status AND delivery.next_attempt_at <= :now', {
+        status: 'pending',
+        now,
+      })
+      .getRawOne<{ due: string | number; oldest: string | Date | null }>();
+    const oldest = due?.oldest ?? null;
+    return {
+      pending,
+      due: Number(due?.due ?? 0),
+      oldestDueAt:
+        oldest === null ? null : oldest instanceof Date ? oldest : parseStoredTime(oldest),
+    };
   }
 
   /**

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../config/app-config.js';
 import { Transactions } from '../../database/transactions.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { type DeliveryTarget, WebhookService } from '../../webhook/webhook.service.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
@@ -60,6 +61,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly sender: DeliverySender,
     private readonly webhooks: WebhookService,
     private readonly transactions: Transactions,
+    private readonly metrics: MetricsService,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     const app = config.get('app', { infer: true });
@@ -72,8 +74,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     });
   }
 
+  /** False once shutdown began: the instance drains and takes no new work. */
   get running(): boolean {
-    return !this.stopping;
+    return !this.stopping && this.timer !== undefined;
   }
 
   onApplicationBootstrap(): void {
@@ -219,9 +222,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       });
       for (const entry of batch) {
         const { delivery, result, decision } = entry.completion;
-        this.logger.debug(
-          `delivery ${delivery.id} webhook ${delivery.webhookId} attempt ${delivery.attempts + 1}: ${result.statusCode ?? result.error} in ${result.durationMs} ms → ${decision.kind}`,
-        );
+        this.metrics.deliveries.inc({ event: delivery.event, outcome: decision.kind });
+        this.metrics.attemptDuration.observe(result.durationMs / 1000);
+        this.logger.log({
+          msg: 'delivery attempt',
+          webhookId: delivery.webhookId,
+          deliveryId: delivery.id,
+          event: delivery.event,
+          attempt: delivery.attempts + 1,
+          status: result.statusCode,
+          error: result.error,
+          durationMs: result.durationMs,
+          outcome: decision.kind,
+        });
         entry.resolve();
       }
       if (promoted > 0) this.wake();

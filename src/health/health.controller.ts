@@ -1,0 +1,94 @@
+import { Controller, Get } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheck,
+  type HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DeliveryQueue } from '../channel-events/delivery/delivery.queue.js';
+import { DeliveryWorker } from '../channel-events/delivery/delivery.worker.js';
+import { PublicRoute } from '../common/auth/auth.decorators.js';
+import type { AppConfig } from '../config/app-config.js';
+
+const HEALTHY = {
+  status: 'ok',
+  info: { database: { status: 'up' } },
+  error: {},
+  details: { database: { status: 'up' } },
+};
+
+/** Liveness and readiness for load balancers and orchestrators; no API key. */
+@ApiTags('operations')
+@PublicRoute()
+@Controller('health')
+export class HealthController {
+  private readonly maxDueAgeMs: number;
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly database: TypeOrmHealthIndicator,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly queue: DeliveryQueue,
+    private readonly worker: DeliveryWorker,
+    config: ConfigService<{ app: AppConfig }, true>,
+  ) {
+    this.maxDueAgeMs = config.get('app', { infer: true }).healthMaxDueAgeMs;
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is up' })
+  @ApiOkResponse({ example: { status: 'ok' } })
+  live(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  @ApiOperation({
+    summary:
+      'Readiness: database reachable, migrations applied, delivery worker running, backlog fresh',
+    description: '503 names the failing check. A draining instance (after SIGTERM) is not ready.',
+  })
+  @ApiOkResponse({ example: HEALTHY })
+  @ApiServiceUnavailableResponse({
+    description: 'A check failed; `error` names it',
+    example: { status: 'error', error: { worker: { status: 'down', message: 'draining' } } },
+  })
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.database.pingCheck('database', { connection: this.dataSource, timeout: 2000 }),
+      () =>
+        this.indicators.check('migrations').attempt(async () => {
+          if (await this.dataSource.showMigrations()) throw new Error('pending migrations');
+          return { applied: true };
+        }),
+      () =>
+        this.indicators.check('worker').attempt(() => {
+          if (!this.worker.running) throw new Error('draining');
+          return { running: true };
+        }),
+      () =>
+        this.indicators.check('backlog').attempt(async () => {
+          const { pending, due, oldestDueAt } = await this.queue.backlog();
+          const ageMs = oldestDueAt ? Math.max(0, Date.now() - oldestDueAt.getTime()) : 0;
+          if (ageMs > this.maxDueAgeMs) {
+            throw new Error(
+              `oldest due delivery has waited ${Math.round(ageMs / 1000)} s (bound ${this.maxDueAgeMs / 1000} s)`,
+            );
+          }
+          return { pending, due, oldestDueAgeMs: ageMs };
+        }),
+    ]);
+  }
+}

@@ -1,0 +1,145 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createChannel, eventually, ingest } from './helpers/channels.js';
+import { databaseKinds } from './helpers/databases.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { createTestApp } from './helpers/test-app.js';
+
+const get = (base: string, path: string, headers: Record<string, string> = {}) =>
+  fetch(`${base}${path}`, { headers }).then(async (response) => ({
+    status: response.status,
+    headers: response.headers,
+    text: await response.text(),
+  }));
+
+describe.each(databaseKinds())('operations on %s', (kind) => {
+  const receivers: Receiver[] = [];
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+  });
+
+  it('answers liveness and readiness without a key, naming every check', async () => {
+    const t = await createTestApp(kind);
+    try {
+      const live = await get(t.baseUrl, '/health/live');
+      expect(live.status).toBe(200);
+      expect(JSON.parse(live.text)).toEqual({ status: 'ok' });
+      const ready = await get(t.baseUrl, '/health/ready');
+      expect(ready.status).toBe(200);
+      const body = JSON.parse(ready.text);
+      expect(body.status).toBe('ok');
+      expect(Object.keys(body.details).sort()).toEqual([
+        'backlog',
+        'database',
+        'migrations',
+        'worker',
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is not ready, naming the check, when migrations are pending', async () => {
+    const t = await createTestApp(kind, { DB_MIGRATE_ON_START: 'false' });
+    try {
+      const ready = await get(t.baseUrl, '/health/ready');
+      expect(ready.status).toBe(503);
+      const body = JSON.parse(ready.text);
+      expect(body.error.migrations).toMatchObject({ status: 'down' });
+      expect(body.details.database).toMatchObject({ status: 'up' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is not ready when the oldest due delivery is older than HEALTH_MAX_DUE_AGE, and not while draining', async () => {
+    const receiver = await startReceiver(() => ({ hang: true }));
+    receivers.push(receiver);
+    const t = await createTestApp(kind, { HEALTH_MAX_DUE_AGE: '300ms', DELIVERY_TIMEOUT: '3s' });
+    const closing: Promise<void>[] = [];
+    try {
+      const webhook = (
+        await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } })
+      ).body;
+      await t.request('POST', `/v1/webhook/${webhook.id}/test`);
+      await eventually(async () => receiver.received.length >= 1);
+      const stale = await eventually(async () => {
+        const ready = await get(t.baseUrl, '/health/ready');
+        return ready.status === 503 ? JSON.parse(ready.text) : undefined;
+      });
+      expect(stale.error.backlog.status).toBe('down');
+      expect(stale.error.backlog.message).toMatch(/oldest due delivery has waited/);
+
+      // SIGTERM's path: the worker drains its attempt in flight while the instance still answers
+      closing.push(t.close());
+      const draining = await eventually(async () => {
+        const ready = await get(t.baseUrl, '/health/ready').catch(() => undefined);
+        return ready?.status === 503 && JSON.parse(ready.text).error.worker
+          ? JSON.parse(ready.text)
+          : undefined;
+      });
+      expect(draining.error.worker).toMatchObject({ status: 'down', message: 'draining' });
+    } finally {
+      await receiver.close();
+      await Promise.all(closing.length ? closing : [t.close()]);
+    }
+  });
+
+  it('exposes Prometheus metrics: requests, deliveries, attempts, backlog, events, channels, process', async () => {
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const t = await createTestApp(kind);
+    try {
+      await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } });
+      const channel = await createChannel(t);
+      await ingest(t, channel.streamKey, 'publish');
+      await eventually(async () => receiver.received.length >= 1);
+      const text = await eventually(async () => {
+        const scraped = (await get(t.baseUrl, '/metrics')).text;
+        return scraped.includes('deliveries_total{event="channel_live",outcome="succeeded"} 1')
+          ? scraped
+          : undefined;
+      });
+      expect(text).toMatch(
+        /^http_requests_total\{method="POST",route="\/v1\/webhook",status="201"\} 1$/m,
+      );
+      expect(text).toMatch(
+        /^http_request_duration_seconds_count\{method="GET",route="\/v1\/channel\/:channelId"\}|^http_request_duration_seconds_bucket/m,
+      );
+      expect(text).toMatch(/^delivery_attempt_duration_seconds_count 1$/m);
+      expect(text).toMatch(/^deliveries_pending 0$/m);
+      expect(text).toMatch(/^deliveries_due 0$/m);
+      expect(text).toMatch(/^deliveries_oldest_due_age_seconds 0$/m);
+      expect(text).toMatch(/^channel_events_total\{event="channel_live"\} 1$/m);
+      expect(text).toMatch(/^channels\{status="live"\} 1$/m);
+      expect(text).toMatch(/^process_cpu_seconds_total /m);
+      expect(text).not.toContain(channel.streamKey);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('protects /metrics with METRICS_TOKEN when it is set', async () => {
+    const t = await createTestApp(kind, { METRICS_TOKEN: 'scrape-me' });
+    try {
+      expect((await get(t.baseUrl, '/metrics')).status).toBe(401);
+      expect((await get(t.baseUrl, '/metrics', { authorization: 'Bearer nope' })).status).toBe(401);
+      const scraped = await get(t.baseUrl, '/metrics', { authorization: 'Bearer scrape-me' });
+      expect(scraped.status).toBe(200);
+      expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('echoes a request id in x-request-id, keeping the caller’s own', async () => {
+    const t = await createTestApp(kind);
+    try {
+      const generated = await get(t.baseUrl, '/health/live');
+      expect(generated.headers.get('x-request-id')).toMatch(/^[\w.:-]{8,}$/);
+      const given = await get(t.baseUrl, '/health/live', { 'x-request-id': 'trace-abc-123' });
+      expect(given.headers.get('x-request-id')).toBe('trace-abc-123');
+    } finally {
+      await t.close();
+    }
+  });
+});
