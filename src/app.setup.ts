@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -13,6 +14,20 @@ export const BODY_LIMIT = 1024 * 1024;
 export function createAdapter(): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
+    // The router refuses malformed URLs (400) and over-long path segments (414) before any hook:
+    // answer them in the API's own shape, without echoing the URL (it may carry a token).
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const statusCode = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      void reply
+        .code(statusCode)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send({
+          statusCode,
+          message:
+            statusCode === 414 ? 'a path segment is too long' : 'the request URL is malformed',
+          error: statusCode === 414 ? 'URI Too Long' : 'Bad Request',
+        });
+    },
     // A caller's own request id is kept; it is also left on the raw request for the request log.
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];

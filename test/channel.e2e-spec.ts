@@ -148,7 +148,14 @@ describe.each(databaseKinds())('channel API on %s', (kind) => {
 
     it('answers 400 for an empty or bad body, changing nothing', async () => {
       const created = await createChannel(t);
-      for (const body of [{}, { name: '' }, { reconnectWindow: 5000 }, { status: 'live' }]) {
+      for (const body of [
+        {},
+        { name: '' },
+        { name: null },
+        { reconnectWindow: null },
+        { reconnectWindow: 5000 },
+        { status: 'live' },
+      ]) {
         expect(
           (await t.request('PUT', `/v1/channel/${created.id}`, { body })).status,
           JSON.stringify(body),

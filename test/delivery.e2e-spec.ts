@@ -260,6 +260,20 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     expect(fastDone).toBeLessThan(slowDone);
   });
 
+  it('records the other outcomes of a batch when a webhook is deleted while its attempt is in flight', async () => {
+    const target = await receiver(() => ({ delayMs: 600 }));
+    const doomed = await webhook(`${target.url}?who=doomed`);
+    const kept = await webhook(`${target.url}?who=kept`);
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    await eventually(async () => target.received.length >= 2);
+    expect((await t.request('DELETE', `/v1/webhook/${doomed.id}`)).status).toBe(200);
+    const [delivery] = await settled(kept.id, 1);
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1 });
+    await sleep(300);
+    expect(target.received).toHaveLength(2);
+  });
+
   it('lets a dead delivery release its line', async () => {
     const target = await receiver((request) =>
       request.json.event === 'channel_live' ? { status: 500 } : {},

@@ -230,6 +230,7 @@ describe.each(databaseKinds())('webhook API on %s', (kind) => {
         { event: 'channel_nope' },
         { uri: 'mailto:x@example.com' },
         { active: 'yes' },
+        { active: null },
         { uri: URI, id: '5' },
       ]) {
         const response = await t.request('PUT', `/v1/webhook/${created.id}`, { body });

@@ -5,6 +5,7 @@ import {
   type ValidationError,
   type ValidationPipeOptions,
 } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 
 const ACCEPTS_UNKNOWN_FIELDS = Symbol('accepts-unknown-fields');
 
@@ -23,6 +24,26 @@ function flattenErrors(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
+/** No request of this API nests anywhere near this deep. */
+const MAX_NESTING = 32;
+
+/** Iterative (a recursive check would have the very problem it guards against). */
+function nestingDepthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Optional, but when given not null: for fields whose column cannot hold a null. */
+export function IsOptionalNotNull(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
 const OPTIONS: ValidationPipeOptions = {
   whitelist: true,
   forbidNonWhitelisted: true,
@@ -39,6 +60,12 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // class-transformer recurses: a deep enough body would exhaust the stack (a 500).
+    if (nestingDepthExceeds(value, MAX_NESTING)) {
+      throw new BadRequestException([
+        `${metadata.type} is nested more than ${MAX_NESTING} levels deep`,
+      ]);
+    }
     const type = metadata.metatype as object | undefined;
     if (type && Reflect.getMetadata(ACCEPTS_UNKNOWN_FIELDS, type) === true) {
       return this.lenient.transform(value, metadata) as Promise<unknown>;

@@ -34,7 +34,6 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
   return {
     ...common,
-    logging: ['error'],
     type: 'better-sqlite3',
     database: database.path,
     enableWAL: true,

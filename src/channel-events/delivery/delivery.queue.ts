@@ -122,9 +122,20 @@ export class DeliveryQueue {
    */
   async recordBatch(
     manager: EntityManager,
-    completions: Completion[],
+    all: Completion[],
     owner: string,
   ): Promise<{ promoted: number }> {
+    if (all.length === 0) return { promoted: 0 };
+    // A webhook deleted while its attempt was in flight took its deliveries with it: nothing to
+    // record for those. The rest are locked, so such a delete waits for this write.
+    const existing = await forUpdate(
+      manager
+        .createQueryBuilder(DeliveryEntity, 'delivery')
+        .select('delivery.id')
+        .where('delivery.id IN (:...ids)', { ids: all.map(({ delivery }) => delivery.id) }),
+    ).getMany();
+    const present = new Set(existing.map((row) => String(row.id)));
+    const completions = all.filter(({ delivery }) => present.has(delivery.id));
     if (completions.length === 0) return { promoted: 0 };
     await manager.insert(
       DeliveryAttemptEntity,

@@ -12,6 +12,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto.js';
+import { IsOptionalNotNull } from '../../common/validation.pipe.js';
 import { CHANNEL_STATUSES, type ChannelStatus } from '../channel.entity.js';
 
 export const MAX_RECONNECT_WINDOW = 1800;
@@ -51,7 +52,7 @@ export class CreateChannelDto {
     default: DEFAULT_RECONNECT_WINDOW,
     example: 60,
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(MAX_RECONNECT_WINDOW)
@@ -65,7 +66,7 @@ export class UpdateChannelDto {
     maxLength: 255,
     example: 'Evening show',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @Length(1, 255)
@@ -84,7 +85,7 @@ export class UpdateChannelDto {
   description?: string | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: MAX_RECONNECT_WINDOW, example: 120 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(MAX_RECONNECT_WINDOW)

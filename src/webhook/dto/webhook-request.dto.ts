@@ -9,6 +9,7 @@ import {
 } from 'class-validator';
 import { ALL_EVENTS, CHANNEL_EVENT_NAMES } from '../../common/channel-event-name.js';
 import { PageQueryDto } from '../../common/paging.dto.js';
+import { IsOptionalNotNull } from '../../common/validation.pipe.js';
 import { IsEventList, IsHttpUrl } from '../../common/validators.js';
 import { checkWebhookSecret } from '../webhook-secret.js';
 
@@ -78,7 +79,7 @@ export class UpdateWebhookDto {
       'Re-activate (true) or pause (false) the webhook; an inactive webhook gets no callbacks',
     example: true,
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   active?: boolean;
 }
