@@ -63,7 +63,8 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
           expect(events).toEqual(['channel_live', 'channel_stop']);
         expect(sentByA()).toBeGreaterThan(0);
         expect(sentByB()).toBeGreaterThan(0);
-        expect(sentByA() + sentByB()).toBe(2 * CHANNELS);
+        // an attempt can fail on a keep-alive socket the receiver just closed, and be retried
+        expect(sentByA() + sentByB()).toBeGreaterThanOrEqual(2 * CHANNELS);
       } finally {
         await b.close({ keepDatabase: true });
         await a.close();

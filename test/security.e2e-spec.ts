@@ -161,20 +161,40 @@ describe.each(databaseKinds())('security on %s', (kind) => {
       }
     });
 
-    it('answers 429 with Retry-After to an address past RATE_LIMIT_INGEST_DENIALS, even with a good key', async () => {
+    it('answers 429 with Retry-After to a publisher past RATE_LIMIT_INGEST_DENIALS, never to an unpublish', async () => {
       const t = await createTestApp(kind, {
         INGEST_TOKEN: 'tok',
         RATE_LIMIT_INGEST_DENIALS: '3/1m',
       });
       try {
+        const live = await createChannel(t);
+        expect((await ingest(t, live.streamKey, 'publish', 'tok')).status).toBe(200);
+        const nginx = (name: string, addr: string, route = 'publish') =>
+          t.request('POST', `/v1/ingest/nginx-rtmp/${route}?token=tok`, {
+            rawBody: new URLSearchParams({ call: route, name, addr, app: 'live' }).toString(),
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            apiKey: false,
+          });
+        // a publisher guessing keys through nginx: counted against the publisher, not nginx
+        for (const guess of ['guess-1', 'guess-2', 'guess-3'])
+          expect((await nginx(guess, '203.0.113.9')).status).toBe(403);
         const channel = await createChannel(t);
-        expect((await ingest(t, 'guess-1', 'publish', 'tok')).status).toBe(403);
-        expect((await ingest(t, 'guess-2', 'publish', 'wrong')).status).toBe(401);
-        expect((await ingest(t, 'guess-3', 'publish', 'tok')).status).toBe(403);
-        const blocked = await ingest(t, channel.streamKey, 'publish', 'tok');
+        const blocked = await nginx(channel.streamKey, '203.0.113.9');
         expect(blocked.status).toBe(429);
         expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(blocked.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
         expect((await t.request('GET', `/v1/channel/${channel.id}`)).body.status).toBe('idle');
+        // other publishers through the same nginx, and every stop, still get through
+        expect((await nginx(channel.streamKey, '198.51.100.7')).status).toBe(200);
+        expect((await nginx(live.streamKey, '203.0.113.9', 'publish_done')).status).toBe(200);
+        expect((await t.request('GET', `/v1/channel/${live.id}`)).body.status).toBe('stopped');
+
+        // wrong tokens count against the caller's own address
+        for (let i = 0; i < 3; i++)
+          expect((await ingest(t, 'k', 'publish', 'wrong')).status).toBe(401);
+        const tokenBlocked = await ingest(t, channel.streamKey, 'unpublish', 'tok');
+        expect(tokenBlocked.status).toBe(429);
+        expect(Number(tokenBlocked.headers.get('retry-after'))).toBeGreaterThan(0);
         // the API itself is not blocked for that address
         expect((await t.request('GET', '/v1/channel')).status).toBe(200);
       } finally {

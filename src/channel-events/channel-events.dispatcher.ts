@@ -97,7 +97,17 @@ export class ChannelEventsDispatcher implements OnApplicationBootstrap, BeforeAp
     });
     const channels = [...new Set(rows.map((row) => String(row.channelId)))];
     let dispatched = 0;
-    for (const channelId of channels) dispatched += await this.dispatchChannel(channelId);
+    for (const channelId of channels) {
+      try {
+        dispatched += await this.dispatchChannel(channelId);
+      } catch (error) {
+        // One channel's failing fan-out must not hold up the others'.
+        this.logger.error(
+          `Sweep of channel ${channelId} failed; the next sweep tries again`,
+          (error as Error).stack,
+        );
+      }
+    }
     return dispatched;
   }
 

@@ -142,6 +142,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
           ? exception.getStatus()
           : 500;
     const srs = http.getRequest<FastifyRequest>().url.startsWith(SRS_HOOK_PATH);
+    const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('Retry-After', String(retryAfter));
     // A route may have set another content type (text/plain for /metrics): errors are JSON.
     void reply
       .status(status)

@@ -36,6 +36,18 @@ function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   }
 }
 
+/**
+ * IPv6 ranges ipaddr.js calls unicast that reach IPv4 hosts in ways embeddedIpv4 cannot read:
+ * IPv4-compatible addresses (::a.b.c.d, deprecated) and local-use NAT64 prefixes.
+ */
+const DENIED_IPV6: [ipaddr.IPv6, number, string][] = [
+  [...(ipaddr.parseCIDR('::/96') as [ipaddr.IPv6, number]), 'an IPv4-compatible address (::/96)'],
+  [
+    ...(ipaddr.parseCIDR('64:ff9b:1::/48') as [ipaddr.IPv6, number]),
+    'a local-use NAT64 address (64:ff9b:1::/48)',
+  ],
+];
+
 export class DestinationDeniedError extends Error {
   readonly code = 'ERR_DESTINATION_DENIED';
 }
@@ -66,6 +78,10 @@ export class DestinationPolicy {
     }
     if (this.isAllowed(address)) return undefined;
     if (address.kind() === 'ipv6') {
+      // :: and ::1 keep their own names (unspecified, loopback)
+      const plain = ['unspecified', 'loopback'].includes(address.range());
+      const rule = plain ? undefined : DENIED_IPV6.find(([net, bits]) => address.match(net, bits));
+      if (rule) return `${address.toString()} is ${rule[2]}`;
       const inner = embeddedIpv4(address as ipaddr.IPv6);
       if (inner) {
         const innerDenial = this.denialOf(inner.toString());
@@ -73,7 +89,13 @@ export class DestinationPolicy {
       }
     }
     const range = address.range();
-    if (range === 'unicast') return undefined;
+    if (range === 'unicast') {
+      const rule =
+        address.kind() === 'ipv6'
+          ? DENIED_IPV6.find(([net, bits]) => address.match(net, bits))
+          : undefined;
+      return rule ? `${address.toString()} is ${rule[2]}` : undefined;
+    }
     return `${address.toString()} is a ${RANGE_NAMES[range] ?? range} address`;
   }
 

@@ -48,10 +48,10 @@ export class MetricsService {
 
   constructor(@InjectDataSource() dataSource: DataSource, queue: DeliveryQueue) {
     collectDefaultMetrics({ register: this.registry });
-    // One query serves the three backlog gauges of a scrape.
+    // One query serves the three backlog gauges of a scrape (and no later scrape).
     let backlog: ReturnType<DeliveryQueue['backlog']> | undefined;
     const read = () =>
-      (backlog ??= queue.backlog().finally(() => setTimeout(() => (backlog = undefined), 100)));
+      (backlog ??= queue.backlog().finally(() => setImmediate(() => (backlog = undefined))));
     new Gauge({
       name: 'deliveries_pending',
       help: 'Deliveries not yet done (queued, retrying or waiting in line)',

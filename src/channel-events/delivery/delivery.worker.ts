@@ -25,12 +25,15 @@ const LEASE_MARGIN_MS = 5_000;
 const RECORD_BATCH = 64;
 const RECORD_DELAY_MS = 2;
 const WAKE_COALESCE_MS = 3;
+const RECORD_RETRY_MS = 200;
 
 interface Unrecorded {
   completion: Completion;
   target: DeliveryTarget;
   resolve: () => void;
   reject: (error: Error) => void;
+  /** When the outcome was ready; it is retried while the lease (measured from then) lasts. */
+  since: number;
 }
 
 /**
@@ -186,7 +189,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Queues an outcome for the next batched write; resolves once it is recorded. */
   private complete(completion: Completion, target: DeliveryTarget): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.unrecorded.push({ completion, target, resolve, reject });
+      this.unrecorded.push({ completion, target, resolve, reject, since: Date.now() });
       this.scheduleFlush();
     });
   }
@@ -239,8 +242,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       }
       if (promoted > 0) this.wake();
     } catch (error) {
-      // Unrecorded outcomes keep their leases; when those run out the deliveries are sent again.
-      for (const entry of batch) entry.reject(error as Error);
+      // Try again while the leases last: giving up would send these messages a second time.
+      const retry = batch.filter((entry) => Date.now() - entry.since < this.leaseMs / 2);
+      for (const entry of batch.filter((entry) => !retry.includes(entry)))
+        entry.reject(error as Error);
+      this.unrecorded.unshift(...retry);
+      if (retry.length > 0) {
+        this.logger.warn(
+          `Recording ${retry.length} outcome(s) failed; retrying: ${(error as Error).message}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
+      }
     } finally {
       this.flushing = false;
       if (this.unrecorded.length > 0) this.scheduleFlush();

@@ -83,7 +83,7 @@ export class NginxRtmpIngestController {
   async publish(@Body() body: NginxRtmpHookDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish')
       throw callMismatch(body.call, 'publish');
-    const outcome = await this.ingest.publish(body.name, address);
+    const outcome = await this.ingest.publish(body.name, body.addr ?? address);
     if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
     return { outcome };
   }
@@ -100,13 +100,10 @@ export class NginxRtmpIngestController {
   @BAD
   @UNAUTHORIZED
   @LIMITED
-  async publishDone(
-    @Body() body: NginxRtmpHookDto,
-    @Ip() address: string,
-  ): Promise<IngestAnswerDto> {
+  async publishDone(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish_done')
       throw callMismatch(body.call, 'publish_done');
-    return { outcome: await this.ingest.unpublish(body.name, address) };
+    return { outcome: await this.ingest.unpublish(body.name) };
   }
 }
 
@@ -134,10 +131,10 @@ export class SrsIngestController {
   @DENIED
   async hook(@Body() body: SrsHookDto, @Ip() address: string): Promise<SrsAnswerDto> {
     if (body.action === 'on_publish') {
-      const outcome = await this.ingest.publish(body.stream, address);
+      const outcome = await this.ingest.publish(body.stream, body.ip ?? address);
       if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
     } else {
-      await this.ingest.unpublish(body.stream, address);
+      await this.ingest.unpublish(body.stream);
     }
     return { code: 0 };
   }
@@ -166,7 +163,7 @@ export class GenericIngestController {
     const outcome =
       body.action === 'publish'
         ? await this.ingest.publish(body.streamKey, address)
-        : await this.ingest.unpublish(body.streamKey, address);
+        : await this.ingest.unpublish(body.streamKey);
     if (outcome === 'unknown-key' || outcome === 'already-live')
       throw new ForbiddenException(DENIAL_REASONS[outcome]);
     return { outcome };

@@ -17,17 +17,20 @@ export class IngestService {
     private readonly denials: IngestDenials,
   ) {}
 
-  /** `address` is the caller's: refusals count against its RATE_LIMIT_INGEST_DENIALS. */
-  async publish(streamKey: string, address: string): Promise<PublishOutcome> {
+  /**
+   * `publisher` is the publishing client's address (as the media server reports it): unknown
+   * keys count against it, and past RATE_LIMIT_INGEST_DENIALS its publishes get 429.
+   */
+  async publish(streamKey: string, publisher: string): Promise<PublishOutcome> {
+    this.denials.assertAllowed(`publisher:${publisher}`);
     const { outcome } = await this.lifecycle.publish(streamKey);
-    if (outcome === 'unknown-key') await this.denials.record(address);
+    if (outcome === 'unknown-key') await this.denials.record(`publisher:${publisher}`);
     return outcome;
   }
 
-  async unpublish(streamKey: string, address: string): Promise<UnpublishOutcome> {
-    const { outcome } = await this.lifecycle.unpublish(streamKey);
-    if (outcome === 'unknown-key') await this.denials.record(address);
-    return outcome;
+  /** Never rate-limited: a lost stop would leave the channel live. */
+  async unpublish(streamKey: string): Promise<UnpublishOutcome> {
+    return (await this.lifecycle.unpublish(streamKey)).outcome;
   }
 }
 

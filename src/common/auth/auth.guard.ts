@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config.js';
 import { AUTH_KIND, type AuthKind } from './auth.decorators.js';
 import { IngestDenials } from '../rate-limit/ingest-denials.js';
@@ -52,11 +52,11 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     if (kind === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (kind === 'ingest-token') {
-      this.denials.assertAllowed(request.ip, context.switchToHttp().getResponse<FastifyReply>());
+      this.denials.assertAllowed(`token:${request.ip}`);
       try {
         return this.checkIngestToken(request);
       } catch (error) {
-        await this.denials.record(request.ip);
+        await this.denials.record(`token:${request.ip}`);
         throw error;
       }
     }

@@ -1,19 +1,30 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
-import type { FastifyReply } from 'fastify';
 import type { AppConfig, RateLimit } from '../../config/app-config.js';
 
 const THROTTLER = 'ingest-denials';
 
+/** 429 with the seconds to wait; the exception filter turns them into Retry-After. */
+export class TooManyDenialsException extends HttpException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      'too many refused ingest hooks from this address; try again later',
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
+
 /**
- * Counts refused ingest hooks per client address (guessing stream keys or the token) in the
- * throttler's storage; past RATE_LIMIT_INGEST_DENIALS the address gets 429 until its window ends.
+ * Counts refused ingest hooks in the throttler's storage, per source: a caller's address for a
+ * wrong token, the publisher's address for an unknown stream key (so guesses made through a media
+ * server block the guesser, not the media server). Past RATE_LIMIT_INGEST_DENIALS that source gets
+ * 429 until its window ends. Unpublish hooks are never refused this way: a stop must not be lost.
  */
 @Injectable()
 export class IngestDenials {
   private readonly limit: RateLimit;
-  /** Addresses past the limit, until when (ms): checked before any work is done for them. */
+  /** Sources past the limit, until when (ms): checked before any work is done for them. */
   private readonly blockedUntil = new Map<string, number>();
 
   constructor(
@@ -23,33 +34,29 @@ export class IngestDenials {
     this.limit = config.get('app', { infer: true }).rateLimits.ingestDenials;
   }
 
-  /** Throws 429 (with Retry-After) while `address` is over its limit. */
-  assertAllowed(address: string, reply: FastifyReply): void {
-    const until = this.blockedUntil.get(address);
+  /** Throws 429 (with Retry-After) while `source` is over its limit. */
+  assertAllowed(source: string): void {
+    const until = this.blockedUntil.get(source);
     if (until === undefined) return;
     const left = until - Date.now();
     if (left <= 0) {
-      this.blockedUntil.delete(address);
+      this.blockedUntil.delete(source);
       return;
     }
-    void reply.header('Retry-After', String(Math.ceil(left / 1000)));
-    throw new HttpException(
-      'too many refused ingest hooks from this address; try again later',
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    throw new TooManyDenialsException(Math.ceil(left / 1000));
   }
 
-  async record(address: string): Promise<void> {
+  async record(source: string): Promise<void> {
     const { limit, windowMs } = this.limit;
     // The storage blocks past `limit` hits; the limit-th denial is already the last one allowed.
     const record = await this.storage.increment(
-      `ingest-denial:${address}`,
+      `ingest-denial:${source}`,
       windowMs,
       limit - 1,
       windowMs,
       THROTTLER,
     );
     if (record.isBlocked)
-      this.blockedUntil.set(address, Date.now() + record.timeToBlockExpire * 1000);
+      this.blockedUntil.set(source, Date.now() + record.timeToBlockExpire * 1000);
   }
 }

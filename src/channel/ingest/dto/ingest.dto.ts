@@ -1,11 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { AcceptsUnknownFields } from '../../../common/validation.pipe.js';
+
+/**
+ * nginx appends the publisher's own query arguments to its form: a publisher's `?name=` or `?call=`
+ * repeats a field. nginx's own value comes first.
+ */
+const firstOfRepeated = ({ value }: { value: unknown }): unknown =>
+  Array.isArray(value) ? (value as unknown[])[0] : value;
 
 /** nginx-rtmp's on_publish / on_publish_done form (plus the publisher's query arguments, ignored). */
 @AcceptsUnknownFields()
 export class NginxRtmpHookDto {
   @ApiPropertyOptional({ description: '`publish` or `publish_done`', example: 'publish' })
+  @Transform(firstOfRepeated)
   @IsOptional()
   @IsIn(['publish', 'publish_done'])
   call?: 'publish' | 'publish_done';
@@ -14,6 +23,7 @@ export class NginxRtmpHookDto {
     description: 'The stream name: the channel stream key',
     example: 'kT3vQ9nW2xYb7LmP0aZc5dFh8jRs1uVe',
   })
+  @Transform(firstOfRepeated)
   @IsString()
   @Length(1, 256)
   name: string;
@@ -24,6 +34,7 @@ export class NginxRtmpHookDto {
   app?: string;
 
   @ApiPropertyOptional({ example: '127.0.0.1' })
+  @Transform(firstOfRepeated)
   @IsOptional()
   @IsString()
   addr?: string;
