@@ -84,7 +84,15 @@ export class WebhookService {
     }
     const secret = input.secret ?? generateWebhookSecret();
     const id = await this.transactions.run(async (manager) => {
-      const inserted = await manager.insert(WebhookEntity, { uri, secret, active: true });
+      // Times come from the application in UTC, as for every other table (not the server's clock).
+      const now = new Date();
+      const inserted = await manager.insert(WebhookEntity, {
+        uri,
+        secret,
+        active: true,
+        createdAt: now,
+        updatedAt: now,
+      });
       const webhookId = String(inserted.identifiers[0].id);
       await this.writeEvents(manager, webhookId, events);
       return webhookId;

@@ -6,7 +6,8 @@ export const PUBLIC_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as co
 export type PublicDeliveryStatus = (typeof PUBLIC_DELIVERY_STATUSES)[number];
 
 export class ListDeliveriesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: PUBLIC_DELIVERY_STATUSES, example: 'failed' })
+  // no example: Swagger UI would fill it in and filter the list
+  @ApiPropertyOptional({ enum: PUBLIC_DELIVERY_STATUSES })
   @IsOptional()
   @IsIn(PUBLIC_DELIVERY_STATUSES)
   status?: PublicDeliveryStatus;

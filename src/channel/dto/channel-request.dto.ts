@@ -96,7 +96,6 @@ export class ListChannelsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     description: 'Only channels in this state',
     enum: CHANNEL_STATUSES,
-    example: 'live',
   })
   @IsOptional()
   @IsIn(CHANNEL_STATUSES)

@@ -88,7 +88,6 @@ export class ListWebhooksQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     description:
       'Only webhooks subscribed to at least one of these events (comma-separated); a webhook on `all` matches any',
-    example: 'channel_live',
   })
   @IsOptional()
   @IsEventList()
@@ -99,7 +98,6 @@ export class DeleteWebhookQueryDto {
   @ApiPropertyOptional({
     description:
       'Take only these events (comma-separated) off the webhook; without it, or when none is left, the webhook is deleted',
-    example: 'channel_stop',
   })
   @IsOptional()
   @IsEventList()
