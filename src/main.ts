@@ -1,19 +1,18 @@
 import { type DynamicModule, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createAdapter } from './app.setup.js';
-import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.js';
+import { type AppConfig, ConfigError } from './config/app-config.js';
 import { VERSION } from './version.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 let appModule: DynamicModule;
-let config: AppConfig;
 try {
-  config = loadAppConfig(process.env);
   appModule = AppModule.forRoot(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
@@ -25,6 +24,7 @@ const app = await NestFactory.create<NestFastifyApplication>(appModule, createAd
   bufferLogs: true,
 });
 app.useLogger(app.get(PinoLogger));
+const config = app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true });
 configureApp(app, VERSION);
 // SIGTERM and SIGINT drain: stop taking work, finish what is in flight, close, exit 0.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

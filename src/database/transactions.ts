@@ -24,10 +24,6 @@ export class Transactions {
     this.mysql = dataSource.options.type === 'mysql';
   }
 
-  get isMysql(): boolean {
-    return this.mysql;
-  }
-
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.mysql) return this.runWithRetry(work);
     const result = this.tail.then(() => this.dataSource.transaction(work));
