@@ -1,7 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
-import { EventEmitterModule } from '@nestjs/event-emitter';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ChannelModule } from './channel/channel.module.js';
 import { AuthGuard } from './common/auth/auth.guard.js';
@@ -10,8 +9,8 @@ import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
-import { DestinationModule } from './destination/destination.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -31,14 +30,14 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app })] }),
         LoggingModule.forRoot(options.logDestination),
         DatabaseModule,
-        DestinationModule,
         RateLimitModule,
-        EventEmitterModule.forRoot(),
+        MetricsModule,
+        // in the order data flows: subscriptions, channels (which raise events), delivery
         WebhookModule,
         ChannelModule,
+        DeliveryModule,
         HealthModule,
         DashboardModule,
-        MetricsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

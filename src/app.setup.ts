@@ -5,9 +5,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { deferredJsonParser } from './common/json-body.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
-import { MetricsService } from './metrics/metrics.service.js';
 import { redactUrl } from './logging/logging.module.js';
+import { HttpMetrics } from './metrics/metrics.registry.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -59,53 +60,46 @@ export function configureApp(
   version = '0.0.0',
 ): NestFastifyApplication {
   app.useGlobalPipes(new AppValidationPipe());
+  const fastify = app.getHttpAdapter().getInstance();
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT }, deferredJsonParser(fastify));
 
   // The API speaks JSON only; ingest hooks take the media servers' own formats.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      if (!needsJsonBody(request.method, request.url, request.headers)) return done();
-      const body = {
-        statusCode: 415,
-        message: 'body must be sent as Content-Type: application/json',
-        error: 'Unsupported Media Type',
-      };
-      void reply.code(415).send(body);
-    });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!needsJsonBody(request.method, request.url, request.headers)) return done();
+    const body = {
+      statusCode: 415,
+      message: 'body must be sent as Content-Type: application/json',
+      error: 'Unsupported Media Type',
+    };
+    void reply.code(415).send(body);
+  });
 
   // Every answer names its request id, the key to its log line; a caller's own id is kept.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      void reply.header('x-request-id', request.id);
-      done();
-    });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
 
   // One log line and the HTTP metrics per request, from Fastify itself, so 404s and refused
   // bodies count too.
-  const metrics = app.get(MetricsService, { strict: false });
+  const metrics = app.get(HttpMetrics);
   const requestLog = new Logger('HTTP');
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? 'unmatched';
-      requestLog.log({
-        msg: 'request completed',
-        reqId: request.id,
-        method: request.method,
-        url: redactUrl(request.url),
-        route,
-        status: reply.statusCode,
-        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
-        remoteAddress: request.ip,
-      });
-      metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-      metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-      done();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requestLog.log({
+      msg: 'request completed',
+      reqId: request.id,
+      method: request.method,
+      url: redactUrl(request.url),
+      route,
+      status: reply.statusCode,
+      responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      remoteAddress: request.ip,
     });
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
+  });
 
   const document = SwaggerModule.createDocument(
     app,

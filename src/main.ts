@@ -7,7 +7,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createAdapter } from './app.setup.js';
 import { type AppConfig, ConfigError } from './config/app-config.js';
-import { VERSION } from './version.js';
+import { VERSION } from './config/version.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 

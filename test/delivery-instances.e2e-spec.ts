@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliverySender } from '../src/channel-events/delivery/delivery.sender.js';
+import { DeliverySender } from '../src/delivery/delivery.sender.js';
 import { createChannel, eventually, ingest } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';

@@ -1,5 +1,6 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
 import type { ChannelEventName } from '../common/channel-event-name.js';
+import { BigIntPrimaryKey, bigintId, bigintNumber } from '../database/bigint.js';
 
 /**
  * The outbox: one row per channel transition, written in the transaction that changes the channel.
@@ -10,22 +11,22 @@ import type { ChannelEventName } from '../common/channel-event-name.js';
 @Index('IDX_channel_event_undispatched', ['dispatchedAt', 'id'])
 @Index('IDX_channel_event_channel', ['channelId', 'id'])
 export class ChannelEventEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id: string | number;
+  @BigIntPrimaryKey()
+  id: string;
 
   @Column({ type: 'varchar', length: 32 })
   name: ChannelEventName;
 
   /** No foreign key: a deleted channel's last events must still be delivered. */
-  @Column({ name: 'channel_id', type: 'bigint' })
-  channelId: string | number;
+  @Column({ name: 'channel_id', type: 'bigint', transformer: bigintId })
+  channelId: string;
 
   @Column({ name: 'session_id', type: 'varchar', length: 64, nullable: true })
   sessionId: string | null;
 
   /** When the event happened, in ms since the epoch (the callback's eventTime). */
-  @Column({ name: 'event_time', type: 'bigint' })
-  eventTime: string | number;
+  @Column({ name: 'event_time', type: 'bigint', transformer: bigintNumber })
+  eventTime: number;
 
   @Column({ type: 'text' })
   body: string;

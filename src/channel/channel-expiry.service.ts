@@ -1,13 +1,15 @@
 import {
+  type BeforeApplicationShutdown,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type BeforeApplicationShutdown,
 } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 
 /** How often the database is scanned for reconnect windows that ran out. */
 export const EXPIRY_SCAN_INTERVAL_MS = 1000;
+const SCAN_BATCH = 100;
 
 /**
  * Ends stopped channels whose reconnect window ran out. Due times live in the database
@@ -16,48 +18,30 @@ export const EXPIRY_SCAN_INTERVAL_MS = 1000;
  */
 @Injectable()
 export class ChannelExpiryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('ChannelExpiry');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly task = new PeriodicTask(
+    EXPIRY_SCAN_INTERVAL_MS,
+    () => this.scan(),
+    new Logger('ChannelExpiry'),
+    'Expiry scan failed; the next scan tries again',
+  );
 
   constructor(private readonly lifecycle: ChannelLifecycleService) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.scan();
-    this.schedule();
+  onApplicationBootstrap(): Promise<void> {
+    return this.task.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Ends every channel due now; returns how many. */
   async scan(now = new Date()): Promise<number> {
     let total = 0;
-    const run = (async () => {
-      for (;;) {
-        const ended = await this.lifecycle.expireDue(now);
-        total += ended;
-        if (ended < 100 || this.stopped) break;
-      }
-    })();
-    this.running = run.catch(() => undefined);
-    try {
-      await run;
-    } catch (error) {
-      this.logger.error('Expiry scan failed; the next scan tries again', (error as Error).stack);
+    for (;;) {
+      const ended = await this.lifecycle.expireDue(now, SCAN_BATCH);
+      total += ended;
+      if (ended < SCAN_BATCH || this.task.stopped) return total;
     }
-    return total;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.scan().finally(() => this.schedule());
-    }, EXPIRY_SCAN_INTERVAL_MS);
-    this.timer.unref();
   }
 }

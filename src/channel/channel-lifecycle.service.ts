@@ -1,13 +1,14 @@
-import { ConflictException, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ChannelEventEntity } from '../channel-events/channel-event.entity.js';
+import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import { ChannelEventBus, type ChannelEventRecorded } from '../channel-events/channel-events.js';
 import type { ChannelEventName } from '../common/channel-event-name.js';
-import { forUpdate } from '../database/locking.js';
+import { conflict } from '../common/errors.js';
 import { Transactions } from '../database/transactions.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { ChannelMetrics } from './channel.metrics.js';
 import { ChannelEntity, type ChannelStatus } from './channel.entity.js';
+import { type ChannelChanges, ChannelRepository } from './channel.repository.js';
 import { toChannelDto } from './channel-view.js';
 
 export type PublishOutcome = 'live' | 'unknown-key' | 'already-live';
@@ -37,16 +38,18 @@ export class ChannelLifecycleService {
 
   constructor(
     private readonly transactions: Transactions,
+    private readonly channels: ChannelRepository,
+    private readonly outbox: ChannelEventRepository,
     private readonly bus: ChannelEventBus,
-    private readonly metrics: MetricsService,
+    private readonly metrics: ChannelMetrics,
   ) {}
 
   /** A publisher connected: idle/ended → live (new session), stopped → live (same session). */
   async publish(streamKey: string, now = new Date()): Promise<TransitionResult<PublishOutcome>> {
     return this.commitAndEmit(async (manager) => {
-      let channel = await this.lockByStreamKey(manager, streamKey);
+      let channel = await this.channels.lockByStreamKey(manager, streamKey);
       if (!channel) return { outcome: 'unknown-key', events: [] };
-      const channelId = String(channel.id);
+      const channelId = channel.id;
       if (channel.status === 'live') return { outcome: 'already-live', channelId, events: [] };
       const events: ChannelEventRecorded[] = [];
       if (
@@ -60,20 +63,12 @@ export class ChannelLifecycleService {
         events.push(ended.event);
       }
       const reconnecting = channel.status === 'stopped';
-      const live = await this.transition(
-        manager,
-        channel,
-        'live',
-        'channel_live',
-        now,
-        now.getTime(),
-        {
-          sessionId: reconnecting ? channel.sessionId : randomUUID(),
-          liveAt: reconnecting ? channel.liveAt : now,
-          stoppedAt: reconnecting ? channel.stoppedAt : null,
-          endDueAt: null,
-        },
-      );
+      const live = await this.transition(manager, channel, 'live', now, now.getTime(), {
+        sessionId: reconnecting ? channel.sessionId : randomUUID(),
+        liveAt: reconnecting ? channel.liveAt : now,
+        stoppedAt: reconnecting ? channel.stoppedAt : null,
+        endDueAt: null,
+      });
       events.push(live.event);
       return { outcome: 'live', channelId, events };
     });
@@ -85,35 +80,25 @@ export class ChannelLifecycleService {
     now = new Date(),
   ): Promise<TransitionResult<UnpublishOutcome>> {
     return this.commitAndEmit(async (manager) => {
-      const channel = await this.lockByStreamKey(manager, streamKey);
+      const channel = await this.channels.lockByStreamKey(manager, streamKey);
       if (!channel) return { outcome: 'unknown-key', events: [] };
-      const channelId = String(channel.id);
+      const channelId = channel.id;
       if (channel.status !== 'live') return { outcome: 'not-live', channelId, events: [] };
-      const stopped = await this.transition(
-        manager,
-        channel,
-        'stopped',
-        'channel_stop',
-        now,
-        now.getTime(),
-        {
-          stoppedAt: now,
-          endDueAt: new Date(now.getTime() + channel.reconnectWindow * 1000),
-        },
-      );
+      const stopped = await this.transition(manager, channel, 'stopped', now, now.getTime(), {
+        stoppedAt: now,
+        endDueAt: new Date(now.getTime() + channel.reconnectWindow * 1000),
+      });
       return { outcome: 'stopped', channelId, events: [stopped.event] };
     });
   }
 
   /**
    * Ends the live session of a channel the caller holds locked (POST /end, DELETE);
-   * 409 unless it is live or stopped.
+   * a conflict unless it is live or stopped.
    */
   async endLocked(manager: EntityManager, channel: ChannelEntity, now: Date) {
     if (channel.status !== 'live' && channel.status !== 'stopped') {
-      throw new ConflictException(
-        `channel "${String(channel.id)}" is ${channel.status}, not live or stopped`,
-      );
+      throw conflict(`channel "${channel.id}" is ${channel.status}, not live or stopped`);
     }
     return this.endSession(manager, channel, now);
   }
@@ -124,15 +109,7 @@ export class ChannelLifecycleService {
    */
   async expireDue(now = new Date(), limit = 100): Promise<number> {
     const result = await this.commitAndEmit(async (manager) => {
-      const due = await forUpdate(
-        manager
-          .createQueryBuilder(ChannelEntity, 'channel')
-          .where('channel.status = :status', { status: 'stopped' })
-          .andWhere('channel.end_due_at <= :now', { now })
-          .orderBy('channel.end_due_at', 'ASC')
-          .limit(limit),
-        { skipLocked: true },
-      ).getMany();
+      const due = await this.channels.lockDueStopped(manager, now, limit);
       const events: ChannelEventRecorded[] = [];
       for (const channel of due) {
         events.push((await this.endSession(manager, channel, channel.endDueAt ?? now)).event);
@@ -163,30 +140,10 @@ export class ChannelLifecycleService {
   }
 
   private endSession(manager: EntityManager, channel: ChannelEntity, endedAt: Date) {
-    return this.transition(
-      manager,
-      channel,
-      'ended',
-      'channel_ended',
-      new Date(),
-      endedAt.getTime(),
-      {
-        endedAt,
-        endDueAt: null,
-      },
-    );
-  }
-
-  private async lockByStreamKey(
-    manager: EntityManager,
-    streamKey: string,
-  ): Promise<ChannelEntity | null> {
-    if (streamKey === '' || streamKey.length > 64) return null;
-    return forUpdate(
-      manager
-        .createQueryBuilder(ChannelEntity, 'channel')
-        .where('channel.stream_key = :streamKey', { streamKey }),
-    ).getOne();
+    return this.transition(manager, channel, 'ended', new Date(), endedAt.getTime(), {
+      endedAt,
+      endDueAt: null,
+    });
   }
 
   /** The conditional update and its outbox row; the snapshot is the channel as GET shows it now. */
@@ -194,44 +151,41 @@ export class ChannelLifecycleService {
     manager: EntityManager,
     channel: ChannelEntity,
     to: 'live' | 'stopped' | 'ended',
-    eventName: ChannelEventName,
     now: Date,
     eventTime: number,
-    changes: Partial<ChannelEntity>,
+    changes: ChannelChanges,
   ): Promise<{ channel: ChannelEntity; event: ChannelEventRecorded }> {
     if (!FROM[to].includes(channel.status)) {
       throw new Error(`no transition from ${channel.status} to ${to}`);
     }
     const set = { ...changes, status: to, updatedAt: now };
-    const updated = await manager
-      .createQueryBuilder()
-      .update(ChannelEntity)
-      .set(set)
-      .where('id = :id AND status = :from', { id: channel.id, from: channel.status })
-      .execute();
-    if (updated.affected !== 1) {
-      throw new Error(
-        `channel ${String(channel.id)} changed under its lock (${channel.status} → ${to})`,
-      );
+    if (!(await this.channels.transition(manager, channel.id, channel.status, set))) {
+      throw new Error(`channel ${channel.id} changed under its lock (${channel.status} → ${to})`);
     }
     const next = Object.assign(new ChannelEntity(), channel, set);
-    const body = JSON.stringify({ event: eventName, eventTime, ...toChannelDto(next) });
-    const inserted = await manager.insert(ChannelEventEntity, {
-      name: eventName,
-      channelId: String(channel.id),
+    const name = EVENT_OF[to];
+    const eventId = await this.outbox.append(manager, {
+      name,
+      channelId: channel.id,
       sessionId: next.sessionId,
       eventTime,
-      body,
-      dispatchedAt: null,
+      body: JSON.stringify({ event: name, eventTime, ...toChannelDto(next) }),
       createdAt: now,
     });
     const event: ChannelEventRecorded = {
-      eventId: String(inserted.identifiers[0].id),
-      name: eventName,
-      channelId: String(channel.id),
+      eventId,
+      name,
+      channelId: channel.id,
       sessionId: next.sessionId,
       eventTime,
     };
     return { channel: next, event };
   }
 }
+
+/** The event each transition raises. */
+const EVENT_OF: Record<'live' | 'stopped' | 'ended', ChannelEventName> = {
+  live: 'channel_live',
+  stopped: 'channel_stop',
+  ended: 'channel_ended',
+};

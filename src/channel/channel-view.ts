@@ -6,7 +6,7 @@ const iso = (date: Date | null): string | null => (date ? date.toISOString() : n
 /** The channel as the API shows it and as callbacks carry it: never the stream key. */
 export function toChannelDto(channel: ChannelEntity): ChannelDto {
   return {
-    id: String(channel.id),
+    id: channel.id,
     name: channel.name,
     description: channel.description,
     status: channel.status,

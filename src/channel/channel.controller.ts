@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ResourceIdPipe } from '../common/resource-id.pipe.js';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -28,6 +29,8 @@ import {
 } from './dto/channel-response.dto.js';
 
 const CHANNEL_ID = ApiParam({ name: 'channelId', description: 'Channel id', example: '42' });
+/** The `channelId` of the path; an id that is not one is a 404. */
+const ChannelIdParam = () => Param('channelId', new ResourceIdPipe('channel'));
 
 @ApiTags('channels')
 @ApiKeyProtected()
@@ -60,7 +63,7 @@ export class ChannelController {
   @ApiOperation({ summary: 'Read one channel (as callbacks carry it)' })
   @ApiOkResponse({ type: ChannelDto })
   @ApiNotFound('channel')
-  findOne(@Param('channelId') channelId: string): Promise<ChannelDto> {
+  findOne(@ChannelIdParam() channelId: string): Promise<ChannelDto> {
     return this.channels.findOne(channelId);
   }
 
@@ -74,10 +77,7 @@ export class ChannelController {
   @ApiBadRequest('body must set at least one of name, description, reconnectWindow')
   @ApiNotFound('channel')
   @ApiBodyTooLarge()
-  update(
-    @Param('channelId') channelId: string,
-    @Body() body: UpdateChannelDto,
-  ): Promise<ChannelDto> {
+  update(@ChannelIdParam() channelId: string, @Body() body: UpdateChannelDto): Promise<ChannelDto> {
     return this.channels.update(channelId, body);
   }
 
@@ -89,7 +89,7 @@ export class ChannelController {
   })
   @ApiOkResponse({ type: EmptyResponseDto, example: {} })
   @ApiNotFound('channel')
-  async remove(@Param('channelId') channelId: string): Promise<EmptyResponseDto> {
+  async remove(@ChannelIdParam() channelId: string): Promise<EmptyResponseDto> {
     await this.channels.remove(channelId);
     return {};
   }
@@ -99,7 +99,7 @@ export class ChannelController {
   @ApiOperation({ summary: 'Read the stream key' })
   @ApiOkResponse({ type: StreamKeyDto })
   @ApiNotFound('channel')
-  async getStreamKey(@Param('channelId') channelId: string): Promise<StreamKeyDto> {
+  async getStreamKey(@ChannelIdParam() channelId: string): Promise<StreamKeyDto> {
     return { streamKey: await this.channels.getStreamKey(channelId) };
   }
 
@@ -112,7 +112,7 @@ export class ChannelController {
   })
   @ApiOkResponse({ type: StreamKeyDto })
   @ApiNotFound('channel')
-  async rotateStreamKey(@Param('channelId') channelId: string): Promise<StreamKeyDto> {
+  async rotateStreamKey(@ChannelIdParam() channelId: string): Promise<StreamKeyDto> {
     return { streamKey: await this.channels.rotateStreamKey(channelId) };
   }
 
@@ -131,7 +131,7 @@ export class ChannelController {
       error: 'Conflict',
     },
   })
-  end(@Param('channelId') channelId: string): Promise<ChannelDto> {
+  end(@ChannelIdParam() channelId: string): Promise<ChannelDto> {
     return this.channels.end(channelId);
   }
 }

@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
+import { BigIntPrimaryKey } from '../database/bigint.js';
 
 export const CHANNEL_STATUSES = ['idle', 'live', 'stopped', 'ended'] as const;
 export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
@@ -7,8 +8,8 @@ export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
 @Entity({ name: 'channel' })
 @Index('IDX_channel_end_due', ['status', 'endDueAt'])
 export class ChannelEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id: string | number;
+  @BigIntPrimaryKey()
+  id: string;
 
   @Column({ type: 'varchar', length: 255 })
   name: string;

@@ -1,13 +1,13 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
-import { checkResourceId, notFound } from '../common/resource-id.js';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { ChannelEventRecorded } from '../channel-events/channel-events.js';
+import { notFound } from '../common/errors.js';
 import { type Page, type PageQueryDto, toPage } from '../common/paging.dto.js';
-import { forUpdate } from '../database/locking.js';
 import { Transactions } from '../database/transactions.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 import { toChannelDto } from './channel-view.js';
-import { ChannelEntity, type ChannelStatus } from './channel.entity.js';
+import type { ChannelEntity, ChannelStatus } from './channel.entity.js';
+import { type ChannelChanges, ChannelRepository, newIdleChannel } from './channel.repository.js';
 import { DEFAULT_RECONNECT_WINDOW } from './dto/channel-request.dto.js';
 import type { ChannelDto, CreatedChannelDto } from './dto/channel-response.dto.js';
 import { generateStreamKey } from './stream-key.js';
@@ -24,7 +24,7 @@ export type UpdateChannelInput = Partial<CreateChannelInput>;
 @Injectable()
 export class ChannelService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly channels: ChannelRepository,
     private readonly transactions: Transactions,
     private readonly lifecycle: ChannelLifecycleService,
   ) {}
@@ -32,60 +32,43 @@ export class ChannelService {
   async create(input: CreateChannelInput): Promise<CreatedChannelDto> {
     const now = new Date();
     const streamKey = generateStreamKey();
-    const id = await this.transactions.run(async (manager) => {
-      const inserted = await manager.insert(ChannelEntity, {
-        name: input.name,
-        description: input.description ?? null,
-        status: 'idle',
-        reconnectWindow: input.reconnectWindow ?? DEFAULT_RECONNECT_WINDOW,
-        streamKey,
-        sessionId: null,
-        liveAt: null,
-        stoppedAt: null,
-        endedAt: null,
-        endDueAt: null,
-        createdAt: now,
-        updatedAt: now,
-      });
-      return String(inserted.identifiers[0].id);
-    });
+    const id = await this.transactions.run((manager) =>
+      this.channels.insert(
+        manager,
+        newIdleChannel(
+          {
+            name: input.name,
+            description: input.description ?? null,
+            reconnectWindow: input.reconnectWindow ?? DEFAULT_RECONNECT_WINDOW,
+            streamKey,
+          },
+          now,
+        ),
+      ),
+    );
     return { ...(await this.findOne(id)), streamKey };
   }
 
   async findOne(id: string): Promise<ChannelDto> {
-    const channel = await this.dataSource.manager.findOneBy(ChannelEntity, {
-      id: checkResourceId('channel', id),
-    });
+    const channel = await this.channels.findById(id);
     if (!channel) throw notFound('channel', id);
     return toChannelDto(channel);
   }
 
   /** Oldest first, optionally one status. */
   async list(query: PageQueryDto & { status?: ChannelStatus }): Promise<Page<ChannelDto>> {
-    const where = query.status ? { status: query.status } : {};
-    const [channels, total] = await this.dataSource.manager.findAndCount(ChannelEntity, {
-      where,
-      order: { id: 'ASC' },
-      skip: query.page * query.length,
-      take: query.length,
-    });
+    const [channels, total] = await this.channels.page(
+      query.status,
+      query.page * query.length,
+      query.length,
+    );
     return toPage(channels.map(toChannelDto), total, query);
   }
 
   async update(id: string, input: UpdateChannelInput): Promise<ChannelDto> {
-    const channelId = checkResourceId('channel', id);
-    if (
-      input.name === undefined &&
-      input.description === undefined &&
-      input.reconnectWindow === undefined
-    ) {
-      throw new BadRequestException([
-        'body must set at least one of name, description, reconnectWindow',
-      ]);
-    }
     await this.transactions.run(async (manager) => {
-      const channel = await this.lockById(manager, channelId);
-      const changes: Partial<ChannelEntity> = { updatedAt: new Date() };
+      const channel = await this.lockOrNotFound(manager, id);
+      const changes: ChannelChanges = { updatedAt: new Date() };
       if (input.name !== undefined) changes.name = input.name;
       if (input.description !== undefined) changes.description = input.description;
       if (input.reconnectWindow !== undefined) {
@@ -95,30 +78,28 @@ export class ChannelService {
           changes.endDueAt = new Date(channel.stoppedAt.getTime() + input.reconnectWindow * 1000);
         }
       }
-      await manager.update(ChannelEntity, { id: channelId }, changes);
+      await this.channels.update(manager, id, changes);
     });
-    return this.findOne(channelId);
+    return this.findOne(id);
   }
 
   /** Deletes the channel; a live or stopped one is ended first, and its channel_ended is sent. */
   async remove(id: string): Promise<void> {
-    const channelId = checkResourceId('channel', id);
     await this.lifecycle.commitAndEmit(async (manager) => {
-      const channel = await this.lockById(manager, channelId);
-      const events = [];
+      const channel = await this.lockOrNotFound(manager, id);
+      const events: ChannelEventRecorded[] = [];
       if (channel.status === 'live' || channel.status === 'stopped') {
         events.push((await this.lifecycle.endLocked(manager, channel, new Date())).event);
       }
-      await manager.delete(ChannelEntity, { id: channelId });
+      await this.channels.delete(manager, id);
       return { events };
     });
   }
 
-  /** POST /end: ends the live session now (409 unless live or stopped). */
+  /** POST /end: ends the live session now (a conflict unless live or stopped). */
   async end(id: string): Promise<ChannelDto> {
-    const channelId = checkResourceId('channel', id);
     const { channel } = await this.lifecycle.commitAndEmit(async (manager) => {
-      const locked = await this.lockById(manager, channelId);
+      const locked = await this.lockOrNotFound(manager, id);
       const ended = await this.lifecycle.endLocked(manager, locked, new Date());
       return { channel: ended.channel, events: [ended.event] };
     });
@@ -126,30 +107,23 @@ export class ChannelService {
   }
 
   async getStreamKey(id: string): Promise<string> {
-    const channel = await this.dataSource.manager
-      .createQueryBuilder(ChannelEntity, 'channel')
-      .addSelect('channel.streamKey')
-      .where('channel.id = :id', { id: checkResourceId('channel', id) })
-      .getOne();
-    if (!channel) throw notFound('channel', id);
-    return channel.streamKey;
+    const streamKey = await this.channels.streamKeyOf(id);
+    if (streamKey === undefined) throw notFound('channel', id);
+    return streamKey;
   }
 
   /** A new stream key; the old one stops working at once. */
   async rotateStreamKey(id: string): Promise<string> {
-    const channelId = checkResourceId('channel', id);
     const streamKey = generateStreamKey();
     await this.transactions.run(async (manager) => {
-      await this.lockById(manager, channelId);
-      await manager.update(ChannelEntity, { id: channelId }, { streamKey, updatedAt: new Date() });
+      await this.lockOrNotFound(manager, id);
+      await this.channels.update(manager, id, { streamKey, updatedAt: new Date() });
     });
     return streamKey;
   }
 
-  private async lockById(manager: EntityManager, id: string): Promise<ChannelEntity> {
-    const channel = await forUpdate(
-      manager.createQueryBuilder(ChannelEntity, 'channel').where('channel.id = :id', { id }),
-    ).getOne();
+  private async lockOrNotFound(manager: EntityManager, id: string): Promise<ChannelEntity> {
+    const channel = await this.channels.lockById(manager, id);
     if (!channel) throw notFound('channel', id);
     return channel;
   }

@@ -6,6 +6,7 @@ import {
   type ValidationPipeOptions,
 } from '@nestjs/common';
 import { ValidateIf } from 'class-validator';
+import { UnreadableBody } from './json-body.js';
 
 const ACCEPTS_UNKNOWN_FIELDS = Symbol('accepts-unknown-fields');
 
@@ -60,6 +61,7 @@ export class AppValidationPipe extends ValidationPipe {
   }
 
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (value instanceof UnreadableBody) throw new BadRequestException(value.problem);
     // class-transformer recurses: a deep enough body would exhaust the stack (a 500).
     if (nestingDepthExceeds(value, MAX_NESTING)) {
       throw new BadRequestException([

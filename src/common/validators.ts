@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import {
   registerDecorator,
   type ValidationArguments,
@@ -55,6 +56,34 @@ export function IsEventList(options?: ValidationOptions) {
           const result = parseEventList(args.value, args.property);
           return result.ok ? `${args.property} is not valid` : result.message;
         },
+      },
+    });
+}
+
+/**
+ * Hands the service the parsed subscription (`EventSubscription[]`) for a valid event list; an
+ * invalid one is left as it came, for IsEventList to refuse with the name at fault.
+ */
+export function ToEventList(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => {
+    const result = parseEventList(value);
+    return result.ok ? result.events : value;
+  });
+}
+
+/** Refuses an object that sets none of `fields` (e.g. an update that changes nothing). */
+export function AtLeastOneOf(fields: readonly string[]): ClassDecorator {
+  const message = `body must set at least one of ${fields.join(', ')}`;
+  return (target) =>
+    registerDecorator({
+      name: 'atLeastOneOf',
+      target,
+      // A property no request carries, so the whole object is what is checked.
+      propertyName: '__atLeastOneOf',
+      validator: {
+        validate: (_value: unknown, args: ValidationArguments) =>
+          fields.some((field) => (args.object as Record<string, unknown>)[field] !== undefined),
+        defaultMessage: () => message,
       },
     });
 }

@@ -1,6 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { applyDecorators, Controller, Get, Header } from '@nestjs/common';
+import {
+  applyDecorators,
+  Controller,
+  Get,
+  Header,
+  NotFoundException,
+  Param,
+  Res,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../common/auth/auth.decorators.js';
 
 // Beside this module in src/ and, copied by the nest-cli assets entry, in dist/.
@@ -22,9 +31,27 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const StaticFile = (contentType: string) =>
+const HTML = 'text/html; charset=utf-8';
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+
+/**
+ * Every file the page loads besides itself, with its type. The only names /dashboard/:file
+ * serves: a request names a key of this map, never a path, so nothing else in the folder (or
+ * outside it) can be read. A module added to static/ must be added here too.
+ */
+export const DASHBOARD_FILES: ReadonlyMap<string, string> = new Map([
+  ['app.js', JAVASCRIPT],
+  ['api.js', JAVASCRIPT],
+  ['charts.js', JAVASCRIPT],
+  ['render.js', JAVASCRIPT],
+  ['router.js', JAVASCRIPT],
+  ['state.js', JAVASCRIPT],
+  ['style.css', CSS],
+]);
+
+const StaticFile = () =>
   applyDecorators(
-    Header('Content-Type', contentType),
     Header('Content-Security-Policy', DASHBOARD_CSP),
     Header('X-Content-Type-Options', 'nosniff'),
     Header('Referrer-Policy', 'no-referrer'),
@@ -41,25 +68,26 @@ const StaticFile = (contentType: string) =>
 @Controller('dashboard')
 export class DashboardController {
   @Get()
-  @StaticFile('text/html; charset=utf-8')
+  @StaticFile()
+  @Header('Content-Type', HTML)
   index(): Promise<Buffer> {
     return read('index.html');
   }
 
-  @Get('app.js')
-  @StaticFile('text/javascript; charset=utf-8')
-  script(): Promise<Buffer> {
-    return read('app.js');
-  }
-
-  @Get('style.css')
-  @StaticFile('text/css; charset=utf-8')
-  style(): Promise<Buffer> {
-    return read('style.css');
+  @Get(':file')
+  @StaticFile()
+  file(
+    @Param('file') file: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    const type = DASHBOARD_FILES.get(file);
+    if (type === undefined) throw new NotFoundException();
+    void reply.header('Content-Type', type);
+    return read(file);
   }
 }
 
-// Read on each request (three small files) so a changed asset shows without a restart.
+// Read on each request (a few small files) so a changed asset shows without a restart.
 function read(name: string): Promise<Buffer> {
   return readFile(new URL(name, STATIC_FOLDER));
 }

@@ -7,8 +7,9 @@ import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './migrate.js';
 import { Transactions } from './transactions.js';
 
-type OptionsWithMigrate = DataSourceOptions & { migrateOnStart: boolean };
+type RootOptions = DataSourceOptions & { autoLoadEntities: boolean; migrateOnStart: boolean };
 
+/** The database connection and its transactions: used by every module that owns a table. */
 @Global()
 @Module({
   providers: [Transactions],
@@ -16,13 +17,21 @@ type OptionsWithMigrate = DataSourceOptions & { migrateOnStart: boolean };
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService<{ app: AppConfig }, true>): OptionsWithMigrate => {
+      useFactory: (config: ConfigService<{ app: AppConfig }, true>): RootOptions => {
         const app = config.get('app', { infer: true });
-        return { ...dataSourceOptions(app.database), migrateOnStart: app.migrateOnStart };
+        return {
+          ...dataSourceOptions(app.database),
+          autoLoadEntities: true,
+          migrateOnStart: app.migrateOnStart,
+        };
       },
       // Migrations run here, before any provider can touch the schema.
       dataSourceFactory: async (options) => {
-        const { migrateOnStart, ...dataSourceConfig } = options as OptionsWithMigrate;
+        const {
+          migrateOnStart,
+          autoLoadEntities: _auto,
+          ...dataSourceConfig
+        } = options as RootOptions;
         const dataSource = await new DataSource(dataSourceConfig).initialize();
         if (migrateOnStart) {
           const applied = await runMigrations(dataSource);

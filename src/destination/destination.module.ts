@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DestinationPolicy } from './destination-policy.js';
 
 /** The SSRF guard, shared by the webhook API (create/update) and the delivery sender. */
-@Global()
 @Module({ providers: [DestinationPolicy], exports: [DestinationPolicy] })
 export class DestinationModule {}

@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ApiOkResponse,
@@ -14,11 +14,11 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
-import { DeliveryQueue } from '../channel-events/delivery/delivery.queue.js';
-import { DeliveryWorker } from '../channel-events/delivery/delivery.worker.js';
 import { PublicRoute } from '../common/auth/auth.decorators.js';
 import type { AppConfig } from '../config/app-config.js';
+import { DeliveryHealth } from '../delivery/delivery.health.js';
 
 const HEALTHY = {
   status: 'ok',
@@ -39,8 +39,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly database: TypeOrmHealthIndicator,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly queue: DeliveryQueue,
-    private readonly worker: DeliveryWorker,
+    private readonly delivery: DeliveryHealth,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     this.maxDueAgeMs = config.get('app', { infer: true }).healthMaxDueAgeMs;
@@ -65,30 +64,37 @@ export class HealthController {
     description: 'A check failed; `error` names it',
     example: { status: 'error', error: { worker: { status: 'down', message: 'draining' } } },
   })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.database.pingCheck('database', { connection: this.dataSource, timeout: 2000 }),
-      () =>
-        this.indicators.check('migrations').attempt(async () => {
-          if (await this.dataSource.showMigrations()) throw new Error('pending migrations');
-          return { applied: true };
-        }),
-      () =>
-        this.indicators.check('worker').attempt(() => {
-          if (!this.worker.running) throw new Error('draining');
-          return { running: true };
-        }),
-      () =>
-        this.indicators.check('backlog').attempt(async () => {
-          const { pending, due, oldestDueAt } = await this.queue.backlog();
-          const ageMs = oldestDueAt ? Math.max(0, Date.now() - oldestDueAt.getTime()) : 0;
-          if (ageMs > this.maxDueAgeMs) {
-            throw new Error(
-              `oldest due delivery has waited ${Math.round(ageMs / 1000)} s (bound ${this.maxDueAgeMs / 1000} s)`,
-            );
-          }
-          return { pending, due, oldestDueAgeMs: ageMs };
-        }),
-    ]);
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { connection: this.dataSource, timeout: 2000 }),
+        () =>
+          this.indicators.check('migrations').attempt(async () => {
+            if (await this.dataSource.showMigrations()) throw new Error('pending migrations');
+            return { applied: true };
+          }),
+        () =>
+          this.indicators.check('worker').attempt(() => {
+            if (!this.delivery.running) throw new Error('draining');
+            return { running: true };
+          }),
+        () =>
+          this.indicators.check('backlog').attempt(async () => {
+            const { pending, due, oldestDueAt } = await this.delivery.backlog();
+            const ageMs = oldestDueAt ? Math.max(0, Date.now() - oldestDueAt.getTime()) : 0;
+            if (ageMs > this.maxDueAgeMs) {
+              throw new Error(
+                `oldest due delivery has waited ${Math.round(ageMs / 1000)} s (bound ${this.maxDueAgeMs / 1000} s)`,
+              );
+            }
+            return { pending, due, oldestDueAgeMs: ageMs };
+          }),
+      ]);
+    } catch (error) {
+      // terminus reports a failed check as this exception, carrying the report that names it.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      void reply.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
   }
 }

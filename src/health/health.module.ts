@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), ChannelEventsModule],
+  imports: [TerminusModule.forRoot({ logger: false }), DeliveryModule],
   controllers: [HealthController],
 })
 export class HealthModule {}

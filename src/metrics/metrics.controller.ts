@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@
 import { PublicRoute } from '../common/auth/auth.decorators.js';
 import { matchesAnySecret } from '../common/auth/constant-time.js';
 import type { AppConfig } from '../config/app-config.js';
-import { MetricsService } from './metrics.service.js';
+import { MetricsRegistry } from './metrics.registry.js';
 
 @ApiTags('operations')
 @PublicRoute()
@@ -13,7 +13,7 @@ export class MetricsController {
   private readonly token: string | undefined;
 
   constructor(
-    private readonly metrics: MetricsService,
+    private readonly metrics: MetricsRegistry,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     this.token = config.get('app', { infer: true }).metricsToken;
@@ -41,6 +41,6 @@ export class MetricsController {
       if (!matchesAnySecret(given, [this.token]))
         throw new UnauthorizedException('metrics token is missing or wrong');
     }
-    return this.metrics.registry.metrics();
+    return this.metrics.metrics();
   }
 }

@@ -1,13 +1,11 @@
-import { Global, Module } from '@nestjs/common';
-import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
+import { Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller.js';
-import { MetricsService } from './metrics.service.js';
+import { HttpMetrics, MetricsRegistry } from './metrics.registry.js';
 
-@Global()
+/** Prometheus metrics: a leaf every module may import to register what it measures. */
 @Module({
-  imports: [ChannelEventsModule],
   controllers: [MetricsController],
-  providers: [MetricsService],
-  exports: [MetricsService],
+  providers: [MetricsRegistry, HttpMetrics],
+  exports: [MetricsRegistry, HttpMetrics],
 })
 export class MetricsModule {}

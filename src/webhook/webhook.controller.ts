@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiOkResponse,
@@ -25,6 +25,7 @@ import {
   WebhookPageDto,
   WebhookSecretDto,
 } from './dto/webhook-response.dto.js';
+import { WebhookIdParam } from './webhook-id.param.js';
 import { WebhookService } from './webhook.service.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
@@ -60,7 +61,7 @@ export class WebhookController {
   @ApiOperation({ summary: 'Read one webhook' })
   @ApiOkResponse({ type: WebhookDto })
   @ApiNotFound('webhook')
-  findOne(@Param('webhookId') webhookId: string): Promise<WebhookDto> {
+  findOne(@WebhookIdParam() webhookId: string): Promise<WebhookDto> {
     return this.webhooks.findOne(webhookId);
   }
 
@@ -74,10 +75,7 @@ export class WebhookController {
   @ApiBadRequest('body must set at least one of uri, event, active')
   @ApiNotFound('webhook')
   @ApiBodyTooLarge()
-  update(
-    @Param('webhookId') webhookId: string,
-    @Body() body: UpdateWebhookDto,
-  ): Promise<WebhookDto> {
+  update(@WebhookIdParam() webhookId: string, @Body() body: UpdateWebhookDto): Promise<WebhookDto> {
     return this.webhooks.update(webhookId, body);
   }
 
@@ -92,7 +90,7 @@ export class WebhookController {
   @ApiBadRequest('event has an unknown event "channel_start"')
   @ApiNotFound('webhook')
   async remove(
-    @Param('webhookId') webhookId: string,
+    @WebhookIdParam() webhookId: string,
     @Query() query: DeleteWebhookQueryDto,
   ): Promise<EmptyResponseDto> {
     await this.webhooks.remove(webhookId, query.event);
@@ -109,7 +107,7 @@ export class WebhookController {
   })
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiNotFound('webhook')
-  async rotateSecret(@Param('webhookId') webhookId: string): Promise<WebhookSecretDto> {
+  async rotateSecret(@WebhookIdParam() webhookId: string): Promise<WebhookSecretDto> {
     return { secret: await this.webhooks.rotateSecret(webhookId) };
   }
 }

@@ -7,16 +7,15 @@ import {
   ManyToOne,
   OneToMany,
   PrimaryColumn,
-  PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
 import type { EventSubscription } from '../common/channel-event-name.js';
+import { BigIntPrimaryKey, bigintId } from '../database/bigint.js';
 
 @Entity({ name: 'webhook' })
 export class WebhookEntity {
-  /** bigint: strings on MySQL, numbers on SQLite; the service hands out strings. */
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id: string | number;
+  @BigIntPrimaryKey()
+  id: string;
 
   @Column({ type: 'varchar', length: 2048 })
   uri: string;
@@ -55,8 +54,8 @@ export class WebhookEntity {
 @Entity({ name: 'webhook_event' })
 @Index('IDX_webhook_event_event', ['event', 'webhookId'])
 export class WebhookEventEntity {
-  @PrimaryColumn({ name: 'webhook_id', type: 'bigint' })
-  webhookId: string | number;
+  @PrimaryColumn({ name: 'webhook_id', type: 'bigint', transformer: bigintId })
+  webhookId: string;
 
   @PrimaryColumn({ type: 'varchar', length: 64 })
   event: EventSubscription;

@@ -3,12 +3,17 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DestinationModule } from '../destination/destination.module.js';
 import { WebhookController } from './webhook.controller.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
+import { WebhookRepository } from './webhook.repository.js';
 import { WebhookService } from './webhook.service.js';
 
+/**
+ * Webhook subscriptions: the REST API, and the repository that delivery asks who wants an event,
+ * where to send it, how to sign it and how each webhook is faring.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookEventEntity]), DestinationModule],
   controllers: [WebhookController],
-  providers: [WebhookService],
-  exports: [WebhookService],
+  providers: [WebhookService, WebhookRepository],
+  exports: [WebhookService, WebhookRepository],
 })
 export class WebhookModule {}

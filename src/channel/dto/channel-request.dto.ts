@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto.js';
 import { IsOptionalNotNull } from '../../common/validation.pipe.js';
+import { AtLeastOneOf } from '../../common/validators.js';
 import { CHANNEL_STATUSES, type ChannelStatus } from '../channel.entity.js';
 
 export const MAX_RECONNECT_WINDOW = 1800;
@@ -59,6 +60,7 @@ export class CreateChannelDto {
   reconnectWindow?: number;
 }
 
+@AtLeastOneOf(['name', 'description', 'reconnectWindow'])
 export class UpdateChannelDto {
   @ApiPropertyOptional({
     description: 'Display name',

@@ -1,12 +1,4 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  ForbiddenException,
-  HttpCode,
-  Ip,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Ip, Post, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConsumes,
@@ -19,7 +11,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { IngestTokenAuth } from '../../common/auth/auth.decorators.js';
-import { SRS_HOOK_PATH } from '../../common/http-exception.filter.js';
+import { DomainError, ErrorCode } from '../../common/errors.js';
 import { ErrorResponseDto } from '../../common/paging.dto.js';
 import {
   IngestAnswerDto,
@@ -28,7 +20,8 @@ import {
   SrsAnswerDto,
   SrsHookDto,
 } from './dto/ingest.dto.js';
-import { DENIAL_REASONS, IngestService } from './ingest.service.js';
+import { denied, IngestService } from './ingest.service.js';
+import { SrsExceptionFilter } from './srs-exception.filter.js';
 
 const TOKEN = ApiQuery({
   name: 'token',
@@ -83,9 +76,7 @@ export class NginxRtmpIngestController {
   async publish(@Body() body: NginxRtmpHookDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish')
       throw callMismatch(body.call, 'publish');
-    const outcome = await this.ingest.publish(body.name, body.addr ?? address);
-    if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
-    return { outcome };
+    return { outcome: await this.ingest.publish(body.name, body.addr ?? address) };
   }
 
   @Post('publish_done')
@@ -108,12 +99,13 @@ export class NginxRtmpIngestController {
 }
 
 function callMismatch(call: string, expected: string) {
-  return new BadRequestException(`call is "${call}" but this route takes "${expected}"`);
+  return new DomainError(ErrorCode.Invalid, `call is "${call}" but this route takes "${expected}"`);
 }
 
 @ApiTags('ingest')
 @IngestTokenAuth()
-@Controller(SRS_HOOK_PATH.slice(1))
+@UseFilters(SrsExceptionFilter)
+@Controller('v1/ingest/srs')
 export class SrsIngestController {
   constructor(private readonly ingest: IngestService) {}
 
@@ -131,8 +123,7 @@ export class SrsIngestController {
   @DENIED
   async hook(@Body() body: SrsHookDto, @Ip() address: string): Promise<SrsAnswerDto> {
     if (body.action === 'on_publish') {
-      const outcome = await this.ingest.publish(body.stream, body.ip ?? address);
-      if (outcome !== 'live') throw new ForbiddenException(DENIAL_REASONS[outcome]);
+      await this.ingest.publish(body.stream, body.ip ?? address);
     } else {
       await this.ingest.unpublish(body.stream);
     }
@@ -160,12 +151,10 @@ export class GenericIngestController {
   @LIMITED
   @DENIED
   async event(@Body() body: IngestEventDto, @Ip() address: string): Promise<IngestAnswerDto> {
-    const outcome =
-      body.action === 'publish'
-        ? await this.ingest.publish(body.streamKey, address)
-        : await this.ingest.unpublish(body.streamKey);
-    if (outcome === 'unknown-key' || outcome === 'already-live')
-      throw new ForbiddenException(DENIAL_REASONS[outcome]);
+    if (body.action === 'publish')
+      return { outcome: await this.ingest.publish(body.streamKey, address) };
+    const outcome = await this.ingest.unpublish(body.streamKey);
+    if (outcome === 'unknown-key') throw denied(outcome);
     return { outcome };
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode } from '../../common/errors.js';
 import { IngestDenials } from '../../common/rate-limit/ingest-denials.js';
 import {
   ChannelLifecycleService,
@@ -18,13 +19,15 @@ export class IngestService {
   ) {}
 
   /**
-   * `publisher` is the publishing client's address (as the media server reports it): unknown
-   * keys count against it, and past RATE_LIMIT_INGEST_DENIALS its publishes get 429.
+   * Lets the publisher in (the channel goes live) or refuses it (Forbidden). `publisher` is the
+   * publishing client's address (as the media server reports it): unknown keys count against it,
+   * and past RATE_LIMIT_INGEST_DENIALS its publishes are refused as RateLimited.
    */
-  async publish(streamKey: string, publisher: string): Promise<PublishOutcome> {
+  async publish(streamKey: string, publisher: string): Promise<'live'> {
     this.denials.assertAllowed(`publisher:${publisher}`);
     const { outcome } = await this.lifecycle.publish(streamKey);
     if (outcome === 'unknown-key') await this.denials.record(`publisher:${publisher}`);
+    if (outcome !== 'live') throw denied(outcome);
     return outcome;
   }
 
@@ -34,7 +37,12 @@ export class IngestService {
   }
 }
 
-export const DENIAL_REASONS: Record<'unknown-key' | 'already-live', string> = {
+const DENIAL_REASONS: Record<Exclude<PublishOutcome, 'live'>, string> = {
   'unknown-key': 'stream key is not known',
   'already-live': 'channel is already live',
 };
+
+/** A refused hook: the media server must not let the publisher in. */
+export function denied(outcome: Exclude<PublishOutcome, 'live'>): DomainError {
+  return new DomainError(ErrorCode.Forbidden, DENIAL_REASONS[outcome]);
+}

@@ -1,19 +1,10 @@
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig, RateLimit } from '../../config/app-config.js';
+import { DomainError, ErrorCode } from '../errors.js';
 
 const THROTTLER = 'ingest-denials';
-
-/** 429 with the seconds to wait; the exception filter turns them into Retry-After. */
-export class TooManyDenialsException extends HttpException {
-  constructor(readonly retryAfterSeconds: number) {
-    super(
-      'too many refused ingest hooks from this address; try again later',
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
-  }
-}
 
 /**
  * Counts refused ingest hooks in the throttler's storage, per source: a caller's address for a
@@ -43,7 +34,11 @@ export class IngestDenials {
       this.blockedUntil.delete(source);
       return;
     }
-    throw new TooManyDenialsException(Math.ceil(left / 1000));
+    throw new DomainError(
+      ErrorCode.RateLimited,
+      'too many refused ingest hooks from this address; try again later',
+      Math.ceil(left / 1000),
+    );
   }
 
   async record(source: string): Promise<void> {

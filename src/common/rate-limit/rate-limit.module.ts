@@ -1,10 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config.js';
 import { IngestDenials } from './ingest-denials.js';
 
-@Global()
+/** The API's rate limit (throttler) and the count of refused ingest hooks. */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
@@ -17,6 +17,6 @@ import { IngestDenials } from './ingest-denials.js';
     }),
   ],
   providers: [IngestDenials],
-  exports: [IngestDenials, ThrottlerModule],
+  exports: [IngestDenials],
 })
 export class RateLimitModule {}

@@ -7,10 +7,14 @@ import {
   type ValidatorConstraintInterface,
   type ValidationArguments,
 } from 'class-validator';
-import { ALL_EVENTS, CHANNEL_EVENT_NAMES } from '../../common/channel-event-name.js';
+import {
+  ALL_EVENTS,
+  CHANNEL_EVENT_NAMES,
+  type EventSubscription,
+} from '../../common/channel-event-name.js';
 import { PageQueryDto } from '../../common/paging.dto.js';
 import { IsOptionalNotNull } from '../../common/validation.pipe.js';
-import { IsEventList, IsHttpUrl } from '../../common/validators.js';
+import { AtLeastOneOf, IsEventList, IsHttpUrl, ToEventList } from '../../common/validators.js';
 import { checkWebhookSecret } from '../webhook-secret.js';
 
 const EVENT_NAMES = [ALL_EVENTS, ...CHANNEL_EVENT_NAMES];
@@ -43,8 +47,9 @@ export class CreateWebhookDto {
   uri: string;
 
   @ApiProperty(EVENT_PROPERTY)
+  @ToEventList()
   @IsEventList()
-  event: string | string[];
+  event: EventSubscription[];
 
   @ApiPropertyOptional({
     description:
@@ -56,13 +61,14 @@ export class CreateWebhookDto {
   secret?: string;
 }
 
+@AtLeastOneOf(['uri', 'event', 'active'])
 export class UpdateWebhookDto {
   @ApiPropertyOptional({
     description: 'New callback URL; left out, it stays',
     maxLength: 2048,
     example: 'https://app.example.com/hooks/live',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsHttpUrl()
   uri?: string;
 
@@ -70,9 +76,10 @@ export class UpdateWebhookDto {
     ...EVENT_PROPERTY,
     description: `New event list (replaces the old one). ${EVENT_PROPERTY.description}`,
   })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @ToEventList()
   @IsEventList()
-  event?: string | string[];
+  event?: EventSubscription[];
 
   @ApiPropertyOptional({
     description:
@@ -90,8 +97,9 @@ export class ListWebhooksQueryDto extends PageQueryDto {
       'Only webhooks subscribed to at least one of these events (comma-separated); a webhook on `all` matches any',
   })
   @IsOptional()
+  @ToEventList()
   @IsEventList()
-  event?: string;
+  event?: EventSubscription[];
 }
 
 export class DeleteWebhookQueryDto {
@@ -100,6 +108,7 @@ export class DeleteWebhookQueryDto {
       'Take only these events (comma-separated) off the webhook; without it, or when none is left, the webhook is deleted',
   })
   @IsOptional()
+  @ToEventList()
   @IsEventList()
-  event?: string;
+  event?: EventSubscription[];
 }

@@ -1,7 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { SigningSecrets } from '../../webhook/webhook.service.js';
-
-const SECRET_PREFIX = 'whsec_';
+import { SECRET_PREFIX } from '../webhook/webhook-secret.js';
+import type { SigningSecrets } from '../webhook/webhook.types.js';
 
 /** A Standard Webhooks message id: stable for a delivery across attempts and redeliveries. */
 export function newMessageId(): string {

@@ -7,18 +7,22 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiBadRequest, ApiKeyProtected, ApiNotFound } from '../../common/api-errors.decorator.js';
-import { ErrorResponseDto } from '../../common/paging.dto.js';
+import { ApiBadRequest, ApiKeyProtected, ApiNotFound } from '../common/api-errors.decorator.js';
+import { ErrorResponseDto } from '../common/paging.dto.js';
+import { ResourceIdPipe } from '../common/resource-id.pipe.js';
+import { WebhookIdParam } from '../webhook/webhook-id.param.js';
 import {
   DeliveryDetailDto,
   DeliveryDto,
   DeliveryPageDto,
   ListDeliveriesQueryDto,
-} from '../dto/delivery.dto.js';
+} from './dto/delivery.dto.js';
 import { DeliveryService } from './delivery.service.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
 const DELIVERY_ID = ApiParam({ name: 'deliveryId', description: 'Delivery id', example: '981' });
+/** The `deliveryId` of the path; an id that is not one is a 404. */
+const DeliveryIdParam = () => Param('deliveryId', new ResourceIdPipe('delivery'));
 
 @ApiTags('deliveries')
 @ApiKeyProtected()
@@ -33,7 +37,7 @@ export class DeliveryController {
   @ApiBadRequest('status must be one of the following values: pending, succeeded, failed')
   @ApiNotFound('webhook')
   list(
-    @Param('webhookId') webhookId: string,
+    @WebhookIdParam() webhookId: string,
     @Query() query: ListDeliveriesQueryDto,
   ): Promise<DeliveryPageDto> {
     return this.deliveries.list(webhookId, query);
@@ -46,8 +50,8 @@ export class DeliveryController {
   @ApiOkResponse({ type: DeliveryDetailDto })
   @ApiNotFound('delivery')
   findOne(
-    @Param('webhookId') webhookId: string,
-    @Param('deliveryId') deliveryId: string,
+    @WebhookIdParam() webhookId: string,
+    @DeliveryIdParam() deliveryId: string,
   ): Promise<DeliveryDetailDto> {
     return this.deliveries.findOne(webhookId, deliveryId);
   }
@@ -72,8 +76,8 @@ export class DeliveryController {
     },
   })
   redeliver(
-    @Param('webhookId') webhookId: string,
-    @Param('deliveryId') deliveryId: string,
+    @WebhookIdParam() webhookId: string,
+    @DeliveryIdParam() deliveryId: string,
   ): Promise<DeliveryDto> {
     return this.deliveries.redeliver(webhookId, deliveryId);
   }
@@ -88,7 +92,7 @@ export class DeliveryController {
   })
   @ApiAcceptedResponse({ type: DeliveryDto })
   @ApiNotFound('webhook')
-  test(@Param('webhookId') webhookId: string): Promise<DeliveryDto> {
+  test(@WebhookIdParam() webhookId: string): Promise<DeliveryDto> {
     return this.deliveries.test(webhookId);
   }
 }

@@ -7,10 +7,12 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { AppConfig } from '../../config/app-config.js';
-import { Transactions } from '../../database/transactions.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
-import { type DeliveryTarget, WebhookService } from '../../webhook/webhook.service.js';
+import { PeriodicTask } from '../common/periodic-task.js';
+import type { AppConfig } from '../config/app-config.js';
+import { Transactions } from '../database/transactions.js';
+import { WebhookRepository } from '../webhook/webhook.repository.js';
+import type { DeliveryTarget } from '../webhook/webhook.types.js';
+import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -48,7 +50,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly disableAfterMs: number;
-  readonly policy: RetryPolicy;
+  private readonly poller = new PeriodicTask(
+    POLL_INTERVAL_MS,
+    () => this.wake(),
+    this.logger,
+    'Polling for due deliveries failed',
+  );
   private readonly inFlight = new Set<Promise<void>>();
   private readonly unrecorded: Unrecorded[] = [];
   private flushing = false;
@@ -57,41 +64,35 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private wakeTimer: NodeJS.Timeout | undefined;
   private looping = false;
   private stopping = false;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly sender: DeliverySender,
-    private readonly webhooks: WebhookService,
+    private readonly webhooks: WebhookRepository,
     private readonly transactions: Transactions,
-    private readonly metrics: MetricsService,
+    private readonly metrics: DeliveryMetrics,
+    private readonly policy: RetryPolicy,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
     this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
     this.disableAfterMs = app.webhookDisableAfterMs;
-    this.policy = new RetryPolicy({
-      scheduleMs: app.delivery.retryScheduleMs,
-      jitter: app.delivery.retryJitter,
-    });
   }
 
   /** False once shutdown began: the instance drains and takes no new work. */
   get running(): boolean {
-    return !this.stopping && this.timer !== undefined;
+    return this.poller.running;
   }
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.wake(), POLL_INTERVAL_MS);
-    this.timer.unref();
-    this.wake();
+  onApplicationBootstrap(): Promise<void> {
+    return this.poller.start();
   }
 
   /** Stop claiming; let attempts in flight finish (each is bounded by the timeout) and be recorded. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    clearInterval(this.timer);
+    await this.poller.stop();
     if (this.inFlight.size > 0)
       this.logger.log(`Draining ${this.inFlight.size} attempt(s) in flight`);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

@@ -6,10 +6,10 @@ import { Agent as HttpAgent, type AgentOptions as HttpAgentOptions } from 'node:
 import { isIP } from 'node:net';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
-import type { AppConfig } from '../../config/app-config.js';
-import { DestinationPolicy } from '../../destination/destination-policy.js';
-import { VERSION } from '../../version.js';
-import type { SigningSecrets } from '../../webhook/webhook.service.js';
+import type { AppConfig } from '../config/app-config.js';
+import { DestinationPolicy } from '../destination/destination-policy.js';
+import { VERSION } from '../config/version.js';
+import type { SigningSecrets } from '../webhook/webhook.types.js';
 import { signatureHeader } from './signature.js';
 
 export const RESPONSE_BODY_LIMIT = 64 * 1024;

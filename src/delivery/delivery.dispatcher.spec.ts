@@ -1,13 +1,14 @@
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { describe, expect, it, vi } from 'vitest';
+import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
+import { ChannelEventBus } from '../channel-events/channel-events.js';
 import { Transactions } from '../database/transactions.js';
-import { WebhookService } from '../webhook/webhook.service.js';
-import { ChannelEventsDispatcher } from './channel-events.dispatcher.js';
-import { ChannelEventBus } from './channel-events.js';
-import { DeliveryQueue } from './delivery/delivery.queue.js';
-import { DeliveryWorker } from './delivery/delivery.worker.js';
+import { WebhookRepository } from '../webhook/webhook.repository.js';
+import { DeliveryDispatcher } from './delivery.dispatcher.js';
+import { DeliveryQueue } from './delivery.queue.js';
+import { DeliveryWorker } from './delivery.worker.js';
+import { RetryPolicy } from './retry-policy.js';
 
 /** The event flow alone: a typed emit reaches the dispatcher, whose failures stay with it. */
 async function setup() {
@@ -15,21 +16,22 @@ async function setup() {
     imports: [EventEmitterModule.forRoot()],
     providers: [
       ChannelEventBus,
-      ChannelEventsDispatcher,
-      { provide: getDataSourceToken(), useValue: {} },
+      DeliveryDispatcher,
       { provide: Transactions, useValue: {} },
-      { provide: WebhookService, useValue: {} },
+      { provide: ChannelEventRepository, useValue: {} },
+      { provide: WebhookRepository, useValue: {} },
       { provide: DeliveryQueue, useValue: {} },
       { provide: DeliveryWorker, useValue: { wake: vi.fn() } },
+      { provide: RetryPolicy, useValue: new RetryPolicy({ scheduleMs: [1000], jitter: 0 }) },
     ],
   }).compile();
   // listeners are registered on init; the timers of bootstrap are not wanted here
   await moduleRef.init();
-  const sut = moduleRef.get(ChannelEventsDispatcher);
+  const sut = moduleRef.get(DeliveryDispatcher);
   return { moduleRef, sut, bus: moduleRef.get(ChannelEventBus) };
 }
 
-describe('ChannelEventsDispatcher event flow', () => {
+describe('DeliveryDispatcher event flow', () => {
   it.each(['channel_live', 'channel_stop', 'channel_ended'] as const)(
     'fans out a %s event for its channel, up to that event',
     async (name) => {

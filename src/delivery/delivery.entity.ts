@@ -1,12 +1,25 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
+import { BigIntPrimaryKey, bigintId } from '../database/bigint.js';
 
 /**
- * `waiting`: behind an earlier delivery of its line (same webhook and channel);
- * `pending`: the head of its line, sendable at next_attempt_at (retries stay pending);
- * `succeeded` / `failed` (dead): done, and the line moves on.
+ * The states of a delivery, as stored. A (webhook, channel) pair's deliveries form a line:
+ * `Waiting`: behind an earlier delivery of its line;
+ * `Pending`: the head of its line, sendable at next_attempt_at (retries stay pending);
+ * `Succeeded` / `Failed` (dead): done, and the line moves on.
  */
-export const DELIVERY_STATUSES = ['waiting', 'pending', 'succeeded', 'failed'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export const DeliveryStatus = {
+  Waiting: 'waiting',
+  Pending: 'pending',
+  Succeeded: 'succeeded',
+  Failed: 'failed',
+} as const;
+export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
+
+/** Not done yet: the line is busy while one of its deliveries is in one of these. */
+export const OPEN_STATUSES: readonly DeliveryStatus[] = [
+  DeliveryStatus.Pending,
+  DeliveryStatus.Waiting,
+];
 
 /** One message to one webhook: a channel event fanned out, or a test ping. */
 @Entity({ name: 'delivery' })
@@ -14,19 +27,19 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 @Index('IDX_delivery_line', ['channelId', 'webhookId', 'status', 'id'])
 @Index('IDX_delivery_log', ['webhookId', 'id'])
 export class DeliveryEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id: string | number;
+  @BigIntPrimaryKey()
+  id: string;
 
-  @Column({ name: 'webhook_id', type: 'bigint' })
-  webhookId: string | number;
+  @Column({ name: 'webhook_id', type: 'bigint', transformer: bigintId })
+  webhookId: string;
 
   /** Null for test pings, which belong to no line. */
-  @Column({ name: 'channel_id', type: 'bigint', nullable: true })
-  channelId: string | number | null;
+  @Column({ name: 'channel_id', type: 'bigint', nullable: true, transformer: bigintId })
+  channelId: string | null;
 
   /** The outbox row whose body is sent; null for test pings (their body is stored here). */
-  @Column({ name: 'event_id', type: 'bigint', nullable: true })
-  eventId: string | number | null;
+  @Column({ name: 'event_id', type: 'bigint', nullable: true, transformer: bigintId })
+  eventId: string | null;
 
   @Column({ type: 'varchar', length: 32 })
   event: string;
@@ -76,11 +89,11 @@ export class DeliveryEntity {
 @Entity({ name: 'delivery_attempt' })
 @Index('IDX_delivery_attempt_delivery', ['deliveryId', 'id'])
 export class DeliveryAttemptEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id: string | number;
+  @BigIntPrimaryKey()
+  id: string;
 
-  @Column({ name: 'delivery_id', type: 'bigint' })
-  deliveryId: string | number;
+  @Column({ name: 'delivery_id', type: 'bigint', transformer: bigintId })
+  deliveryId: string;
 
   @Column({ type: 'datetime', precision: 3 })
   at: Date;

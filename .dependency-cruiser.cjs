@@ -1,0 +1,78 @@
+// @ts-check
+/**
+ * The dependency rule of src/ (npm run check:deps, run by CI): no import cycle between files, and
+ * the top-level folders import each other only in the direction data flows, as listed below.
+ * A folder may import itself and the folders it lists; the list must stay a DAG (checked here),
+ * so no cycle can form between folders either.
+ */
+const ALLOWED = {
+  config: [],
+  common: ['config'],
+  database: ['config'],
+  logging: ['config'],
+  destination: ['config'],
+  metrics: ['common', 'config'],
+  webhook: ['common', 'config', 'database', 'destination'],
+  // the events core: channels write into it, delivery reads from it; it knows neither
+  'channel-events': ['common', 'database'],
+  channel: ['channel-events', 'common', 'config', 'database', 'metrics'],
+  delivery: ['channel-events', 'common', 'config', 'database', 'destination', 'metrics', 'webhook'],
+  health: ['common', 'config', 'database', 'delivery'],
+  dashboard: ['common'],
+};
+
+(function assertAcyclic() {
+  const state = new Map();
+  const visit = (folder, path) => {
+    if (state.get(folder) === 'done') return;
+    if (state.get(folder) === 'visiting')
+      throw new Error(`folder cycle in ALLOWED: ${[...path, folder].join(' → ')}`);
+    state.set(folder, 'visiting');
+    for (const next of ALLOWED[folder] ?? []) visit(next, [...path, folder]);
+    state.set(folder, 'done');
+  };
+  for (const folder of Object.keys(ALLOWED)) visit(folder, []);
+})();
+
+const escape = (name) => name.replace(/[-]/g, '\\-');
+const KNOWN = `^src/(${Object.keys(ALLOWED).map(escape).join('|')})/`;
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Files must not import each other in a cycle.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'folder-not-in-the-map',
+      severity: 'error',
+      comment:
+        'Every top-level folder of src/ is listed in .dependency-cruiser.cjs with what it may import.',
+      from: { path: '^src/[^/]+/', pathNot: KNOWN },
+      to: { path: '^src/' },
+    },
+    ...Object.entries(ALLOWED).map(([folder, allowed]) => ({
+      name: `direction-${folder}`,
+      severity: 'error',
+      comment: `src/${folder}/ may import only ${allowed.length ? allowed.join(', ') : 'nothing else in src/'}.`,
+      from: { path: `^src/${escape(folder)}/` },
+      to: {
+        path: '^src/',
+        pathNot: `^src/(${[folder, ...allowed].map(escape).join('|')})/`,
+      },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
+  },
+};

@@ -1,0 +1,168 @@
+import type { ConfigService } from '@nestjs/config';
+import type { EntityManager } from 'typeorm';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { EventSubscription } from '../common/channel-event-name.js';
+import { DomainError, ErrorCode } from '../common/errors.js';
+import { loadAppConfig } from '../config/app-config.js';
+import type { Transactions } from '../database/transactions.js';
+import { DestinationPolicy } from '../destination/destination-policy.js';
+import { WebhookEntity } from './webhook.entity.js';
+import type { WebhookChanges, WebhookRepository } from './webhook.repository.js';
+import { WebhookService } from './webhook.service.js';
+
+/** The repository's interface over a map: what the service asks of its table, nothing more. */
+class InMemoryWebhooks {
+  rows = new Map<string, { webhook: WebhookEntity; events: EventSubscription[] }>();
+  private next = 1;
+
+  insert(
+    _m: EntityManager,
+    row: { uri: string; secret: string; events: EventSubscription[]; now: Date },
+  ) {
+    const id = String(this.next++);
+    const webhook = Object.assign(new WebhookEntity(), {
+      id,
+      uri: row.uri,
+      secret: row.secret,
+      active: true,
+      previousSecret: null,
+      previousSecretExpiresAt: null,
+      failingSince: null,
+      disabledReason: null,
+      createdAt: row.now,
+      updatedAt: row.now,
+    });
+    this.rows.set(id, { webhook, events: [...row.events] });
+    return Promise.resolve(id);
+  }
+  findWithEvents(ids: string[]) {
+    return Promise.resolve(ids.flatMap((id) => (this.rows.has(id) ? [this.rows.get(id)!] : [])));
+  }
+  page(_events: EventSubscription[] | undefined, offset: number, limit: number) {
+    const ids = [...this.rows.keys()];
+    return Promise.resolve({ ids: ids.slice(offset, offset + limit), total: ids.length });
+  }
+  lock(_m: EntityManager, id: string) {
+    return Promise.resolve(this.rows.has(id));
+  }
+  lockSecret(_m: EntityManager, id: string) {
+    return Promise.resolve(this.rows.get(id)?.webhook.secret);
+  }
+  update(_m: EntityManager, id: string, changes: WebhookChanges) {
+    Object.assign(this.rows.get(id)!.webhook, changes);
+    return Promise.resolve();
+  }
+  replaceEvents(_m: EntityManager, id: string, events: EventSubscription[]) {
+    this.rows.get(id)!.events = [...events];
+    return Promise.resolve();
+  }
+  delete(_m: EntityManager, id: string) {
+    this.rows.delete(id);
+    return Promise.resolve();
+  }
+  eventsOf(_m: EntityManager, ids: string[]) {
+    return Promise.resolve(new Map(ids.map((id) => [id, this.rows.get(id)?.events ?? []])));
+  }
+}
+
+const transactions = {
+  run: <T>(work: (manager: EntityManager) => Promise<T>) => work({} as EntityManager),
+} as unknown as Transactions;
+
+function setup() {
+  const app = loadAppConfig({ WEBHOOK_SECRET_GRACE: '1h' });
+  const config = { get: () => app } as unknown as ConfigService<{ app: typeof app }, true>;
+  const repository = new InMemoryWebhooks();
+  const sut = new WebhookService(
+    repository as unknown as WebhookRepository,
+    transactions,
+    new DestinationPolicy(config),
+    config,
+  );
+  return { sut, repository };
+}
+
+const codeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'resolved',
+    (error: unknown) => (error instanceof DomainError ? error.code : 'other error'),
+  );
+
+describe('WebhookService', () => {
+  let sut: WebhookService;
+  let repository: InMemoryWebhooks;
+  beforeEach(() => ({ sut, repository } = setup()));
+
+  it('creates with the parsed events and a generated secret, shown in the answer only', async () => {
+    const created = await sut.create({ uri: 'https://a.example/h', event: ['channel_live'] });
+    expect(created).toMatchObject({ id: '1', event: ['channel_live'], active: true });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect(repository.rows.get('1')!.webhook.secret).toBe(created.secret);
+    expect(await sut.findOne('1')).not.toHaveProperty('secret');
+  });
+
+  it('keeps a caller-chosen secret', async () => {
+    const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
+    expect((await sut.create({ uri: 'https://a.example/h', event: ['all'], secret })).secret).toBe(
+      secret,
+    );
+  });
+
+  it('refuses a destination the SSRF guard denies, at create and at update, writing nothing', async () => {
+    expect(await codeOf(sut.create({ uri: 'http://127.0.0.1/h', event: ['all'] }))).toBe(
+      ErrorCode.Invalid,
+    );
+    expect(repository.rows.size).toBe(0);
+    await sut.create({ uri: 'https://a.example/h', event: ['all'] });
+    expect(await codeOf(sut.update('1', { uri: 'http://[::1]/h' }))).toBe(ErrorCode.Invalid);
+    expect(repository.rows.get('1')!.webhook.uri).toBe('https://a.example/h');
+  });
+
+  it('answers not found for a webhook that is not there', async () => {
+    expect(await codeOf(sut.findOne('9'))).toBe(ErrorCode.NotFound);
+    expect(await codeOf(sut.update('9', { active: false }))).toBe(ErrorCode.NotFound);
+    expect(await codeOf(sut.remove('9'))).toBe(ErrorCode.NotFound);
+    expect(await codeOf(sut.rotateSecret('9'))).toBe(ErrorCode.NotFound);
+  });
+
+  it('pauses with a reason, and re-activating clears the failing run', async () => {
+    await sut.create({ uri: 'https://a.example/h', event: ['all'] });
+    await sut.update('1', { active: false });
+    expect(repository.rows.get('1')!.webhook).toMatchObject({
+      active: false,
+      disabledReason: 'paused by PUT',
+    });
+    repository.rows.get('1')!.webhook.failingSince = new Date();
+    await sut.update('1', { active: true });
+    expect(repository.rows.get('1')!.webhook).toMatchObject({
+      active: true,
+      failingSince: null,
+      disabledReason: null,
+    });
+  });
+
+  it('takes events off a webhook on all by expanding all, and deletes it when none is left', async () => {
+    await sut.create({ uri: 'https://a.example/h', event: ['all'] });
+    await sut.remove('1', ['channel_stop']);
+    expect(repository.rows.get('1')!.events).toEqual(['channel_live', 'channel_ended']);
+    await sut.remove('1', ['channel_live', 'channel_ended']);
+    expect(repository.rows.has('1')).toBe(false);
+  });
+
+  it('ignores names the webhook does not have', async () => {
+    await sut.create({ uri: 'https://a.example/h', event: ['channel_live'] });
+    await sut.remove('1', ['channel_stop']);
+    expect(repository.rows.get('1')!.events).toEqual(['channel_live']);
+  });
+
+  it('rotates: the old secret keeps signing for the grace period', async () => {
+    const created = await sut.create({ uri: 'https://a.example/h', event: ['all'] });
+    const before = Date.now();
+    const secret = await sut.rotateSecret('1');
+    const { webhook } = repository.rows.get('1')!;
+    expect(secret).not.toBe(created.secret);
+    expect(webhook.secret).toBe(secret);
+    expect(webhook.previousSecret).toBe(created.secret);
+    expect(webhook.previousSecretExpiresAt!.getTime()).toBeGreaterThanOrEqual(before + 3_600_000);
+  });
+});
