@@ -1,42 +1,126 @@
 import { createServer } from 'node:http';
 
 /**
- * The benchmark's receiver, in its own process: answers 200 to every POST and records, per
- * request, when it arrived and the eventTime the body carries (for event→receiver latency).
+ * The benchmark's receiver, in its own process (forked by the bench). Answers every POST at once
+ * with 200, or 503 while told to refuse, and records per request its arrival time, its latency
+ * (arrival − the body's `eventTime`), its webhook (`?w=<n>`) and the answer given. A delivery is
+ * counted as delivered the first time its `webhook-id` is answered 200; later copies are
+ * duplicates (at-least-once delivery allows them, the bench reports them).
+ *
+ * Messages from the parent: {seq, type: 'count' | 'stats' | 'reset' | 'stop'} and
+ * {seq, type: 'mode', status: 200 | 503}; every answer carries the same seq.
  */
-const latencies: number[] = [];
-let first = 0;
-let last = 0;
-let count = 0;
+
+type Command =
+  | { seq: number; type: 'count' | 'stats' | 'reset' | 'stop' }
+  | { seq: number; type: 'mode'; status: number };
+
+let status = 200;
+// One entry per request, in arrival order (parallel arrays keep 100,000s of them cheap).
+let arrivals: number[] = [];
+let latencies: number[] = [];
+let webhooks: number[] = [];
+let answers: number[] = [];
+let delivered = new Set<string>();
+/** Index into the arrays of each request that delivered a message for the first time. */
+let firstDeliveries: number[] = [];
+let refused = 0;
+let lastBodyBytes = 0;
+
+function reset(): void {
+  arrivals = [];
+  latencies = [];
+  webhooks = [];
+  answers = [];
+  delivered = new Set();
+  firstDeliveries = [];
+  refused = 0;
+}
+
+const EVENT_TIME = /"eventTime":(\d+)/;
 
 const server = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
     const now = Date.now();
-    count++;
-    if (first === 0) first = now;
-    last = now;
-    const eventTime = /"eventTime":(\d+)/.exec(Buffer.concat(chunks).toString('utf8'))?.[1];
-    if (eventTime) latencies.push(now - Number(eventTime));
-    response.writeHead(200, { 'content-type': 'text/plain' });
-    response.end('ok');
+    const body = Buffer.concat(chunks);
+    lastBodyBytes = body.length;
+    // Only the head of the body is searched: eventTime comes second in every callback.
+    const eventTime = EVENT_TIME.exec(body.subarray(0, 200).toString('latin1'))?.[1];
+    const w = /[?&]w=(\d+)/.exec(request.url ?? '')?.[1];
+    const index = arrivals.length;
+    arrivals.push(now);
+    latencies.push(eventTime === undefined ? -1 : now - Number(eventTime));
+    webhooks.push(w === undefined ? -1 : Number(w));
+    answers.push(status);
+    if (status === 200) {
+      const id = request.headers['webhook-id'];
+      if (typeof id === 'string' && !delivered.has(id)) {
+        delivered.add(id);
+        firstDeliveries.push(index);
+      }
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
+      response.end('ok');
+    } else {
+      refused++;
+      // No Retry-After: the service's own retry schedule decides when it comes back.
+      response.writeHead(status, { 'content-type': 'text/plain', 'content-length': 4 });
+      response.end('busy');
+    }
   });
 });
+server.keepAliveTimeout = 60_000;
 
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ type: 'listening', port: (server.address() as { port: number }).port });
+function counts() {
+  const lastFirst = firstDeliveries.at(-1);
+  return {
+    requests: arrivals.length,
+    delivered: delivered.size,
+    refused,
+    firstArrival: arrivals[0] ?? 0,
+    lastArrival: arrivals.at(-1) ?? 0,
+    firstDelivered: firstDeliveries.length > 0 ? arrivals[firstDeliveries[0]] : 0,
+    lastDelivered: lastFirst === undefined ? 0 : arrivals[lastFirst],
+    bodyBytes: lastBodyBytes,
+  };
+}
+
+function stats() {
+  const perWebhook: Record<string, number> = {};
+  const deliveredLatencies: number[] = [];
+  for (const index of firstDeliveries) {
+    const key = String(webhooks[index]);
+    perWebhook[key] = (perWebhook[key] ?? 0) + 1;
+    if (latencies[index] >= 0) deliveredLatencies.push(latencies[index]);
+  }
+  const duplicates = answers.filter((answer) => answer === 200).length - firstDeliveries.length;
+  return { ...counts(), latencies: deliveredLatencies, perWebhook, duplicates };
+}
+
+process.on('message', (command: Command) => {
+  const reply = (body: object) => process.send?.({ seq: command.seq, ...body });
+  switch (command.type) {
+    case 'count':
+      return reply(counts());
+    case 'stats':
+      return reply(stats());
+    case 'reset':
+      reset();
+      return reply({});
+    case 'mode':
+      status = command.status;
+      return reply({});
+    case 'stop':
+      server.closeAllConnections();
+      server.close(() => process.exit(0));
+      return;
+  }
 });
 
-process.on('message', (message: { type: string }) => {
-  if (message.type === 'stats') {
-    process.send?.({ type: 'stats', count, first, last, latencies });
-  } else if (message.type === 'reset') {
-    latencies.length = 0;
-    first = last = count = 0;
-    process.send?.({ type: 'reset' });
-  } else if (message.type === 'stop') {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  }
+// The parent going away must not leave the receiver behind.
+process.on('disconnect', () => process.exit(0));
+
+server.listen(0, '127.0.0.1', () => {
+  process.send?.({ seq: 0, port: (server.address() as { port: number }).port });
 });

@@ -145,6 +145,7 @@ describe.each(databaseKinds())('channel lifecycle on %s', (kind) => {
         channelId: created.id,
         sessionId: event.sessionId,
         eventTime: event.eventTime,
+        body: event.rawBody,
       })),
     );
   });

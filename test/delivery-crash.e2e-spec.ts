@@ -2,7 +2,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
-import { freePort, type SpawnedApp, spawnApp, waitForHttp } from './helpers/spawn-app.js';
+import {
+  exitWithin,
+  freePort,
+  type SpawnedApp,
+  spawnApp,
+  waitForHttp,
+} from './helpers/spawn-app.js';
 
 const KEY = 'crash-test-key';
 
@@ -117,7 +123,7 @@ describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
     await eventually(async () => receiver.received.length >= 1, 10_000);
 
     first.kill('SIGTERM');
-    await first.exited;
+    await exitWithin(first);
     const exitedAt = Date.now();
     expect(answeredAt).toBeGreaterThan(0);
     expect(exitedAt).toBeGreaterThanOrEqual(answeredAt);

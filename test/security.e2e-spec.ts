@@ -1,8 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
+import { Transactions } from '../src/database/transactions.js';
+import { WebhookRepository } from '../src/webhook/webhook.repository.js';
 import { DENIED_DESTINATIONS } from './fixtures/denied-destinations.js';
 import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
@@ -89,14 +89,14 @@ describe.each(databaseKinds())('security on %s', (kind) => {
         `http://localhost:${receiver.port}/hook`,
         `http://[::ffff:127.0.0.1]:${receiver.port}/hook`,
       ]) {
-        const manager = t.app.get(DataSource).manager;
-        const inserted = await manager.insert(WebhookEntity, {
-          uri,
-          secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
-          active: true,
-        });
-        const id = String(inserted.identifiers[0].id);
-        await manager.insert(WebhookEventEntity, { webhookId: id, event: 'all', position: 0 });
+        const id = await t.app.get(Transactions).run((manager) =>
+          t.app.get(WebhookRepository).insert(manager, {
+            uri,
+            secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+            events: ['all'],
+            now: new Date(),
+          }),
+        );
         ids.push(id);
       }
       const channel = await createChannel(t);

@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookModule } from '../src/webhook/webhook.module.js';
+import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
 import { WebhookService } from '../src/webhook/webhook.service.js';
 import { databaseKinds } from './helpers/databases.js';
@@ -11,11 +12,21 @@ import { createTestModule, type TestModule } from './helpers/test-module.js';
 class FanOutProbe {
   constructor(
     readonly webhooks: WebhookService,
-    readonly repository: WebhookRepository,
+    private readonly repository: WebhookRepository,
+    private readonly directory: WebhookDirectory,
   ) {}
 
+  /** As fan-out asks: at the version its transaction read. */
+  private async current(): Promise<WebhookDirectory> {
+    return this.directory.atLeast(await this.repository.version());
+  }
+
   async targetsOf(event: 'channel_live' | 'channel_stop' | 'channel_ended'): Promise<string[]> {
-    return (await this.repository.findActiveSubscribers(event)).map((target) => target.uri);
+    return (await this.current()).subscribers(event).map((target) => target.uri);
+  }
+
+  async signingSecrets(id: string) {
+    return (await this.current()).target(id)?.secrets;
   }
 }
 
@@ -23,7 +34,7 @@ class FanOutProbe {
 class ConsumerModule {}
 
 describe.each(databaseKinds())(
-  'WebhookService and WebhookRepository injected into another module on %s',
+  'WebhookService and the webhook directory injected into another module on %s',
   (kind) => {
     let slice: TestModule;
     let sut: FanOutProbe;
@@ -76,10 +87,10 @@ describe.each(databaseKinds())(
         'https://a.example/stop',
       ]);
       expect(await sut.targetsOf('channel_ended')).toEqual(['https://a.example/all']);
-      const secrets = await sut.repository.signingSecrets(live.id);
+      const secrets = await sut.signingSecrets(live.id);
       expect(secrets).toEqual({ current: live.secret });
       const rotated = await sut.webhooks.rotateSecret(live.id);
-      expect(await sut.repository.signingSecrets(live.id)).toEqual({
+      expect(await sut.signingSecrets(live.id)).toEqual({
         current: rotated,
         previous: live.secret,
       });

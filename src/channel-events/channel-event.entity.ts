@@ -31,6 +31,10 @@ export class ChannelEventEntity {
   @Column({ type: 'text' })
   body: string;
 
+  /** A large fan-out commits in chunks: the last webhook id done so far. */
+  @Column({ name: 'fanout_cursor', type: 'bigint', nullable: true, transformer: bigintId })
+  fanoutCursor: string | null;
+
   /** Set once the event has been fanned out into deliveries; null rows are the sweeper's work. */
   @Column({ name: 'dispatched_at', type: 'datetime', precision: 3, nullable: true })
   dispatchedAt: Date | null;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, IsNull, LessThan } from 'typeorm';
+import { DataSource, IsNull, LessThan } from 'typeorm';
 import type { ChannelEventName } from '../common/channel-event-name.js';
-import { insertedId } from '../database/bigint.js';
-import { forUpdate } from '../database/locking.js';
+import { derived, type Pipeline } from '../database/pipeline.js';
+import { Sql, type SqlValue } from '../database/sql.js';
 import { ChannelEventEntity } from './channel-event.entity.js';
 
 export interface NewChannelEvent {
@@ -16,39 +16,107 @@ export interface NewChannelEvent {
   createdAt: Date;
 }
 
+/** An event still to fan out, with its body and how far its fan-out has got. */
+export interface UndispatchedEvent {
+  id: string;
+  channelId: string;
+  name: ChannelEventName;
+  body: string;
+  cursor: string | null;
+}
+
+/** Event bodies kept in memory, newest last (a few MB at most). */
+const RECENT_BODIES = 2_000;
+
 /** The outbox table: written by channel transitions, read and marked by the fan-out. */
 @Injectable()
 export class ChannelEventRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly recentBodies = new Map<string, string>();
 
-  /** Records an event in the caller's transaction (the one that changes the channel). */
-  async append(manager: EntityManager, event: NewChannelEvent): Promise<string> {
-    const inserted = await manager.insert(ChannelEventEntity, { ...event, dispatchedAt: null });
-    return insertedId(inserted);
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
+  ) {}
+
+  /**
+   * Records events in the caller's transaction (the one that changes their channels), in order.
+   * Deferred: the ids are there once the transaction has sent it.
+   */
+  append(tx: Pipeline, events: NewChannelEvent[]): Promise<string[]> {
+    if (events.length === 0) return Promise.resolve([]);
+    const row = (event: NewChannelEvent): SqlValue[] => [
+      event.name,
+      event.channelId,
+      event.sessionId,
+      event.eventTime,
+      event.body,
+      this.sql.time(event.createdAt),
+    ];
+    const insert = (count: number) =>
+      this.sql.returningIds(
+        'INSERT INTO channel_event (name, channel_id, session_id, event_time, body, created_at)' +
+          ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      );
+    if (this.sql.consecutiveIds) {
+      return derived(
+        tx
+          .defer(insert(events.length), events.flatMap(row))
+          .then((result) => this.sql.insertedIds(result, events.length)!),
+      );
+    }
+    // Ids of one statement are not consecutive here: one insert each, in order.
+    return Promise.all(
+      events.map((event) =>
+        tx.defer(insert(1), row(event)).then((result) => this.sql.insertedId(result)),
+      ),
+    );
   }
 
   /**
-   * A channel's events not yet fanned out, oldest first (up to `upToEventId`), locked for the
-   * caller's transaction: two fan-outs of one channel take turns, in event order.
+   * These channels' events not yet fanned out, oldest first, locked for the caller's transaction:
+   * fan-outs of one channel take turns, in event order.
    */
-  lockUndispatched(
-    manager: EntityManager,
-    channelId: string,
+  async lockUndispatched(
+    tx: Pipeline,
+    channelIds: string[],
     limit: number,
-    upToEventId?: string,
-  ): Promise<ChannelEventEntity[]> {
-    const builder = manager
-      .createQueryBuilder(ChannelEventEntity, 'event')
-      .where('event.channel_id = :channelId', { channelId })
-      .andWhere('event.dispatched_at IS NULL')
-      .orderBy('event.id', 'ASC')
-      .limit(limit);
-    if (upToEventId !== undefined) builder.andWhere('event.id <= :upToEventId', { upToEventId });
-    return forUpdate(builder).getMany();
+  ): Promise<UndispatchedEvent[]> {
+    if (channelIds.length === 0) return [];
+    const rows = await tx.query<
+      {
+        id: string | number;
+        channelId: string | number;
+        name: ChannelEventName;
+        body: string;
+        fanoutCursor: string | number | null;
+      }[]
+    >(
+      'SELECT id, channel_id AS channelId, name, body, fanout_cursor AS fanoutCursor FROM channel_event' +
+        ` WHERE channel_id IN (${this.sql.list(channelIds.length)}) AND dispatched_at IS NULL` +
+        ` ORDER BY id LIMIT ?${this.sql.forUpdate()}`,
+      [...channelIds, limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      channelId: String(row.channelId),
+      name: row.name,
+      body: row.body,
+      cursor: row.fanoutCursor === null ? null : String(row.fanoutCursor),
+    }));
   }
 
-  async markDispatched(manager: EntityManager, id: string, at: Date): Promise<void> {
-    await manager.update(ChannelEventEntity, { id }, { dispatchedAt: at });
+  /** Marks events fanned out in full, in the caller's transaction (deferred). */
+  markDispatched(tx: Pipeline, ids: string[], at: Date): void {
+    if (ids.length === 0) return;
+    void tx.defer(
+      `UPDATE channel_event SET dispatched_at = ? WHERE id IN (${this.sql.list(ids.length)})`,
+      [this.sql.time(at), ...ids],
+    );
+  }
+
+  /** Records how far an event's fan-out got (the last webhook id done), deferred. */
+  saveProgress(tx: Pipeline, id: string, cursor: string): void {
+    void tx.defer('UPDATE channel_event SET fanout_cursor = ? WHERE id = ?', [cursor, id]);
   }
 
   /** Channels with events recorded before `before` and still not fanned out, oldest first. */
@@ -62,13 +130,33 @@ export class ChannelEventRepository {
     return [...new Set(rows.map((row) => row.channelId))];
   }
 
-  /** The stored callback bodies of these events, by id. */
+  /** The stored callback bodies of these events, by id (they never change: recent ones are kept). */
   async bodies(ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.dataSource.manager.find(ChannelEventEntity, {
-      select: { id: true, body: true },
-      where: { id: In(ids) },
-    });
-    return new Map(rows.map((row) => [row.id, row.body]));
+    const found = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const body = this.recentBodies.get(id);
+      if (body === undefined) missing.push(id);
+      else found.set(id, body);
+    }
+    if (missing.length === 0) return found;
+    const rows = await this.dataSource.query<{ id: string | number; body: string }[]>(
+      `SELECT id, body FROM channel_event WHERE id IN (${this.sql.list(missing.length)})`,
+      missing,
+    );
+    for (const row of rows) {
+      found.set(String(row.id), row.body);
+      this.remember(String(row.id), row.body);
+    }
+    return found;
+  }
+
+  /** Keeps a body for later claims of the same event (its other webhooks' deliveries, retries). */
+  remember(id: string, body: string): void {
+    this.recentBodies.delete(id);
+    this.recentBodies.set(id, body);
+    if (this.recentBodies.size > RECENT_BODIES) {
+      this.recentBodies.delete(this.recentBodies.keys().next().value!);
+    }
   }
 }

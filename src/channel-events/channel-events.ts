@@ -11,6 +11,8 @@ export interface ChannelEventRecorded<K extends ChannelEventName = ChannelEventN
   sessionId: string | null;
   /** ms since the epoch. */
   eventTime: number;
+  /** The exact JSON body every callback of this event sends (as stored in the outbox). */
+  body: string;
 }
 
 /** The typed event map: one topic per channel event, used by both emit and @OnEvent. */

@@ -8,8 +8,8 @@ import type { ChannelEventBus, ChannelEventRecorded } from '../channel-events/ch
 import { DomainError, ErrorCode } from '../common/errors.js';
 import type { Transactions } from '../database/transactions.js';
 import type { ChannelMetrics } from './channel.metrics.js';
-import { ChannelEntity, type ChannelStatus } from './channel.entity.js';
-import type { ChannelChanges, ChannelRepository } from './channel.repository.js';
+import { ChannelEntity } from './channel.entity.js';
+import type { ChannelRepository, SavedTransition } from './channel.repository.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 
 const T0 = new Date('2026-11-27T10:00:00.000Z');
@@ -33,13 +33,16 @@ class OneChannel {
     updatedAt: T0,
   });
 
-  lockByStreamKey(_m: EntityManager, key: string) {
-    return Promise.resolve(key === this.row.streamKey ? { ...this.row } : null);
+  lockByStreamKeys(_m: EntityManager, keys: string[]) {
+    const found = keys.includes(this.row.streamKey) ? [[this.row.streamKey, { ...this.row }]] : [];
+    return Promise.resolve(new Map(found as [string, ChannelEntity][]));
   }
-  transition(_m: EntityManager, id: string, from: ChannelStatus, changes: ChannelChanges) {
-    if (id !== this.row.id || this.row.status !== from) return Promise.resolve(false);
-    Object.assign(this.row, changes);
-    return Promise.resolve(true);
+  saveTransitions(_m: EntityManager, transitions: SavedTransition[]) {
+    for (const { channel, from } of transitions) {
+      if (channel.id !== this.row.id || this.row.status !== from) throw new Error('changed');
+      Object.assign(this.row, channel);
+    }
+    return Promise.resolve();
   }
   lockDueStopped(_m: EntityManager, now: Date) {
     const due = this.row.status === 'stopped' && this.row.endDueAt! <= now;
@@ -53,17 +56,15 @@ function setup() {
   const emitted: ChannelEventRecorded[] = [];
   let committed = 0;
   const outbox = {
-    append: (_m: EntityManager, event: NewChannelEvent) => {
-      recorded.push(event);
-      return Promise.resolve(String(recorded.length));
+    append: (_m: EntityManager, events: NewChannelEvent[]) => {
+      recorded.push(...events);
+      return Promise.resolve(events.map((_, i) => String(recorded.length - events.length + i + 1)));
     },
   };
+  // The repositories are fakes: the pipeline only has to commit.
+  const pipeline = { commit: () => Promise.resolve(void committed++) };
   const transactions = {
-    run: async <T>(work: (manager: EntityManager) => Promise<T>) => {
-      const result = await work({} as EntityManager);
-      committed++;
-      return result;
-    },
+    pipeline: <T>(work: (tx: typeof pipeline) => Promise<T>) => work(pipeline),
   };
   const bus = {
     emit: (_name: string, event: ChannelEventRecorded) => {
@@ -79,7 +80,7 @@ function setup() {
     bus as unknown as ChannelEventBus,
     { events: { inc: () => undefined } } as unknown as ChannelMetrics,
   );
-  return { sut, channel, recorded, emitted };
+  return { sut, channel, recorded, emitted, commits: () => committed };
 }
 
 describe('ChannelLifecycleService', () => {
@@ -94,6 +95,22 @@ describe('ChannelLifecycleService', () => {
     expect(body).toMatchObject({ event: 'channel_live', eventTime: at(0).getTime(), id: '42' });
     expect(body).not.toHaveProperty('streamKey');
     expect(s.emitted.map((event) => event.name)).toEqual(['channel_live']);
+  });
+
+  it('applies hooks that arrive together in arrival order, in one transaction', async () => {
+    const [live, again, stopped] = await Promise.all([
+      s.sut.publish('key', at(0)),
+      s.sut.publish('key', at(1)),
+      s.sut.unpublish('key', at(2)),
+    ]);
+    expect([live.outcome, again.outcome, stopped.outcome]).toEqual([
+      'live',
+      'already-live',
+      'stopped',
+    ]);
+    expect(live.events.map((event) => event.name)).toEqual(['channel_live']);
+    expect(stopped.events.map((event) => event.name)).toEqual(['channel_stop']);
+    expect(s.commits()).toBe(1);
   });
 
   it('refuses an unknown key and a second publish, recording nothing', async () => {

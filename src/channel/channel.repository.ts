@@ -3,9 +3,38 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
+import type { Pipeline } from '../database/pipeline.js';
+import { Sql, type SqlValue } from '../database/sql.js';
 import { CHANNEL_STATUSES, ChannelEntity, type ChannelStatus } from './channel.entity.js';
 
 export type NewChannel = Omit<ChannelEntity, 'id'>;
+
+/** A channel's state after its transitions, and the state they left from. */
+export interface SavedTransition {
+  channel: ChannelEntity;
+  from: ChannelStatus;
+}
+
+/** Every column but the stream key, as read by hand. */
+const CHANNEL_COLUMNS =
+  'id, name, description, status, reconnect_window AS reconnectWindow, session_id AS sessionId,' +
+  ' live_at AS liveAt, stopped_at AS stoppedAt, ended_at AS endedAt, end_due_at AS endDueAt,' +
+  ' created_at AS createdAt, updated_at AS updatedAt';
+
+interface ChannelRow {
+  id: string | number;
+  name: string;
+  description: string | null;
+  status: ChannelStatus;
+  reconnectWindow: number | string;
+  sessionId: string | null;
+  liveAt: Date | string | null;
+  stoppedAt: Date | string | null;
+  endedAt: Date | string | null;
+  endDueAt: Date | string | null;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+}
 
 /** A channel as created: idle, with no session yet. */
 export function newIdleChannel(
@@ -32,15 +61,22 @@ export type ChannelChanges = Partial<Omit<ChannelEntity, 'id' | 'createdAt'>>;
  */
 @Injectable()
 export class ChannelRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
+  ) {}
 
   async insert(manager: EntityManager, channel: NewChannel): Promise<string> {
     const inserted = await manager.insert(ChannelEntity, channel);
     return insertedId(inserted);
   }
 
-  findById(id: string): Promise<ChannelEntity | null> {
-    return this.dataSource.manager.findOneBy(ChannelEntity, { id });
+  async findById(id: string): Promise<ChannelEntity | null> {
+    const [row] = await this.dataSource.query<ChannelRow[]>(
+      `SELECT ${CHANNEL_COLUMNS} FROM channel WHERE id = ?`,
+      [id],
+    );
+    return row ? this.toEntity(row) : null;
   }
 
   /** One page, oldest first, optionally of one status; and the count of all matches. */
@@ -73,54 +109,98 @@ export class ChannelRepository {
     ).getOne();
   }
 
-  /** Locks the channel whose stream key this is; null for an unknown (or rotated-out) key. */
-  lockByStreamKey(manager: EntityManager, streamKey: string): Promise<ChannelEntity | null> {
-    if (streamKey === '' || streamKey.length > 64) return Promise.resolve(null);
-    return forUpdate(
-      manager
-        .createQueryBuilder(ChannelEntity, 'channel')
-        .where('channel.stream_key = :streamKey', { streamKey }),
-    ).getOne();
+  /**
+   * Locks the channels whose stream keys these are, for the caller's transaction: one statement
+   * for a batch of hooks. Unknown (or rotated-out) keys are simply not in the answer.
+   */
+  async lockByStreamKeys(tx: Pipeline, keys: string[]): Promise<Map<string, ChannelEntity>> {
+    const wanted = [...new Set(keys)].filter((key) => key !== '' && key.length <= 64);
+    if (wanted.length === 0) return new Map();
+    const rows = await tx.query<(ChannelRow & { streamKey: string })[]>(
+      `SELECT ${CHANNEL_COLUMNS}, stream_key AS streamKey FROM channel` +
+        ` WHERE stream_key IN (${this.sql.list(wanted.length)})${this.sql.forUpdate()}`,
+      wanted,
+    );
+    return new Map(rows.map((row) => [row.streamKey, this.toEntity(row)]));
+  }
+
+  /**
+   * Writes the transitions of a batch in one UPDATE, each channel's row changed only while it is
+   * still in the state its transitions left from (it is locked: anything else is a fault).
+   */
+  async saveTransitions(tx: Pipeline, transitions: SavedTransition[]): Promise<void> {
+    if (transitions.length === 0) return;
+    const values: SqlValue[] = [];
+    const column = (name: string, valueOf: (transition: SavedTransition) => SqlValue) =>
+      `${name} = CASE id ${transitions
+        .map((transition) => {
+          values.push(transition.channel.id, valueOf(transition));
+          return 'WHEN ? THEN ?';
+        })
+        .join(' ')} END`;
+    const time = (date: Date | null) => (date === null ? null : this.sql.time(date));
+    const set = [
+      column('status', (t) => t.channel.status),
+      column('session_id', (t) => t.channel.sessionId),
+      column('live_at', (t) => time(t.channel.liveAt)),
+      column('stopped_at', (t) => time(t.channel.stoppedAt)),
+      column('ended_at', (t) => time(t.channel.endedAt)),
+      column('end_due_at', (t) => time(t.channel.endDueAt)),
+      column('updated_at', (t) => time(t.channel.updatedAt)),
+    ].join(', ');
+    const ids = transitions.map((transition) => transition.channel.id);
+    const guard = transitions.flatMap((transition) => [transition.channel.id, transition.from]);
+    const changed = this.sql.changed(
+      await tx.query(
+        this.sql.counting(
+          `UPDATE channel SET ${set} WHERE id IN (${this.sql.list(ids.length)})` +
+            ` AND status = CASE id ${transitions.map(() => 'WHEN ? THEN ?').join(' ')} END`,
+        ),
+        [...values, ...ids, ...guard],
+      ),
+    );
+    if (changed !== transitions.length) {
+      throw new Error(`${transitions.length - changed} channel(s) changed under their lock`);
+    }
   }
 
   /**
    * Stopped channels whose reconnect window ran out by `now`, oldest due first, locked; rows
    * another instance holds are skipped (MySQL), so several can scan at once.
    */
-  lockDueStopped(manager: EntityManager, now: Date, limit: number): Promise<ChannelEntity[]> {
-    return forUpdate(
-      manager
-        .createQueryBuilder(ChannelEntity, 'channel')
-        .where('channel.status = :status', { status: 'stopped' })
-        .andWhere('channel.end_due_at <= :now', { now })
-        .orderBy('channel.end_due_at', 'ASC')
-        .limit(limit),
-      { skipLocked: true },
-    ).getMany();
+  async lockDueStopped(tx: Pipeline, now: Date, limit: number): Promise<ChannelEntity[]> {
+    const rows = await tx.query<ChannelRow[]>(
+      `SELECT ${CHANNEL_COLUMNS} FROM channel WHERE status = 'stopped' AND end_due_at <= ?` +
+        ` ORDER BY end_due_at LIMIT ?${this.sql.forUpdate(true)}`,
+      [this.sql.time(now), limit],
+    );
+    return rows.map((row) => this.toEntity(row));
   }
 
   async update(manager: EntityManager, id: string, changes: ChannelChanges): Promise<void> {
     await manager.update(ChannelEntity, { id }, changes);
   }
 
-  /** The guarded update of a transition: changes the row only while it is still in `from`. */
-  async transition(
-    manager: EntityManager,
-    id: string,
-    from: ChannelStatus,
-    changes: ChannelChanges,
-  ): Promise<boolean> {
-    const updated = await manager
-      .createQueryBuilder()
-      .update(ChannelEntity)
-      .set(changes)
-      .where('id = :id AND status = :from', { id, from })
-      .execute();
-    return updated.affected === 1;
-  }
-
   async delete(manager: EntityManager, id: string): Promise<void> {
     await manager.delete(ChannelEntity, { id });
+  }
+
+  private toEntity(row: ChannelRow): ChannelEntity {
+    const time = (value: Date | string | null) => this.sql.readTime(value);
+    return Object.assign(new ChannelEntity(), {
+      id: String(row.id),
+      name: row.name,
+      description: row.description,
+      status: row.status,
+      reconnectWindow: Number(row.reconnectWindow),
+      sessionId: row.sessionId,
+      liveAt: time(row.liveAt),
+      stoppedAt: time(row.stoppedAt),
+      endedAt: time(row.endedAt),
+      endDueAt: time(row.endDueAt),
+      createdAt: time(row.createdAt)!,
+      updatedAt: time(row.updatedAt)!,
+    });
   }
 
   /** How many channels are in each status. */

@@ -1,3 +1,4 @@
+import mysql2 from 'mysql2';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
@@ -31,7 +32,11 @@ export function dataSourceOptions(
       charset: 'utf8mb4_unicode_ci',
       supportBigNumbers: true,
       bigNumberStrings: true,
-      extra: { connectionLimit: 20 },
+      driver: withReadCommittedSessions(mysql2),
+      // trace: no stack captured for every query (its cost shows in profiles of the hot path);
+      // multipleStatements: a pipelined transaction sends a batch of statements in one round trip
+      // (every value is bound by the driver; no statement is built from input)
+      extra: { connectionLimit: 20, trace: false, multipleStatements: true },
     };
   }
   if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
@@ -44,5 +49,23 @@ export function dataSourceOptions(
       db.pragma('busy_timeout = 5000');
       db.pragma('synchronous = NORMAL');
     },
+  };
+}
+
+/**
+ * mysql2, with every pooled connection set to READ COMMITTED once, when it opens (rather than a
+ * SET before each transaction): locking reads then lock the rows they find and no gaps around
+ * them, so fan-outs of neighbouring channels do not block each other.
+ */
+function withReadCommittedSessions(driver: typeof mysql2): typeof mysql2 {
+  return {
+    ...driver,
+    createPool: ((config: mysql2.PoolOptions) => {
+      const pool = driver.createPool(config);
+      pool.on('connection', (connection) => {
+        connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      });
+      return pool;
+    }) as typeof mysql2.createPool,
   };
 }

@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './migrate.js';
+import { Sql } from './sql.js';
 import { Transactions } from './transactions.js';
 
 type RootOptions = DataSourceOptions & { autoLoadEntities: boolean; migrateOnStart: boolean };
@@ -12,8 +13,8 @@ type RootOptions = DataSourceOptions & { autoLoadEntities: boolean; migrateOnSta
 /** The database connection and its transactions: used by every module that owns a table. */
 @Global()
 @Module({
-  providers: [Transactions],
-  exports: [Transactions],
+  providers: [Transactions, Sql],
+  exports: [Transactions, Sql],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { MysqlPipeline, type Pipeline, SequentialPipeline } from './pipeline.js';
 
 const MYSQL_DEADLOCK = 1213;
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
@@ -11,9 +12,9 @@ const RETRIES = 3;
  *
  * SQLite (better-sqlite3) gives TypeORM one connection: two transactions started together would
  * interleave on it as savepoints of each other. They are queued here instead, one after another,
- * which is also how SQLite would order them. MySQL runs them concurrently at READ COMMITTED: the
- * service's locking reads then lock the rows they find and no gaps around them, so fan-outs of
- * neighbouring channels do not block each other; a deadlock victim is tried again, as MySQL asks.
+ * which is also how SQLite would order them. MySQL runs them concurrently, each connection at READ
+ * COMMITTED (set once per connection, see data-source-options.ts); a deadlock victim is tried
+ * again, as MySQL asks.
  */
 @Injectable()
 export class Transactions {
@@ -31,16 +32,46 @@ export class Transactions {
     return result;
   }
 
-  private async runWithRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+  /**
+   * A transaction for the hot path (see Pipeline): on MySQL its statements go in as few round
+   * trips as the work allows. `work` must commit; a failure rolls it back.
+   */
+  pipeline<T>(work: (tx: Pipeline) => Promise<T>): Promise<T> {
+    if (!this.mysql) return this.run((manager) => work(new SequentialPipeline(manager)));
+    return this.withRetry(async () => {
+      const runner = this.dataSource.createQueryRunner('master');
+      const tx = new MysqlPipeline(runner);
       try {
-        return await this.dataSource.transaction('READ COMMITTED', work);
+        const result = await work(tx);
+        if (!tx.committed) throw new Error('a pipelined transaction must commit');
+        return result;
       } catch (error) {
-        const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
-        const retryable = errno === MYSQL_DEADLOCK || errno === MYSQL_LOCK_WAIT_TIMEOUT;
-        if (!retryable || attempt >= RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+        if (tx.started && !tx.committed) await runner.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+
+  private runWithRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.withRetry(() => this.dataSource.transaction(work));
+  }
+
+  private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isRetryable(error) || tries >= RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * tries + Math.random() * 20));
       }
     }
   }
+}
+
+/** A deadlock victim or a lock wait that timed out: MySQL asks to run the transaction again. */
+function isRetryable(error: unknown): boolean {
+  const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
+  return errno === MYSQL_DEADLOCK || errno === MYSQL_LOCK_WAIT_TIMEOUT;
 }

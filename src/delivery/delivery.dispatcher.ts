@@ -4,12 +4,16 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
+import {
+  ChannelEventRepository,
+  type UndispatchedEvent,
+} from '../channel-events/channel-event.repository.js';
 import { type ChannelEventRecorded, OnChannelEvent } from '../channel-events/channel-events.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import { Transactions } from '../database/transactions.js';
+import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
-import { DeliveryQueue } from './delivery.queue.js';
+import { type ClaimedDelivery, DeliveryQueue, type FanOutItem } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { RetryPolicy } from './retry-policy.js';
 
@@ -17,14 +21,21 @@ import { RetryPolicy } from './retry-policy.js';
 export const SWEEP_INTERVAL_MS = 1000;
 /** An undispatched event younger than this is left to the in-process emit. */
 const SWEEP_GRACE_MS = 500;
-const EVENTS_PER_TRANSACTION = 500;
-const SWEEP_EVENTS = 200;
+/** Channels fanned out together, and events read, per transaction. */
+const CHANNELS_PER_BATCH = 500;
+const EVENTS_PER_TRANSACTION = 1_000;
+/**
+ * Deliveries written per transaction: an event with more subscribers commits in chunks (its
+ * progress kept on the event row), so its first deliveries go out while the rest are written.
+ */
+const DELIVERIES_PER_TRANSACTION = 1_000;
 
 /**
  * Turns channel events into deliveries: one per active webhook subscribed to the event (or to
- * `all`), inserted in the transaction that marks the event dispatched. Listeners only record
- * work; the worker sends. A channel's events fan out in id order under row locks, so a delivery
- * joins the end of its (webhook, channel) line.
+ * `all`). Emitted events are collected and fanned out together, a few statements per batch, in
+ * transactions that lock the events: a channel's events fan out in id order, so a delivery joins
+ * the end of its (webhook, channel) line. Deliveries the worker has room for are written already
+ * leased to it and handed over at once; the rest wait to be claimed. Listeners only record work.
  */
 @Injectable()
 export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -35,6 +46,10 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     this.logger,
     'Sweep failed; the next one tries again',
   );
+  /** Channels with events to fan out. */
+  private readonly waiting = new Set<string>();
+  private running: Promise<void> | undefined;
+  private scheduled = false;
   /** The first sweep, at start, takes every undispatched event, however young. */
   private graceMs = 0;
 
@@ -42,6 +57,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     private readonly transactions: Transactions,
     private readonly events: ChannelEventRepository,
     private readonly webhooks: WebhookRepository,
+    private readonly directory: WebhookDirectory,
     private readonly queue: DeliveryQueue,
     private readonly worker: DeliveryWorker,
     private readonly policy: RetryPolicy,
@@ -52,64 +68,135 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     await this.sweeper.start();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.sweeper.stop();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.sweeper.stop();
+    await this.running;
   }
 
   @OnChannelEvent('channel_live', 'channel_stop', 'channel_ended')
-  async onChannelEvent(event: ChannelEventRecorded): Promise<void> {
-    try {
-      await this.dispatchChannel(event.channelId, event.eventId);
-    } catch (error) {
-      // The event row stays undispatched; the sweeper fans it out.
-      this.logger.error(
-        `Fan-out of event ${event.eventId} failed; the sweeper will retry`,
-        (error as Error).stack,
-      );
+  onChannelEvent(event: ChannelEventRecorded): void {
+    this.events.remember(event.eventId, event.body);
+    this.waiting.add(event.channelId);
+    this.schedule();
+  }
+
+  /** Fans out every waiting channel's undispatched events; resolves when none is left. */
+  async drain(): Promise<void> {
+    while (this.scheduled || this.running) {
+      await (this.running ?? new Promise((resolve) => setImmediate(resolve)));
     }
   }
 
-  /** Fans out a channel's undispatched events, oldest first, up to `upToEventId`. */
-  async dispatchChannel(channelId: string, upToEventId?: string): Promise<number> {
-    const sendable = await this.transactions.run(async (manager) => {
-      const events = await this.events.lockUndispatched(
-        manager,
-        channelId,
-        EVENTS_PER_TRANSACTION,
-        upToEventId,
-      );
-      let count = 0;
-      for (const event of events) {
-        const now = new Date();
-        const targets = await this.webhooks.findActiveSubscribers(event.name, manager);
-        count += await this.queue.fanOut(manager, event, targets, this.policy.maxAttempts, now);
-        await this.events.markDispatched(manager, event.id, now);
-      }
-      return count;
-    });
-    if (sendable > 0) this.worker.wake();
-    return sendable;
-  }
-
   /** Fans out events whose in-process emit never happened (e.g. the process died after commit). */
-  async sweep(graceMs = SWEEP_GRACE_MS): Promise<number> {
+  async sweep(graceMs = SWEEP_GRACE_MS): Promise<void> {
     const channels = await this.events.undispatchedChannels(
       new Date(Date.now() - graceMs),
-      SWEEP_EVENTS,
+      CHANNELS_PER_BATCH,
     );
-    let dispatched = 0;
-    for (const channelId of channels) {
+    for (const channelId of channels) this.waiting.add(channelId);
+    this.schedule();
+    await this.drain();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running) return;
+    this.scheduled = true;
+    // Events emitted in the same turn of the event loop share one fan-out.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+        if (this.waiting.size > 0) this.schedule();
+      });
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.waiting.size > 0) {
+      const channels = [...this.waiting].slice(0, CHANNELS_PER_BATCH);
+      for (const channelId of channels) this.waiting.delete(channelId);
       try {
-        dispatched += await this.dispatchChannel(channelId);
+        while (await this.fanOutOnce(channels));
       } catch (error) {
-        // One channel's failing fan-out must not hold up the others'.
+        // The events stay undispatched; the sweeper fans them out.
         this.logger.error(
-          `Sweep of channel ${channelId} failed; the next sweep tries again`,
+          `Fan-out of ${channels.length} channel(s) failed; the sweeper will retry`,
           (error as Error).stack,
         );
       }
     }
-    return dispatched;
+  }
+
+  /** One transaction's worth of fan-out for these channels; answers whether more is left. */
+  private async fanOutOnce(channels: string[]): Promise<boolean> {
+    let reserved = 0;
+    let leased: ClaimedDelivery[] = [];
+    try {
+      const outcome = await this.transactions.pipeline(async (tx) => {
+        const version = this.webhooks.version(tx);
+        const events = await this.events.lockUndispatched(tx, channels, EVENTS_PER_TRANSACTION);
+        if (events.length === 0) {
+          await tx.commit();
+          return { more: false, sendable: 0, leased: [] };
+        }
+        const directory = await this.directory.atLeast(await version);
+        const plan = this.plan(events, (event) => directory.subscribers(event.name));
+        // A deadlock victim runs this again: what the first try reserved is given back first.
+        this.worker.release(reserved);
+        reserved = this.worker.reserve(plan.items.reduce((n, item) => n + item.targets.length, 0));
+        const written = await this.queue.fanOut(tx, plan.items, this.policy.maxAttempts, {
+          owner: this.worker.owner,
+          ms: this.worker.leaseMs,
+          count: reserved,
+        });
+        this.events.markDispatched(tx, plan.finished, new Date());
+        for (const [id, cursor] of plan.progress) this.events.saveProgress(tx, id, cursor);
+        await tx.commit();
+        return {
+          more: plan.heldBack || events.length === EVENTS_PER_TRANSACTION,
+          sendable: written.sendable,
+          leased: await written.leased,
+        };
+      });
+      leased = outcome.leased;
+      if (outcome.sendable > leased.length) this.worker.wake();
+      return outcome.more;
+    } finally {
+      this.worker.startLeased(leased, reserved);
+    }
+  }
+
+  /**
+   * Which deliveries this transaction writes: events in id order, each from where its fan-out got
+   * to, until the transaction's share is used up. An event that does not fit in full holds back
+   * the later events of its channel until it is done.
+   */
+  private plan(
+    events: UndispatchedEvent[],
+    subscribersOf: (event: UndispatchedEvent) => { id: string; uri: string }[],
+  ): { items: FanOutItem[]; finished: string[]; progress: Map<string, string>; heldBack: boolean } {
+    const items: FanOutItem[] = [];
+    const finished: string[] = [];
+    const progress = new Map<string, string>();
+    const heldBack = new Set<string>();
+    let room = DELIVERIES_PER_TRANSACTION;
+    for (const event of events) {
+      if (heldBack.has(event.channelId)) continue;
+      const cursor = event.cursor === null ? undefined : BigInt(event.cursor);
+      const all = subscribersOf(event).filter(
+        (target) => cursor === undefined || BigInt(target.id) > cursor,
+      );
+      const targets = all.slice(0, Math.max(room, 0));
+      room -= targets.length;
+      if (targets.length > 0) items.push({ event, targets });
+      if (targets.length < all.length) {
+        if (targets.length > 0) progress.set(event.id, targets[targets.length - 1].id);
+        heldBack.add(event.channelId);
+      } else {
+        finished.push(event.id);
+      }
+    }
+    return { items, finished, progress, heldBack: heldBack.size > 0 };
   }
 
   private async sweepAndRepair(): Promise<void> {

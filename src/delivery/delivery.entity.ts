@@ -57,6 +57,10 @@ export class DeliveryEntity {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
+  /** Set while a later delivery of the same line waits behind this one. */
+  @Column({ name: 'has_followers', type: 'boolean', default: false })
+  hasFollowers: boolean;
+
   /** Attempts allowed in all; a redelivery raises it by one. */
   @Column({ name: 'max_attempts', type: 'int' })
   maxAttempts: number;

@@ -1,14 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DeliveryQueue } from './delivery.queue.js';
+import { type DeliveryBacklog, DeliveryQueue } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
-
-export interface DeliveryBacklog {
-  /** Deliveries not yet done. */
-  pending: number;
-  /** Deliveries due now. */
-  due: number;
-  oldestDueAt: Date | null;
-}
 
 /** What health checks may ask of delivery: is this instance taking work, and how far behind is it. */
 @Injectable()

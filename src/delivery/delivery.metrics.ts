@@ -45,8 +45,7 @@ export class DeliveryMetrics {
       name: 'deliveries_oldest_due_age_seconds',
       help: 'How long the oldest due delivery has waited (0 when none is due)',
       async collect() {
-        const { oldestDueAt } = await read();
-        this.set(oldestDueAt ? Math.max(0, (Date.now() - oldestDueAt.getTime()) / 1000) : 0);
+        this.set((await read()).oldestDueAgeMs / 1000);
       },
     });
   }

@@ -6,6 +6,8 @@ import type { ChannelEventName } from '../common/channel-event-name.js';
 import { conflict, notFound } from '../common/errors.js';
 import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
+import { derived, type Pipeline } from '../database/pipeline.js';
+import { Sql, type SqlValue } from '../database/sql.js';
 import { Transactions } from '../database/transactions.js';
 import type { WebhookTarget } from '../webhook/webhook.types.js';
 import {
@@ -36,11 +38,43 @@ export interface Completion {
   decision: Decision;
 }
 
-/** An outbox event to fan out. */
+/** An outbox event to fan out, with its stored body. */
 export interface FanOutEvent {
   id: string;
   name: ChannelEventName;
   channelId: string;
+  body: string;
+}
+
+/** One event and the webhooks (in id order) it goes to in this transaction. */
+export interface FanOutItem {
+  event: FanOutEvent;
+  targets: WebhookTarget[];
+}
+
+/** Who holds claimed deliveries, and for how long. */
+export interface Lease {
+  owner: string;
+  ms: number;
+}
+
+export interface DeliveryBacklog {
+  /** Deliveries not yet done. */
+  pending: number;
+  /** Deliveries due now. */
+  due: number;
+  /** How long the oldest due delivery has waited, by the database's clock (0 when none). */
+  oldestDueAgeMs: number;
+}
+
+interface NewRow {
+  item: FanOutItem;
+  target: WebhookTarget;
+  messageId: string;
+  /** The first of its line: sendable at once. */
+  head: boolean;
+  /** A later row of its line is written in the same batch. */
+  hasFollowers: boolean;
 }
 
 interface Line {
@@ -48,20 +82,33 @@ interface Line {
   channelId: string;
 }
 
+interface ClaimRow {
+  id: string | number;
+  webhookId: string | number;
+  channelId: string | number | null;
+  eventId: string | number | null;
+  event: string;
+  messageId: string;
+  body: string | null;
+  attempts: number | string;
+  maxAttempts: number | string;
+}
+
 const ERROR_LIMIT = 1024;
 const INSERT_CHUNK = 500;
-
-/** Raw datetimes come back as text from SQLite ("YYYY-MM-DD HH:MM:SS.SSS", UTC). */
-function parseStoredTime(text: string): Date {
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
-}
+const CLAIM_COLUMNS =
+  'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
+  ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
+const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 
 /**
  * The delivery queue in the database, and the only writer of delivery rows: fan-out inserts,
  * claiming with leases (SKIP LOCKED on MySQL), recording attempts, redelivery and test pings.
  * It keeps the line rule: the deliveries of one (webhook, channel) form a line whose oldest open
  * delivery alone is sendable (`Pending`); the others wait (`Waiting`) and are promoted in order.
- * Swapping the queue for another store means swapping this class.
+ * The hot path (fan-out, claim, record) is a few set-based statements per batch, written by hand;
+ * leases and due times are set and compared by the database's clock. Swapping the queue for
+ * another store means swapping this class.
  */
 @Injectable()
 export class DeliveryQueue {
@@ -69,59 +116,232 @@ export class DeliveryQueue {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly events: ChannelEventRepository,
+    private readonly sql: Sql,
   ) {}
 
   /**
-   * One delivery per target for `event`, in the caller's transaction (the one that locks the
-   * event): sendable at once when its line is empty, waiting otherwise. Answers how many are
-   * sendable now.
+   * Deliveries for these events, in the caller's transaction (the one that locks the events), in
+   * event order: a delivery is sendable at once when its line is empty and waits otherwise. Up to
+   * `lease.count` sendable ones are inserted already leased to `lease.owner`, so the caller can
+   * send them without a claim: they are answered once the transaction has sent its writes.
    */
   async fanOut(
-    manager: EntityManager,
-    event: FanOutEvent,
-    targets: WebhookTarget[],
+    tx: Pipeline,
+    items: FanOutItem[],
     maxAttempts: number,
-    now: Date,
-  ): Promise<number> {
-    let sendable = 0;
-    for (let start = 0; start < targets.length; start += INSERT_CHUNK) {
-      const chunk = targets.slice(start, start + INSERT_CHUNK);
-      // Locking the open deliveries of these lines orders this insert after a head that is being
-      // finished (and promoting) right now: the new delivery is either seen by that promotion or
-      // sees the head still open.
-      const busyLines = await forUpdate(
-        manager
-          .createQueryBuilder(DeliveryEntity, 'delivery')
-          .select(['delivery.id', 'delivery.webhookId'])
-          .where('delivery.channel_id = :channelId', { channelId: event.channelId })
-          .andWhere('delivery.webhook_id IN (:...webhookIds)', {
-            webhookIds: chunk.map((target) => target.id),
-          })
-          .andWhere('delivery.status IN (:...open)', { open: OPEN_STATUSES }),
-      ).getMany();
-      const busy = new Set(busyLines.map((row) => row.webhookId));
-      const rows = chunk.map((target) => ({
-        webhookId: target.id,
-        channelId: event.channelId,
-        eventId: event.id,
-        event: event.name,
-        messageId: newMessageId(),
-        body: null,
-        status: busy.has(target.id) ? DeliveryStatus.Waiting : DeliveryStatus.Pending,
-        attempts: 0,
-        maxAttempts,
-        nextAttemptAt: busy.has(target.id) ? null : now,
-        createdAt: now,
-        updatedAt: now,
-      }));
-      await manager.insert(DeliveryEntity, rows);
-      sendable += rows.filter((row) => row.status === DeliveryStatus.Pending).length;
+    lease: Lease & { count: number },
+  ): Promise<{ inserted: number; sendable: number; leased: Promise<ClaimedDelivery[]> }> {
+    const targetIds = items.flatMap((item) => item.targets.map((target) => Number(target.id)));
+    if (targetIds.length === 0) return { inserted: 0, sendable: 0, leased: Promise.resolve([]) };
+    const channels = [...new Set(items.map((item) => item.event.channelId))];
+    // Locking the open deliveries of these lines orders this insert after a head that is being
+    // finished (and promoting) right now: the new delivery is either seen by that promotion or
+    // sees the head still open.
+    const busyRows = await tx.query<
+      { id: string | number; channelId: string | number; webhookId: string | number }[]
+    >(
+      `SELECT id, channel_id AS channelId, webhook_id AS webhookId FROM delivery` +
+        ` WHERE channel_id IN (${this.sql.list(channels.length)})` +
+        ` AND webhook_id BETWEEN ? AND ? AND status IN ${OPEN}${this.sql.forUpdate()}`,
+      [...channels, Math.min(...targetIds), Math.max(...targetIds)],
+    );
+    const openRows = new Map<string, string[]>();
+    for (const row of busyRows) {
+      const line = `${row.webhookId}:${row.channelId}`;
+      openRows.set(line, [...(openRows.get(line) ?? []), String(row.id)]);
     }
-    return sendable;
+    const now = this.sql.time(new Date());
+    const rows: NewRow[] = [];
+    const lastOfLine = new Map<string, NewRow>();
+    const followed: string[] = [];
+    for (const item of items) {
+      for (const target of item.targets) {
+        const line = `${target.id}:${item.event.channelId}`;
+        const before = lastOfLine.get(line);
+        const row: NewRow = {
+          item,
+          target,
+          messageId: newMessageId(),
+          head: before === undefined && !openRows.has(line),
+          hasFollowers: false,
+        };
+        if (before) before.hasFollowers = true;
+        else followed.push(...(openRows.get(line) ?? []));
+        lastOfLine.set(line, row);
+        rows.push(row);
+      }
+    }
+    // The open deliveries now have a follower: finishing them must look for the next of the line.
+    if (followed.length > 0) {
+      void tx.defer(
+        `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
+        followed,
+      );
+    }
+    const sendable = rows.filter((row) => row.head);
+    const leasedRows = new Set(sendable.slice(0, lease.count));
+    const chunks: Promise<ClaimedDelivery[]>[] = [];
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const chunk = rows.slice(start, start + INSERT_CHUNK);
+      const values: SqlValue[] = [];
+      const tuples = chunk.map((row) => {
+        const isLeased = leasedRows.has(row);
+        values.push(
+          row.target.id,
+          row.item.event.channelId,
+          row.item.event.id,
+          row.item.event.name,
+          row.messageId,
+          row.head ? DeliveryStatus.Pending : DeliveryStatus.Waiting,
+          maxAttempts,
+          row.hasFollowers ? 1 : 0,
+        );
+        if (isLeased) values.push(lease.owner, this.sql.later(lease.ms));
+        values.push(now, now);
+        const due = row.head ? this.sql.now : 'NULL';
+        const leaseColumns = isLeased ? `?, ${this.sql.nowPlus}` : 'NULL, NULL';
+        return `(?, ?, ?, ?, ?, NULL, ?, 0, ?, ?, ${due}, ${leaseColumns}, ?, ?)`;
+      });
+      const { ids } = await this.insertDeliveries(
+        tx,
+        'INSERT INTO delivery (webhook_id, channel_id, event_id, event, message_id, body, status,' +
+          ' attempts, max_attempts, has_followers, next_attempt_at, lease_owner, lease_until,' +
+          ` created_at, updated_at) VALUES ${tuples.join(', ')}`,
+        values,
+        chunk.map((row) => row.messageId),
+      );
+      chunks.push(
+        derived(
+          ids.then((inserted) =>
+            chunk.flatMap((row, index) =>
+              leasedRows.has(row)
+                ? [
+                    {
+                      id: inserted[index],
+                      webhookId: row.target.id,
+                      channelId: row.item.event.channelId,
+                      event: row.item.event.name,
+                      messageId: row.messageId,
+                      body: row.item.event.body,
+                      attempts: 0,
+                      maxAttempts,
+                    },
+                  ]
+                : [],
+            ),
+          ),
+        ),
+      );
+    }
+    const leased = derived(Promise.all(chunks).then((all) => all.flat()));
+    return { inserted: rows.length, sendable: sendable.length, leased };
+  }
+
+  /**
+   * Claims up to `limit` due deliveries in the caller's transaction, leased to `lease.owner` for
+   * `lease.ms` (the lease is written with the commit). Leases of a crashed instance run out and
+   * the work is claimed again (at least once, with the same webhook-id).
+   */
+  async claim(tx: Pipeline, limit: number, lease: Lease): Promise<ClaimedDelivery[]> {
+    const due =
+      `status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}` +
+      ` AND (lease_until IS NULL OR lease_until < ${this.sql.now})`;
+    let rows: ClaimRow[];
+    if (this.sql.mysql) {
+      rows = await tx.query<ClaimRow[]>(
+        `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${due}` +
+          ` ORDER BY next_attempt_at LIMIT ?${this.sql.forUpdate(true)}`,
+        [limit],
+      );
+      if (rows.length === 0) return [];
+      void tx.defer(
+        `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
+          ` WHERE id IN (${this.sql.list(rows.length)})`,
+        [lease.owner, this.sql.later(lease.ms), ...rows.map((row) => row.id)],
+      );
+    } else {
+      rows = await tx.query<ClaimRow[]>(
+        `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
+          ` WHERE id IN (SELECT id FROM delivery WHERE ${due} ORDER BY next_attempt_at LIMIT ?)` +
+          ` RETURNING ${CLAIM_COLUMNS}`,
+        [lease.owner, this.sql.later(lease.ms), limit],
+      );
+    }
+    const bodies = await this.events.bodies([
+      ...new Set(rows.flatMap((row) => (row.eventId === null ? [] : [String(row.eventId)]))),
+    ]);
+    return rows.map((row) => ({
+      id: String(row.id),
+      webhookId: String(row.webhookId),
+      channelId: row.channelId === null ? null : String(row.channelId),
+      event: row.event,
+      messageId: row.messageId,
+      body: row.body ?? (row.eventId === null ? undefined : bodies.get(String(row.eventId))) ?? '',
+      attempts: Number(row.attempts),
+      maxAttempts: Number(row.maxAttempts),
+    }));
+  }
+
+  /** Gives leases of `owner` back unused (the deliveries were never sent), for anyone to claim. */
+  async release(manager: EntityManager, ids: string[], owner: string): Promise<void> {
+    await manager.query(
+      `UPDATE delivery SET lease_owner = NULL, lease_until = NULL` +
+        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
+      [...ids, owner],
+    );
+  }
+
+  /**
+   * Records a batch of attempts and their outcomes in the caller's transaction: one insert for
+   * the attempts, one update for the outcomes, and the lines of finished deliveries moved on.
+   * Only the lease holder's outcome counts: a delivery whose lease ran out and was taken by another
+   * instance keeps its attempt in the log but is left to its new owner. Answers the completions
+   * whose delivery still exists (a deleted webhook takes its deliveries with it).
+   */
+  async record(
+    tx: Pipeline,
+    all: Completion[],
+    owner: string,
+  ): Promise<{ recorded: Completion[]; promoted: number }> {
+    if (all.length === 0) return { recorded: [], promoted: 0 };
+    // The rest are locked, so a delete of their webhook waits for this write.
+    const existing = await tx.query<{ id: string | number; hasFollowers: number | boolean }[]>(
+      `SELECT id, has_followers AS hasFollowers FROM delivery` +
+        ` WHERE id IN (${this.sql.list(all.length)})${this.sql.forUpdate()}`,
+      all.map(({ delivery }) => delivery.id),
+    );
+    const present = new Set(existing.map((row) => String(row.id)));
+    const followed = new Set(
+      existing.filter((row) => Boolean(row.hasFollowers)).map((row) => String(row.id)),
+    );
+    const completions = all.filter(({ delivery }) => present.has(delivery.id));
+    if (completions.length === 0) return { recorded: [], promoted: 0 };
+    const attempts: SqlValue[] = [];
+    for (const { delivery, result } of completions) {
+      attempts.push(
+        delivery.id,
+        this.sql.time(result.at),
+        result.statusCode,
+        result.durationMs,
+        result.error?.slice(0, ERROR_LIMIT) ?? null,
+        result.responseBody,
+      );
+    }
+    void tx.defer(
+      'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
+        ` response_body) VALUES ${completions.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      attempts,
+    );
+    this.writeOutcomes(tx, completions, owner);
+    const finishedLines = completions
+      .filter(({ delivery, decision }) => decision.kind !== 'retry' && followed.has(delivery.id))
+      .map(({ delivery }) => ({ webhookId: delivery.webhookId, channelId: delivery.channelId! }));
+    return { recorded: completions, promoted: await this.promoteHeads(tx, finishedLines) };
   }
 
   /** A test ping: one attempt, no line, its own body. */
-  async enqueuePing(webhookId: string, body: string, now = new Date()): Promise<string> {
+  async enqueuePing(webhookId: string, body: string): Promise<string> {
+    const now = new Date();
     return this.transactions.run(async (manager) => {
       const inserted = await manager.insert(DeliveryEntity, {
         webhookId,
@@ -133,7 +353,7 @@ export class DeliveryQueue {
         status: DeliveryStatus.Pending,
         attempts: 0,
         maxAttempts: 1,
-        nextAttemptAt: now,
+        nextAttemptAt: () => this.sql.now,
         createdAt: now,
         updatedAt: now,
       });
@@ -160,185 +380,32 @@ export class DeliveryQueue {
         throw conflict('delivery is waiting for an earlier delivery of its channel to finish');
       }
       const now = new Date();
-      const changes: Partial<DeliveryEntity> = {
-        status: DeliveryStatus.Pending,
-        nextAttemptAt: now,
-        updatedAt: now,
-      };
+      const changes: Partial<DeliveryEntity> = { status: DeliveryStatus.Pending, updatedAt: now };
       if (delivery.status !== DeliveryStatus.Pending) changes.maxAttempts = delivery.attempts + 1;
-      await manager.update(DeliveryEntity, { id: delivery.id }, changes);
-      return Object.assign(delivery, changes);
-    });
-  }
-
-  /**
-   * Claims up to `limit` due deliveries for `owner` until `leaseMs` from now. Leases of a crashed
-   * instance run out and the work is claimed again (at least once, with the same webhook-id).
-   */
-  async claim(
-    limit: number,
-    owner: string,
-    leaseMs: number,
-    now = new Date(),
-  ): Promise<ClaimedDelivery[]> {
-    const claimed = await this.transactions.run(async (manager) => {
-      const due = await forUpdate(
-        manager
-          .createQueryBuilder(DeliveryEntity, 'delivery')
-          .select('delivery.id')
-          .where('delivery.status = :status', { status: DeliveryStatus.Pending })
-          .andWhere('delivery.next_attempt_at <= :now', { now })
-          .andWhere('(delivery.lease_until IS NULL OR delivery.lease_until < :now)')
-          .orderBy('delivery.next_attempt_at', 'ASC')
-          .limit(limit),
-        { skipLocked: true },
-      ).getMany();
-      if (due.length === 0) return [];
-      const ids = due.map((row) => row.id);
       await manager.update(
         DeliveryEntity,
-        { id: In(ids) },
-        { leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) },
+        { id: delivery.id },
+        { ...changes, nextAttemptAt: () => this.sql.now },
       );
-      return manager.find(DeliveryEntity, {
-        select: {
-          id: true,
-          webhookId: true,
-          channelId: true,
-          eventId: true,
-          event: true,
-          messageId: true,
-          body: true,
-          attempts: true,
-          maxAttempts: true,
-        },
-        where: { id: In(ids) },
-        order: { nextAttemptAt: 'ASC' },
-      });
+      return Object.assign(delivery, changes, { nextAttemptAt: now });
     });
-    const bodies = await this.events.bodies([
-      ...new Set(claimed.flatMap((row) => (row.eventId === null ? [] : [row.eventId]))),
-    ]);
-    return claimed.map((row) => ({
-      id: row.id,
-      webhookId: row.webhookId,
-      channelId: row.channelId,
-      event: row.event,
-      messageId: row.messageId,
-      body: row.body ?? (row.eventId === null ? undefined : bodies.get(row.eventId)) ?? '',
-      attempts: row.attempts,
-      maxAttempts: row.maxAttempts,
-    }));
   }
 
-  /**
-   * Records a batch of attempts and their outcomes in the caller's transaction: one insert for
-   * the attempts, one update per kind of outcome, and the lines of finished deliveries moved on.
-   * Only the lease holder's outcome counts: a delivery whose lease ran out and was taken by another
-   * instance keeps its attempt in the log but is left to its new owner.
-   */
-  async recordBatch(
-    manager: EntityManager,
-    all: Completion[],
-    owner: string,
-  ): Promise<{ promoted: number }> {
-    if (all.length === 0) return { promoted: 0 };
-    // A webhook deleted while its attempt was in flight took its deliveries with it: nothing to
-    // record for those. The rest are locked, so such a delete waits for this write.
-    const existing = await forUpdate(
-      manager
-        .createQueryBuilder(DeliveryEntity, 'delivery')
-        .select('delivery.id')
-        .where('delivery.id IN (:...ids)', { ids: all.map(({ delivery }) => delivery.id) }),
-    ).getMany();
-    const present = new Set(existing.map((row) => row.id));
-    const completions = all.filter(({ delivery }) => present.has(delivery.id));
-    if (completions.length === 0) return { promoted: 0 };
-    await manager.insert(
-      DeliveryAttemptEntity,
-      completions.map(({ delivery, result }) => ({
-        deliveryId: delivery.id,
-        at: result.at,
-        statusCode: result.statusCode,
-        durationMs: result.durationMs,
-        error: result.error?.slice(0, ERROR_LIMIT) ?? null,
-        responseBody: result.responseBody,
-      })),
+  /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
+  async backlog(): Promise<DeliveryBacklog> {
+    const [open] = await this.dataSource.query<{ pending: string | number }[]>(
+      `SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`,
     );
-    const now = new Date();
-    // Plain successes share one update; every other outcome carries its own values.
-    const plain = completions.filter(
-      ({ decision, result }) => decision.kind === 'succeeded' && result.statusCode === 200,
+    const [due] = await this.dataSource.query<
+      { due: string | number; age: string | number | null }[]
+    >(
+      `SELECT COUNT(*) AS due, ${this.sql.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
+        ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}`,
     );
-    const others = completions.filter((completion) => !plain.includes(completion));
-    if (plain.length > 0) {
-      await manager
-        .createQueryBuilder()
-        .update(DeliveryEntity)
-        .set({
-          status: DeliveryStatus.Succeeded,
-          attempts: () => 'attempts + 1',
-          nextAttemptAt: null,
-          leaseOwner: null,
-          leaseUntil: null,
-          lastStatusCode: 200,
-          lastError: null,
-          lastAttemptAt: plain[plain.length - 1].result.at,
-          updatedAt: now,
-        })
-        .where('id IN (:...ids) AND lease_owner = :owner', {
-          ids: plain.map(({ delivery }) => delivery.id),
-          owner,
-        })
-        .execute();
-    }
-    for (const { delivery, result, decision } of others) {
-      await manager
-        .createQueryBuilder()
-        .update(DeliveryEntity)
-        .set({
-          status: statusAfter(decision),
-          attempts: () => 'attempts + 1',
-          nextAttemptAt: decision.kind === 'retry' ? decision.at : null,
-          leaseOwner: null,
-          leaseUntil: null,
-          lastStatusCode: result.statusCode,
-          lastError: result.error?.slice(0, ERROR_LIMIT) ?? null,
-          lastAttemptAt: result.at,
-          updatedAt: now,
-        })
-        .where('id = :id AND lease_owner = :owner', { id: delivery.id, owner })
-        .execute();
-    }
-    const finishedLines = completions
-      .filter(({ delivery, decision }) => decision.kind !== 'retry' && delivery.channelId !== null)
-      .map(({ delivery }) => ({ webhookId: delivery.webhookId, channelId: delivery.channelId! }));
-    return { promoted: await this.promoteHeads(manager, finishedLines, now) };
-  }
-
-  /** The backlog: deliveries not yet done, those due now, and since when the oldest due one waits. */
-  async backlog(
-    now = new Date(),
-  ): Promise<{ pending: number; due: number; oldestDueAt: Date | null }> {
-    const manager = this.dataSource.manager;
-    const pending = await manager.count(DeliveryEntity, {
-      where: { status: In(OPEN_STATUSES) },
-    });
-    const due = await manager
-      .createQueryBuilder(DeliveryEntity, 'delivery')
-      .select('COUNT(*)', 'due')
-      .addSelect('MIN(delivery.next_attempt_at)', 'oldest')
-      .where('delivery.status = :status AND delivery.next_attempt_at <= :now', {
-        status: DeliveryStatus.Pending,
-        now,
-      })
-      .getRawOne<{ due: string | number; oldest: string | Date | null }>();
-    const oldest = due?.oldest ?? null;
     return {
-      pending,
-      due: Number(due?.due ?? 0),
-      oldestDueAt:
-        oldest === null ? null : oldest instanceof Date ? oldest : parseStoredTime(oldest),
+      pending: Number(open.pending),
+      due: Number(due.due),
+      oldestDueAgeMs: due.age === null ? 0 : Math.max(0, Math.round(Number(due.age))),
     };
   }
 
@@ -367,13 +434,13 @@ export class DeliveryQueue {
       .getRawMany<{ webhookId: string | number; channelId: string | number }>();
     let repaired = 0;
     for (const line of stuck) {
-      repaired += await this.transactions.run((manager) =>
-        this.promoteHeads(
-          manager,
-          [{ webhookId: String(line.webhookId), channelId: String(line.channelId) }],
-          new Date(),
-        ),
-      );
+      repaired += await this.transactions.pipeline(async (tx) => {
+        const promoted = await this.promoteHeads(tx, [
+          { webhookId: String(line.webhookId), channelId: String(line.channelId) },
+        ]);
+        await tx.commit();
+        return promoted;
+      });
     }
     return repaired;
   }
@@ -411,40 +478,100 @@ export class DeliveryQueue {
     return (await this.events.bodies([delivery.eventId])).get(delivery.eventId) ?? null;
   }
 
+  /** Every outcome of a batch in one UPDATE, each column chosen per delivery. */
+  private writeOutcomes(tx: Pipeline, completions: Completion[], owner: string): void {
+    const ids = completions.map(({ delivery }) => delivery.id);
+    const values: SqlValue[] = [];
+    const column = (valueOf: (completion: Completion) => { sql: string; values: SqlValue[] }) =>
+      `CASE id ${completions
+        .map((completion) => {
+          const { sql, values: bound } = valueOf(completion);
+          values.push(completion.delivery.id, ...bound);
+          return `WHEN ? THEN ${sql}`;
+        })
+        .join(' ')} END`;
+    const value = (bound: SqlValue) => ({ sql: '?', values: [bound] });
+    const set = [
+      `status = ${column(({ decision }) => value(statusAfter(decision)))}`,
+      `next_attempt_at = ${column(({ decision }) =>
+        decision.kind === 'retry'
+          ? { sql: this.sql.nowPlus, values: [this.sql.later(decision.waitMs)] }
+          : { sql: 'NULL', values: [] },
+      )}`,
+      `last_status_code = ${column(({ result }) => value(result.statusCode))}`,
+      `last_error = ${column(({ result }) => value(result.error?.slice(0, ERROR_LIMIT) ?? null))}`,
+      `last_attempt_at = ${column(({ result }) => value(this.sql.time(result.at)))}`,
+    ];
+    void tx.defer(
+      `UPDATE delivery SET ${set.join(', ')}, attempts = attempts + 1, lease_owner = NULL,` +
+        ` lease_until = NULL, updated_at = ? WHERE id IN (${this.sql.list(ids.length)})` +
+        ' AND lease_owner = ?',
+      [...values, this.sql.time(new Date()), ...ids, owner],
+    );
+  }
+
+  /**
+   * A multi-row INSERT of deliveries; their ids in row order once sent. Where one statement's ids
+   * cannot be told from its result, it is sent at once and the ids are looked up by message id.
+   */
+  private async insertDeliveries(
+    tx: Pipeline,
+    insert: string,
+    values: SqlValue[],
+    messageIds: string[],
+  ): Promise<{ ids: Promise<string[]> }> {
+    if (this.sql.consecutiveIds) {
+      const ids = derived(
+        tx
+          .defer(this.sql.returningIds(insert), values)
+          .then((result) => this.sql.insertedIds(result, messageIds.length)!),
+      );
+      return { ids };
+    }
+    await tx.query(insert, values);
+    const rows = await tx.query<{ id: string | number; messageId: string }[]>(
+      'SELECT id, message_id AS messageId FROM delivery' +
+        ` WHERE message_id IN (${this.sql.list(messageIds.length)})`,
+      messageIds,
+    );
+    const byMessage = new Map(rows.map((row) => [row.messageId, String(row.id)]));
+    return { ids: Promise.resolve(messageIds.map((messageId) => byMessage.get(messageId)!)) };
+  }
+
   /**
    * Makes the oldest waiting delivery of each line its head, unless the line already has one.
    * The open rows are read with FOR UPDATE, as fan-out reads them, so a delivery that fan-out adds
    * as waiting is either seen here or sees this line's head still open: never left behind.
    */
-  private async promoteHeads(manager: EntityManager, lines: Line[], now: Date): Promise<number> {
+  private async promoteHeads(tx: Pipeline, lines: Line[]): Promise<number> {
     if (lines.length === 0) return 0;
-    const wanted = new Set(lines.map((line) => `${line.webhookId}:${line.channelId}`));
-    const open = await forUpdate(
-      manager
-        .createQueryBuilder(DeliveryEntity, 'delivery')
-        .select(['delivery.id', 'delivery.status', 'delivery.webhookId', 'delivery.channelId'])
-        .where('delivery.channel_id IN (:...channelIds)', {
-          channelIds: [...new Set(lines.map((line) => line.channelId))],
-        })
-        .andWhere('delivery.webhook_id IN (:...webhookIds)', {
-          webhookIds: [...new Set(lines.map((line) => line.webhookId))],
-        })
-        .andWhere('delivery.status IN (:...open)', { open: OPEN_STATUSES })
-        .orderBy('delivery.id', 'ASC'),
-    ).getMany();
-    const byLine = new Map<string, DeliveryEntity[]>();
+    const open = await tx.query<
+      {
+        id: string | number;
+        status: DeliveryStatus;
+        webhookId: string | number;
+        channelId: string | number;
+      }[]
+    >(
+      'SELECT id, status, webhook_id AS webhookId, channel_id AS channelId FROM delivery' +
+        ` WHERE status IN ${OPEN} AND (${lines.map(() => '(channel_id = ? AND webhook_id = ?)').join(' OR ')})` +
+        ` ORDER BY id${this.sql.forUpdate()}`,
+      lines.flatMap((line) => [line.channelId, line.webhookId]),
+    );
+    const byLine = new Map<string, typeof open>();
     for (const row of open) {
       const key = `${row.webhookId}:${row.channelId}`;
-      if (wanted.has(key)) byLine.set(key, [...(byLine.get(key) ?? []), row]);
+      byLine.set(key, [...(byLine.get(key) ?? []), row]);
     }
     const heads = [...byLine.values()]
       .filter((rows) => !rows.some((row) => row.status === DeliveryStatus.Pending))
-      .map((rows) => rows[0].id);
+      .map((rows) => String(rows[0].id));
     if (heads.length === 0) return 0;
-    await manager.update(
-      DeliveryEntity,
-      { id: In(heads), status: DeliveryStatus.Waiting },
-      { status: DeliveryStatus.Pending, nextAttemptAt: now, updatedAt: now },
+    void tx.defer(
+      `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now},` +
+        ` updated_at = ? WHERE id IN (${this.sql.list(heads.length)})` +
+        ` AND status = '${DeliveryStatus.Waiting}'`,
+      [this.sql.time(new Date()), ...heads],
     );
     return heads.length;
   }

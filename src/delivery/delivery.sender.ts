@@ -1,18 +1,20 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AxiosError } from 'axios';
-import { Agent as HttpAgent, type AgentOptions as HttpAgentOptions } from 'node:http';
+import { AxiosError, type AxiosAdapter } from 'axios';
 import { isIP } from 'node:net';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
+import { Agent } from 'undici';
 import type { AppConfig } from '../config/app-config.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
 import { VERSION } from '../config/version.js';
 import type { SigningSecrets } from '../webhook/webhook.types.js';
+import { Deadlines } from './deadlines.js';
 import { signatureHeader } from './signature.js';
+import { undiciAdapter } from './undici-adapter.js';
 
 export const RESPONSE_BODY_LIMIT = 64 * 1024;
+const LITERAL_CACHE = 10_000;
 
 export interface Message {
   uri: string;
@@ -32,15 +34,19 @@ export interface AttemptResult {
 }
 
 /**
- * Sends one signed attempt: keep-alive agents, no redirects followed, a total timeout, the answer
- * read up to 64 KiB. Never throws: every outcome becomes an AttemptResult.
+ * Sends one signed attempt through HttpService, over undici: connections kept alive per origin,
+ * no redirects followed, a total timeout, the answer read up to 64 KiB. Never throws: every
+ * outcome becomes an AttemptResult.
  */
 @Injectable()
 export class DeliverySender implements OnApplicationShutdown {
   private readonly timeoutMs: number;
-  private readonly httpAgent: HttpAgent;
-  private readonly httpsAgent: HttpsAgent;
+  private readonly agent: Agent;
+  private readonly adapter: AxiosAdapter;
+  private readonly deadlines: Deadlines;
   private readonly userAgent = `channel-webhooks/${VERSION}`;
+  /** uri → why its literal address is denied ('' when it is not, or is a name). */
+  private readonly literalDenials = new Map<string, string>();
 
   constructor(
     private readonly http: HttpService,
@@ -50,30 +56,42 @@ export class DeliverySender implements OnApplicationShutdown {
     const { delivery } = config.get('app', { infer: true });
     this.timeoutMs = delivery.timeoutMs;
     // Every connection resolves through the SSRF guard and goes to the address it checked.
-    const agentOptions = {
-      keepAlive: true,
-      maxSockets: delivery.concurrency,
-      maxFreeSockets: 256,
-      lookup: destinations.lookup as unknown as HttpAgentOptions['lookup'],
-    };
-    this.httpAgent = new HttpAgent(agentOptions);
-    this.httpsAgent = new HttpsAgent(agentOptions);
+    this.agent = new Agent({
+      connections: delivery.concurrency,
+      connect: { lookup: destinations.lookup as never },
+      headersTimeout: delivery.timeoutMs,
+      bodyTimeout: delivery.timeoutMs,
+    });
+    this.adapter = undiciAdapter(this.agent);
+    this.deadlines = new Deadlines(delivery.timeoutMs);
   }
 
-  onApplicationShutdown(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+  async onApplicationShutdown(): Promise<void> {
+    this.deadlines.close();
+    await this.agent.destroy();
+  }
+
+  /**
+   * Literal addresses are connected to without a lookup: they are checked here (once per URI;
+   * the answer cannot change while the service runs).
+   */
+  private literalDenial(uri: string): string | undefined {
+    let denial = this.literalDenials.get(uri);
+    if (denial === undefined) {
+      const host = new URL(uri).hostname.replace(/^\[|\]$/g, '');
+      denial = (isIP(host) !== 0 ? this.destinations.denialOf(host) : undefined) ?? '';
+      if (this.literalDenials.size >= LITERAL_CACHE) this.literalDenials.clear();
+      this.literalDenials.set(uri, denial);
+    }
+    return denial === '' ? undefined : denial;
   }
 
   async send(message: Message): Promise<AttemptResult> {
     const at = new Date();
     const started = performance.now();
     const timestamp = Math.floor(at.getTime() / 1000);
-    const signal = AbortSignal.timeout(this.timeoutMs);
     const elapsed = () => Math.round(performance.now() - started);
-    // Literal addresses are connected to without a lookup: check them here.
-    const literal = new URL(message.uri).hostname.replace(/^\[|\]$/g, '');
-    const denial = isIP(literal) !== 0 ? this.destinations.denialOf(literal) : undefined;
+    const denial = this.literalDenial(message.uri);
     if (denial) {
       return {
         at,
@@ -83,6 +101,7 @@ export class DeliverySender implements OnApplicationShutdown {
         responseBody: null,
       };
     }
+    const { signal, done } = this.deadlines.start();
     try {
       const response = await this.http.axiosRef.request<Readable>({
         method: 'POST',
@@ -101,17 +120,12 @@ export class DeliverySender implements OnApplicationShutdown {
           ),
         },
         transformRequest: [(data: unknown) => data],
-        responseType: 'stream',
-        maxRedirects: 0,
-        validateStatus: () => true,
-        timeout: this.timeoutMs,
+        transformResponse: [],
+        adapter: this.adapter,
+        validateStatus: null,
         signal,
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-        decompress: true,
-        proxy: false,
       });
-      const responseBody = await readCapped(response.data, RESPONSE_BODY_LIMIT, signal);
+      const responseBody = await readCapped(response.data, RESPONSE_BODY_LIMIT);
       const retryAfter = response.headers['retry-after'] as string | undefined;
       const statusCode = response.status;
       const ok = statusCode >= 200 && statusCode < 300;
@@ -133,6 +147,8 @@ export class DeliverySender implements OnApplicationShutdown {
         error: describeError(error, signal, this.timeoutMs),
         responseBody: null,
       };
+    } finally {
+      done();
     }
   }
 }
@@ -152,7 +168,11 @@ function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): 
     case 'ERR_DESTINATION_DENIED':
       return message;
     case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
       return 'connection reset by the receiver';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return `timed out after ${timeoutMs} ms`;
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ENOTFOUND':
@@ -166,41 +186,19 @@ function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): 
 }
 
 /** Reads at most `limit` bytes of the answer, then lets the rest go (the socket is not reused). */
-async function readCapped(stream: Readable, limit: number, signal: AbortSignal): Promise<string> {
+async function readCapped(body: Readable, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  return new Promise<string>((resolve, reject) => {
-    const finish = (truncated: boolean) => {
-      cleanup();
-      if (truncated) stream.destroy();
-      resolve(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
-    };
-    const onData = (chunk: Buffer) => {
+  try {
+    // Leaving the loop early destroys the stream, and with it the connection.
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       chunks.push(chunk);
       size += chunk.length;
-      if (size >= limit) finish(true);
-    };
-    const onEnd = () => finish(false);
-    const onError = (error: Error) => {
-      cleanup();
-      // What arrived before a reset is still worth keeping for the log.
-      if (chunks.length > 0) resolve(Buffer.concat(chunks).subarray(0, limit).toString('utf8'));
-      else reject(error);
-    };
-    const onAbort = () => {
-      cleanup();
-      stream.destroy();
-      reject(new Error('aborted'));
-    };
-    const cleanup = () => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    signal.addEventListener('abort', onAbort);
-  });
+      if (size >= limit) break;
+    }
+  } catch (error) {
+    // What arrived before a reset is still worth keeping for the log.
+    if (chunks.length === 0) throw error;
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }

@@ -72,7 +72,7 @@ export class DeliveryService {
     await this.assertWebhook(webhookId);
     const now = new Date();
     const body = JSON.stringify({ event: 'ping', eventTime: now.getTime(), webhookId });
-    const id = await this.queue.enqueuePing(webhookId, body, now);
+    const id = await this.queue.enqueuePing(webhookId, body);
     this.worker.wake();
     return toDeliveryDto(await this.load(webhookId, id));
   }

@@ -6,12 +6,12 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { Pipeline } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
+import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
-import type { DeliveryTarget } from '../webhook/webhook.types.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
@@ -19,36 +19,49 @@ import { RetryPolicy } from './retry-policy.js';
 
 /** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
 export const POLL_INTERVAL_MS = 500;
-const CLAIM_BATCH = 100;
+/** At most this many deliveries per claim. */
+const CLAIM_MAX = 500;
+/**
+ * Deliveries held leased beyond the slots, ready to start as slots free up (as a multiple of
+ * DELIVERY_CONCURRENCY): claims come in large batches rather than one per finished attempt.
+ */
+const READY_FACTOR = 4;
+/** A claim is worth it for at least this many. */
+const CLAIM_MIN = 16;
 /** A lease outlives the attempt's timeout by this much, so a slow record does not lose it. */
 const LEASE_MARGIN_MS = 5_000;
-
-/** Outcomes are written in batches of up to this many, at most this long after they happen. */
-const RECORD_BATCH = 64;
-const RECORD_DELAY_MS = 2;
-const WAKE_COALESCE_MS = 3;
+/** Outcomes per write: at most RECORD_MAX; a busy worker waits for RECORD_MIN, or RECORD_WAIT_MS. */
+const RECORD_MAX = 500;
+const RECORD_MIN = 64;
+const RECORD_WAIT_MS = 4;
 const RECORD_RETRY_MS = 200;
+
+interface Ready {
+  delivery: ClaimedDelivery;
+  /** When its lease began (this process's clock): it must start sending well within the lease. */
+  leasedAt: number;
+}
 
 interface Unrecorded {
   completion: Completion;
-  target: DeliveryTarget;
-  resolve: () => void;
-  reject: (error: Error) => void;
   /** When the outcome was ready; it is retried while the lease (measured from then) lasts. */
   since: number;
 }
 
 /**
- * Claims due deliveries in batches, sends up to DELIVERY_CONCURRENCY at once, and records every
- * attempt. Woken at once by new work, and otherwise polls: nothing of the queue lives only in
- * memory. On shutdown it stops claiming and lets the attempts in flight finish and be recorded.
+ * Sends up to DELIVERY_CONCURRENCY attempts at once and records every one. Work comes from the
+ * dispatcher (deliveries written already leased to this worker, while it has room) and from claims
+ * of due deliveries as slots free up; every instance also polls, so nothing of the queue lives
+ * only in memory. A slot is free again as soon as its answer is in; outcomes are written in
+ * batches, at once when the worker is idle and by the dozen when it is busy, as are claims. On
+ * shutdown it stops claiming and lets the attempts in flight finish and be recorded.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryWorker');
   readonly owner = `worker-${randomBytes(6).toString('hex')}`;
+  readonly leaseMs: number;
   private readonly concurrency: number;
-  private readonly leaseMs: number;
   private readonly disableAfterMs: number;
   private readonly poller = new PeriodicTask(
     POLL_INTERVAL_MS,
@@ -56,19 +69,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.logger,
     'Polling for due deliveries failed',
   );
+  private readonly readyLimit: number;
+  /** Attempts waiting for their answer. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Leased to this worker, waiting for a slot. */
+  private ready: Ready[] = [];
+  /** Room promised to the dispatcher for deliveries it is writing already leased to us. */
+  private reserved = 0;
   private readonly unrecorded: Unrecorded[] = [];
-  private flushing = false;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private wakeRequested = false;
-  private wakeTimer: NodeJS.Timeout | undefined;
-  private looping = false;
+  private recording: Promise<void> | undefined;
+  private recordTimer: NodeJS.Timeout | undefined;
+  private claiming: Promise<void> | undefined;
+  /** Whether a claim may find due work (set by wakes, cleared by a claim that came up short). */
+  private maybeDue = false;
   private stopping = false;
 
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly sender: DeliverySender,
     private readonly webhooks: WebhookRepository,
+    private readonly directory: WebhookDirectory,
     private readonly transactions: Transactions,
     private readonly metrics: DeliveryMetrics,
     private readonly policy: RetryPolicy,
@@ -76,6 +96,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   ) {
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
+    this.readyLimit = app.delivery.concurrency * READY_FACTOR;
     this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
     this.disableAfterMs = app.webhookDisableAfterMs;
   }
@@ -93,139 +114,197 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     await this.poller.stop();
+    await this.claiming;
+    await this.giveBack(this.ready.splice(0).map((entry) => entry.delivery.id));
     if (this.inFlight.size > 0)
       this.logger.log(`Draining ${this.inFlight.size} attempt(s) in flight`);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.unrecorded.length > 0 || this.recording) {
+      this.flush();
+      await this.recording;
+    }
   }
 
   /** Look for due work now. */
   wake(): void {
     if (this.stopping) return;
-    this.wakeRequested = true;
-    // Wakes that come close together (a burst of fan-outs) share one claim.
-    if (!this.looping && !this.wakeTimer) {
-      this.wakeTimer = setTimeout(() => {
-        this.wakeTimer = undefined;
-        if (!this.looping) void this.loop();
-      }, WAKE_COALESCE_MS);
+    this.maybeDue = true;
+    this.fill();
+  }
+
+  /** Takes room for up to `wanted` deliveries about to be written leased to this worker. */
+  reserve(wanted: number): number {
+    if (this.stopping) return 0;
+    const granted = Math.max(0, Math.min(wanted, this.room()));
+    this.reserved += granted;
+    return granted;
+  }
+
+  release(count: number): void {
+    this.reserved -= count;
+  }
+
+  /** Takes deliveries written leased to this worker, and gives back the room left over. */
+  startLeased(deliveries: ClaimedDelivery[], reserved: number): void {
+    this.reserved -= reserved;
+    this.accept(deliveries);
+    if (deliveries.length < reserved) this.fill();
+  }
+
+  /** How many more deliveries this worker may hold; none while outcomes pile up unwritten. */
+  private room(): number {
+    if (this.unrecorded.length >= this.concurrency) return 0;
+    return this.readyLimit - this.inFlight.size - this.ready.length - this.reserved;
+  }
+
+  /** Worth a claim: the ready deliveries run low and there is room for a batch. */
+  private claimable(): boolean {
+    const room = this.room();
+    return room > 0 && this.ready.length < this.concurrency && room >= CLAIM_MIN;
+  }
+
+  private accept(deliveries: ClaimedDelivery[]): void {
+    const leasedAt = Date.now();
+    for (const delivery of deliveries) this.ready.push({ delivery, leasedAt });
+    this.pump();
+  }
+
+  /**
+   * Starts ready deliveries while slots are free. One that waited too long for a slot is let go
+   * unsent: its lease runs out and it is claimed again, never sent twice by two holders.
+   */
+  private pump(): void {
+    const staleBefore = Date.now() - LEASE_MARGIN_MS / 2;
+    const stale: string[] = [];
+    while (this.inFlight.size < this.concurrency && this.ready.length > 0) {
+      const { delivery, leasedAt } = this.ready.shift()!;
+      if (leasedAt < staleBefore) stale.push(delivery.id);
+      else this.start(delivery);
+    }
+    if (stale.length > 0) void this.giveBack(stale);
+  }
+
+  /** Hands leased deliveries that will not be sent here back to the queue. */
+  private async giveBack(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await this.transactions.run((manager) => this.queue.release(manager, ids, this.owner));
+    } catch (error) {
+      // Their leases run out instead.
+      this.logger.warn(`Giving back ${ids.length} lease(s) failed: ${(error as Error).message}`);
     }
   }
 
-  private async loop(): Promise<void> {
-    this.looping = true;
+  /** Claims while there are free slots and due work; one claim at a time. */
+  private fill(): void {
+    if (this.claiming || this.stopping || !this.maybeDue || !this.claimable()) return;
+    this.claiming = this.claimWhileDue().finally(() => (this.claiming = undefined));
+  }
+
+  private async claimWhileDue(): Promise<void> {
     try {
-      while (this.wakeRequested && !this.stopping) {
-        this.wakeRequested = false;
-        for (;;) {
-          const capacity = this.concurrency - this.inFlight.size;
-          if (capacity <= 0 || this.stopping) break;
-          const wanted = Math.min(capacity, CLAIM_BATCH);
-          const claimed = await this.queue.claim(wanted, this.owner, this.leaseMs);
-          if (claimed.length > 0) {
-            const targets = await this.webhooks.deliveryTargets([
-              ...new Set(claimed.map((delivery) => delivery.webhookId)),
-            ]);
-            for (const delivery of claimed) this.start(delivery, targets.get(delivery.webhookId));
-          }
-          if (claimed.length < wanted) break;
-        }
+      while (this.maybeDue && !this.stopping && this.claimable()) {
+        const wanted = Math.min(this.room(), CLAIM_MAX);
+        this.maybeDue = false;
+        const lease = { owner: this.owner, ms: this.leaseMs };
+        const { claimed, version } = await this.transactions.pipeline(async (tx) => {
+          const current = this.webhooks.version(tx);
+          const due = await this.queue.claim(tx, wanted, lease);
+          await tx.commit();
+          return { claimed: due, version: await current };
+        });
+        await this.directory.atLeast(version);
+        this.accept(claimed);
+        if (claimed.length === wanted) this.maybeDue = true;
       }
     } catch (error) {
       this.logger.error(
         'Claiming deliveries failed; the next poll tries again',
         (error as Error).stack,
       );
-    } finally {
-      this.looping = false;
     }
   }
 
-  private start(delivery: ClaimedDelivery, target: DeliveryTarget | undefined): void {
-    const task = this.attempt(delivery, target)
-      .catch((error: Error) =>
-        this.logger.error(`Delivery ${delivery.id} failed to record`, error.stack),
-      )
+  private start(delivery: ClaimedDelivery): void {
+    const task = this.attempt(delivery)
+      .then((completion) => {
+        if (completion) this.complete(completion);
+      })
+      .catch((error: Error) => this.logger.error(`Delivery ${delivery.id} failed`, error.stack))
       .finally(() => {
         this.inFlight.delete(task);
-        // Refill in batches rather than one claim per finished attempt.
-        if (this.inFlight.size <= this.concurrency / 2) this.wake();
+        this.pump();
+        this.fill();
       });
     this.inFlight.add(task);
   }
 
-  private async attempt(
-    delivery: ClaimedDelivery,
-    target: DeliveryTarget | undefined,
-  ): Promise<void> {
-    let result: AttemptResult;
-    if (!target) return; // the webhook was deleted (its deliveries go with it)
-    if (!target.active && delivery.event !== 'ping') {
-      result = {
-        at: new Date(),
-        statusCode: null,
-        durationMs: 0,
-        error: 'webhook is inactive',
-        responseBody: null,
-      };
-    } else {
-      result = await this.sender.send({
-        uri: target.uri,
-        messageId: delivery.messageId,
-        body: delivery.body,
-        secrets: target.secrets,
-      });
-    }
-    const attempts = delivery.attempts + 1;
-    let decision = this.policy.decide({
-      statusCode: result.statusCode,
-      attempts,
-      maxAttempts: delivery.maxAttempts,
-      retryAfter: result.retryAfter,
-      now: new Date(),
+  /** Sends one attempt; undefined when there is nothing to record (its webhook is gone). */
+  private async attempt(delivery: ClaimedDelivery): Promise<Completion | undefined> {
+    const target = this.directory.target(delivery.webhookId);
+    if (!target) return undefined; // the webhook was deleted (its deliveries go with it)
+    const sendable = target.active || delivery.event === 'ping';
+    const result: AttemptResult = sendable
+      ? await this.sender.send({
+          uri: target.uri,
+          messageId: delivery.messageId,
+          body: delivery.body,
+          secrets: target.secrets,
+        })
+      : {
+          at: new Date(),
+          statusCode: null,
+          durationMs: 0,
+          error: 'webhook is inactive',
+          responseBody: null,
+        };
+    const decision = sendable
+      ? this.policy.decide({
+          statusCode: result.statusCode,
+          attempts: delivery.attempts + 1,
+          maxAttempts: delivery.maxAttempts,
+          retryAfter: result.retryAfter,
+          now: new Date(),
+        })
+      : ({ kind: 'dead' } as const);
+    return { delivery, result, decision };
+  }
+
+  /** Queues an outcome for writing: at once when nothing else is in flight, else in a batch. */
+  private complete(completion: Completion): void {
+    this.unrecorded.push({ completion, since: Date.now() });
+    if (this.unrecorded.length >= RECORD_MIN || this.inFlight.size <= 1) this.flush();
+    else this.recordTimer ??= setTimeout(() => this.flush(), RECORD_WAIT_MS);
+  }
+
+  private flush(): void {
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    this.recording ??= this.recordAll().finally(() => {
+      this.recording = undefined;
+      this.fill();
     });
-    if (!target.active && delivery.event !== 'ping') decision = { kind: 'dead' };
-    await this.complete({ delivery, result, decision }, target);
   }
 
-  /** Queues an outcome for the next batched write; resolves once it is recorded. */
-  private complete(completion: Completion, target: DeliveryTarget): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.unrecorded.push({ completion, target, resolve, reject, since: Date.now() });
-      this.scheduleFlush();
-    });
+  private async recordAll(): Promise<void> {
+    while (this.unrecorded.length > 0) await this.recordBatch();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushing) return; // the running flush looks again when it ends
-    if (this.unrecorded.length >= RECORD_BATCH) {
-      void this.flush();
-      return;
-    }
-    this.flushTimer ??= setTimeout(() => void this.flush(), RECORD_DELAY_MS);
-  }
-
-  /** Writes up to RECORD_BATCH outcomes, with the webhooks' health, in one transaction. */
-  private async flush(): Promise<void> {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const batch = this.unrecorded.splice(0, RECORD_BATCH);
-    if (batch.length === 0 || this.flushing) {
-      this.unrecorded.unshift(...batch);
-      return;
-    }
-    this.flushing = true;
+  /** Writes up to RECORD_MAX outcomes, with the webhooks' health, in one transaction. */
+  private async recordBatch(): Promise<void> {
+    const batch = this.unrecorded.splice(0, RECORD_MAX);
     try {
-      const { promoted } = await this.transactions.run(async (manager) => {
-        const recorded = await this.queue.recordBatch(
-          manager,
+      const { recorded, promoted } = await this.transactions.pipeline(async (tx) => {
+        const written = await this.queue.record(
+          tx,
           batch.map((entry) => entry.completion),
           this.owner,
         );
-        await this.recordHealth(manager, batch);
-        return recorded;
+        await this.recordHealth(tx, written.recorded);
+        await tx.commit();
+        return written;
       });
-      for (const entry of batch) {
-        const { delivery, result, decision } = entry.completion;
+      for (const { delivery, result, decision } of recorded) {
         this.metrics.deliveries.inc({ event: delivery.event, outcome: decision.kind });
         this.metrics.attemptDuration.observe(result.durationMs / 1000);
         this.logger.log({
@@ -239,14 +318,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           durationMs: result.durationMs,
           outcome: decision.kind,
         });
-        entry.resolve();
       }
       if (promoted > 0) this.wake();
     } catch (error) {
       // Try again while the leases last: giving up would send these messages a second time.
       const retry = batch.filter((entry) => Date.now() - entry.since < this.leaseMs / 2);
-      for (const entry of batch.filter((entry) => !retry.includes(entry)))
-        entry.reject(error as Error);
+      for (const entry of batch.filter((entry) => !retry.includes(entry))) {
+        this.logger.error(
+          `Delivery ${entry.completion.delivery.id} failed to record`,
+          (error as Error).stack,
+        );
+      }
       this.unrecorded.unshift(...retry);
       if (retry.length > 0) {
         this.logger.warn(
@@ -254,31 +336,41 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         );
         await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
       }
-    } finally {
-      this.flushing = false;
-      if (this.unrecorded.length > 0) this.scheduleFlush();
     }
   }
 
-  /** A success ends a webhook's failing run; 410 and long failing runs make it inactive. */
-  private async recordHealth(manager: EntityManager, batch: Unrecorded[]): Promise<void> {
+  /**
+   * A success ends a webhook's failing run; 410 and long failing runs make it inactive. What the
+   * directory holds of each webhook spares the writes that would change nothing.
+   */
+  private async recordHealth(tx: Pipeline, recorded: Completion[]): Promise<void> {
     const recovered = new Set<string>();
     const gone = new Set<string>();
     const failing = new Set<string>();
-    for (const { completion, target } of batch) {
-      const { webhookId } = completion.delivery;
-      if (completion.decision.kind === 'succeeded') {
-        if (target.failingSince !== null) recovered.add(webhookId);
-      } else if (completion.decision.kind === 'gone') gone.add(webhookId);
-      else if (target.active) failing.add(webhookId);
+    for (const { delivery, decision } of recorded) {
+      if (delivery.event === 'ping') continue;
+      if (decision.kind === 'succeeded') recovered.add(delivery.webhookId);
+      else if (decision.kind === 'gone') gone.add(delivery.webhookId);
+      else if (this.directory.target(delivery.webhookId)?.active) failing.add(delivery.webhookId);
     }
-    for (const webhookId of recovered) await this.webhooks.recordSuccess(manager, webhookId);
+    const isFailing = (id: string) => this.directory.failingSince(id) !== null;
+    this.webhooks.recordSuccess(tx, [...recovered].filter(isFailing));
     for (const webhookId of gone) {
-      await this.webhooks.deactivate(manager, webhookId, 'the receiver answered 410 Gone');
+      this.webhooks.deactivate(tx, webhookId, 'the receiver answered 410 Gone');
     }
-    for (const webhookId of failing) {
-      if (recovered.has(webhookId) || gone.has(webhookId)) continue;
-      if (await this.webhooks.recordFailure(manager, webhookId, new Date(), this.disableAfterMs)) {
+    const stillFailing = [...failing].filter((id) => !recovered.has(id) && !gone.has(id));
+    const now = new Date();
+    this.webhooks.markFailing(
+      tx,
+      stillFailing.filter((id) => !isFailing(id)),
+      now,
+    );
+    const threshold = new Date(now.getTime() - this.disableAfterMs);
+    for (const webhookId of stillFailing) {
+      const since = this.directory.failingSince(webhookId);
+      if (since === null || since > threshold) continue;
+      const reason = `failing continuously for ${Math.round(this.disableAfterMs / 3_600_000)}h`;
+      if (await this.webhooks.disableIfFailingSince(tx, webhookId, threshold, reason)) {
         this.logger.warn(`Webhook ${webhookId} made inactive: failing for too long`);
       }
     }

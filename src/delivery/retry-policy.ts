@@ -1,7 +1,8 @@
 /** What to do after an attempt. */
 export type Decision =
   | { kind: 'succeeded' }
-  | { kind: 'retry'; at: Date }
+  /** Try again this long from now (measured by the database's clock when recorded). */
+  | { kind: 'retry'; waitMs: number }
   | { kind: 'dead' }
   /** 410 Gone: the receiver asked never to be called again. */
   | { kind: 'gone' };
@@ -50,7 +51,7 @@ export class RetryPolicy {
         wait = Math.min(Math.max(asked, shortest), longest);
       }
     }
-    return { kind: 'retry', at: new Date(now.getTime() + wait) };
+    return { kind: 'retry', waitMs: wait };
   }
 
   private jittered(wait: number): number {

@@ -80,8 +80,7 @@ export class HealthController {
           }),
         () =>
           this.indicators.check('backlog').attempt(async () => {
-            const { pending, due, oldestDueAt } = await this.delivery.backlog();
-            const ageMs = oldestDueAt ? Math.max(0, Date.now() - oldestDueAt.getTime()) : 0;
+            const { pending, due, oldestDueAgeMs: ageMs } = await this.delivery.backlog();
             if (ageMs > this.maxDueAgeMs) {
               throw new Error(
                 `oldest due delivery has waited ${Math.round(ageMs / 1000)} s (bound ${this.maxDueAgeMs / 1000} s)`,

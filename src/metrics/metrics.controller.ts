@@ -2,7 +2,7 @@ import { Controller, Get, Header, Headers, UnauthorizedException } from '@nestjs
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { PublicRoute } from '../common/auth/auth.decorators.js';
-import { matchesAnySecret } from '../common/auth/constant-time.js';
+import { SecretSet } from '../common/auth/constant-time.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsRegistry } from './metrics.registry.js';
 
@@ -10,13 +10,14 @@ import { MetricsRegistry } from './metrics.registry.js';
 @PublicRoute()
 @Controller('metrics')
 export class MetricsController {
-  private readonly token: string | undefined;
+  private readonly token: SecretSet | undefined;
 
   constructor(
     private readonly metrics: MetricsRegistry,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
-    this.token = config.get('app', { infer: true }).metricsToken;
+    const token = config.get('app', { infer: true }).metricsToken;
+    this.token = token === undefined ? undefined : new SecretSet([token]);
   }
 
   @Get()
@@ -38,7 +39,7 @@ export class MetricsController {
   async scrape(@Headers('authorization') authorization?: string): Promise<string> {
     if (this.token !== undefined) {
       const given = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '';
-      if (!matchesAnySecret(given, [this.token]))
+      if (!this.token.has(given))
         throw new UnauthorizedException('metrics token is missing or wrong');
     }
     return this.metrics.metrics();

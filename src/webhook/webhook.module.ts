@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DestinationModule } from '../destination/destination.module.js';
 import { WebhookController } from './webhook.controller.js';
+import { WebhookDirectory } from './webhook-directory.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { WebhookRepository } from './webhook.repository.js';
 import { WebhookService } from './webhook.service.js';
@@ -13,7 +14,7 @@ import { WebhookService } from './webhook.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookEventEntity]), DestinationModule],
   controllers: [WebhookController],
-  providers: [WebhookService, WebhookRepository],
-  exports: [WebhookService, WebhookRepository],
+  providers: [WebhookService, WebhookRepository, WebhookDirectory],
+  exports: [WebhookService, WebhookRepository, WebhookDirectory],
 })
 export class WebhookModule {}

@@ -1,19 +1,54 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import {
-  ALL_EVENTS,
-  type ChannelEventName,
-  type EventSubscription,
-} from '../common/channel-event-name.js';
+import { ALL_EVENTS, type EventSubscription } from '../common/channel-event-name.js';
 import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
+import { derived, type Pipeline } from '../database/pipeline.js';
+import { Sql } from '../database/sql.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
-import type { DeliveryTarget, SigningSecrets, WebhookTarget } from './webhook.types.js';
 
+/** A webhook as the API shows it (no secrets), with its events in subscription order. */
 export interface WebhookWithEvents {
-  webhook: WebhookEntity;
+  webhook: Pick<
+    WebhookEntity,
+    'id' | 'uri' | 'active' | 'failingSince' | 'disabledReason' | 'createdAt' | 'updatedAt'
+  >;
   events: EventSubscription[];
+}
+
+interface WebhookRow {
+  id: string | number;
+  uri: string;
+  active: number | boolean;
+  failingSince: Date | string | null;
+  disabledReason: string | null;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+  event: EventSubscription | null;
+}
+
+const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
+
+const VIEW_COLUMNS =
+  'w.id, w.uri, w.active, w.failing_since AS failingSince, w.disabled_reason AS disabledReason,' +
+  ' w.created_at AS createdAt, w.updated_at AS updatedAt, e.event';
+
+export interface SnapshotWebhook {
+  id: string;
+  uri: string;
+  active: boolean;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  failingSince: Date | null;
+  events: EventSubscription[];
+}
+
+export interface WebhookSnapshot {
+  version: number;
+  /** Oldest first. */
+  webhooks: SnapshotWebhook[];
 }
 
 export type WebhookChanges = Partial<
@@ -37,7 +72,10 @@ export type WebhookChanges = Partial<
  */
 @Injectable()
 export class WebhookRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
+  ) {}
 
   async insert(
     manager: EntityManager,
@@ -52,52 +90,49 @@ export class WebhookRepository {
     });
     const id = insertedId(inserted);
     await this.writeEvents(manager, id, row.events);
+    await this.bumpVersion(manager);
     return id;
   }
 
   /** The webhooks with these ids, in the order asked, with their events in subscription order. */
-  async findWithEvents(
-    ids: string[],
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<WebhookWithEvents[]> {
+  async findWithEvents(ids: string[]): Promise<WebhookWithEvents[]> {
     if (ids.length === 0) return [];
-    const webhooks = await manager.find(WebhookEntity, { where: { id: In(ids) } });
-    const events = await this.eventsOf(manager, ids);
-    const byId = new Map(webhooks.map((webhook) => [webhook.id, webhook]));
-    return ids.flatMap((id) => {
-      const webhook = byId.get(id);
-      return webhook ? [{ webhook, events: events.get(id) ?? [] }] : [];
-    });
+    const found = this.group(
+      await this.dataSource.query<WebhookRow[]>(
+        `SELECT ${VIEW_COLUMNS} FROM webhook w LEFT JOIN webhook_event e ON e.webhook_id = w.id` +
+          ` WHERE w.id IN (${this.sql.list(ids.length)}) ORDER BY w.id, e.position`,
+        ids,
+      ),
+    );
+    const byId = new Map(found.map((entry) => [entry.webhook.id, entry]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /**
-   * One page of webhook ids, oldest first, and the count of all matches; with `events`, only
+   * One page of webhooks, oldest first, and the count of all matches; with `events`, only
    * webhooks subscribed to one of them or to `all`.
    */
   async page(
     events: EventSubscription[] | undefined,
     offset: number,
     limit: number,
-  ): Promise<{ ids: string[]; total: number }> {
-    const builder = this.dataSource.manager
-      .createQueryBuilder(WebhookEntity, 'webhook')
-      .select('webhook.id', 'id')
-      .orderBy('webhook.id', 'ASC');
-    if (events !== undefined && !events.includes(ALL_EVENTS)) {
-      builder.where((qb) => {
-        const sub = qb
-          .subQuery()
-          .select('subscription.webhook_id')
-          .from(WebhookEventEntity, 'subscription')
-          .where('subscription.event IN (:...events)')
-          .getQuery();
-        return `webhook.id IN ${sub}`;
-      });
-      builder.setParameter('events', [...events, ALL_EVENTS]);
-    }
-    const total = await builder.getCount();
-    const rows = await builder.offset(offset).limit(limit).getRawMany<{ id: string | number }>();
-    return { ids: rows.map((row) => String(row.id)), total };
+  ): Promise<{ found: WebhookWithEvents[]; total: number }> {
+    const filtered = events !== undefined && !events.includes(ALL_EVENTS);
+    const names = filtered ? [...events, ALL_EVENTS] : [];
+    const where = filtered
+      ? ` WHERE id IN (SELECT webhook_id FROM webhook_event WHERE event IN (${this.sql.list(names.length)}))`
+      : '';
+    const [count] = await this.dataSource.query<{ total: string | number }[]>(
+      `SELECT COUNT(*) AS total FROM webhook${where}`,
+      names,
+    );
+    const rows = await this.dataSource.query<WebhookRow[]>(
+      `SELECT ${VIEW_COLUMNS} FROM (SELECT id FROM webhook${where} ORDER BY id LIMIT ? OFFSET ?) p` +
+        ' JOIN webhook w ON w.id = p.id LEFT JOIN webhook_event e ON e.webhook_id = w.id' +
+        ' ORDER BY w.id, e.position',
+      [...names, limit, offset],
+    );
+    return { found: this.group(rows), total: Number(count.total) };
   }
 
   /** Locks the webhook row for the caller's transaction; false when there is none. */
@@ -124,6 +159,7 @@ export class WebhookRepository {
 
   async update(manager: EntityManager, id: string, changes: WebhookChanges): Promise<void> {
     await manager.update(WebhookEntity, { id }, changes);
+    await this.bumpVersion(manager);
   }
 
   async replaceEvents(
@@ -133,11 +169,13 @@ export class WebhookRepository {
   ): Promise<void> {
     await manager.delete(WebhookEventEntity, { webhookId: id });
     await this.writeEvents(manager, id, events);
+    await this.bumpVersion(manager);
   }
 
   async delete(manager: EntityManager, id: string): Promise<void> {
     await manager.delete(WebhookEventEntity, { webhookId: id });
     await manager.delete(WebhookEntity, { id });
+    await this.bumpVersion(manager);
   }
 
   /** Events of each webhook, in the order they were listed. */
@@ -152,110 +190,147 @@ export class WebhookRepository {
     return events;
   }
 
-  /** Active webhooks subscribed to `event` or to `all`, oldest first (the fan-out's question). */
-  async findActiveSubscribers(
-    event: ChannelEventName,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<WebhookTarget[]> {
-    const rows = await manager
-      .createQueryBuilder(WebhookEntity, 'webhook')
-      .innerJoin(WebhookEventEntity, 'subscription', 'subscription.webhook_id = webhook.id')
-      .select(['webhook.id AS id', 'webhook.uri AS uri'])
-      .where('subscription.event IN (:...events)', { events: [event, ALL_EVENTS] })
-      .andWhere('webhook.active = :active', { active: true })
-      .orderBy('webhook.id', 'ASC')
-      .getRawMany<{ id: string | number; uri: string }>();
-    const seen = new Set<string>();
-    return rows
-      .map((row) => ({ id: String(row.id), uri: row.uri }))
-      .filter((row) => !seen.has(row.id) && Boolean(seen.add(row.id)));
-  }
-
-  /** Send-time facts for many webhooks at once (the worker asks per claimed batch). */
-  async deliveryTargets(ids: string[], now = new Date()): Promise<Map<string, DeliveryTarget>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.dataSource.manager
-      .createQueryBuilder(WebhookEntity, 'webhook')
-      .addSelect(['webhook.secret', 'webhook.previousSecret'])
-      .where('webhook.id IN (:...ids)', { ids })
-      .getMany();
-    return new Map(
-      rows.map((row) => {
-        const previousValid =
-          row.previousSecret !== null &&
-          row.previousSecretExpiresAt !== null &&
-          row.previousSecretExpiresAt.getTime() > now.getTime();
-        const secrets: SigningSecrets = previousValid
-          ? { current: row.secret, previous: row.previousSecret! }
-          : { current: row.secret };
-        const target: DeliveryTarget = {
-          id: row.id,
-          uri: row.uri,
-          active: Boolean(row.active),
-          failingSince: row.failingSince,
-          secrets,
-        };
-        return [target.id, target];
-      }),
+  /**
+   * Deliveries to these webhooks failed: a failing run starts now for those not already failing
+   * (deferred; a change delivery reads, so the version moves on).
+   */
+  markFailing(tx: Pipeline, ids: string[], now: Date): void {
+    if (ids.length === 0) return;
+    void tx.defer(
+      `UPDATE webhook SET failing_since = ? WHERE id IN (${this.sql.list(ids.length)})` +
+        ' AND failing_since IS NULL',
+      [this.sql.time(now), ...ids],
     );
+    void tx.defer(BUMP_VERSION);
   }
 
-  /** The secrets that sign a delivery now: the current one, and the previous one during its grace. */
-  async signingSecrets(id: string, now = new Date()): Promise<SigningSecrets | undefined> {
-    return (await this.deliveryTargets([id], now)).get(id)?.secrets;
+  /** Deliveries to these webhooks succeeded: their failing runs are over (deferred). */
+  recordSuccess(tx: Pipeline, ids: string[]): void {
+    if (ids.length === 0) return;
+    void tx.defer(
+      `UPDATE webhook SET failing_since = NULL WHERE id IN (${this.sql.list(ids.length)})`,
+      ids,
+    );
+    void tx.defer(BUMP_VERSION);
   }
 
   /**
-   * Records a failed delivery against the webhook's health, inside the caller's transaction:
-   * the failing run starts now if it had not, and a run longer than `disableAfterMs` makes the
-   * webhook inactive. Answers whether it was just made inactive.
+   * Makes a webhook inactive when its failing run began at `threshold` or earlier; answers
+   * whether it did.
    */
-  async recordFailure(
-    manager: EntityManager,
+  async disableIfFailingSince(
+    tx: Pipeline,
     id: string,
-    now: Date,
-    disableAfterMs: number,
+    threshold: Date,
+    reason: string,
   ): Promise<boolean> {
-    await manager
-      .createQueryBuilder()
-      .update(WebhookEntity)
-      .set({ failingSince: () => 'COALESCE(failing_since, :now)', updatedAt: () => 'updated_at' })
-      .where('id = :id', { id, now })
-      .execute();
-    const disabled = await manager
-      .createQueryBuilder()
-      .update(WebhookEntity)
-      .set({
-        active: false,
-        disabledReason: `failing continuously for ${Math.round(disableAfterMs / 3_600_000)}h`,
-        updatedAt: now,
-      })
-      .where('id = :id AND active = :active AND failing_since <= :threshold', {
-        id,
-        active: true,
-        threshold: new Date(now.getTime() - disableAfterMs),
-      })
-      .execute();
-    return (disabled.affected ?? 0) > 0;
-  }
-
-  /** A delivery succeeded: the failing run is over. */
-  async recordSuccess(manager: EntityManager, id: string): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(WebhookEntity)
-      .set({ failingSince: null, updatedAt: () => 'updated_at' })
-      .where('id = :id AND failing_since IS NOT NULL', { id })
-      .execute();
+    const changed = this.sql.changed(
+      await tx.query(
+        this.sql.counting(
+          'UPDATE webhook SET active = 0, disabled_reason = ?, updated_at = ?' +
+            ' WHERE id = ? AND active = 1 AND failing_since <= ?',
+        ),
+        [reason.slice(0, 255), this.sql.time(new Date()), id, this.sql.time(threshold)],
+      ),
+    );
+    if (changed === 0) return false;
+    void tx.defer(BUMP_VERSION);
+    return true;
   }
 
   /** Makes a webhook inactive (a receiver answered 410 Gone); PUT {active: true} brings it back. */
-  async deactivate(manager: EntityManager, id: string, reason: string): Promise<void> {
-    await manager.update(
-      WebhookEntity,
-      { id },
-      { active: false, disabledReason: reason.slice(0, 255), updatedAt: new Date() },
+  deactivate(tx: Pipeline, id: string, reason: string): void {
+    void tx.defer(
+      'UPDATE webhook SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ?',
+      [reason.slice(0, 255), this.sql.time(new Date()), id],
     );
+    void tx.defer(BUMP_VERSION);
+  }
+
+  /**
+   * The version of what fan-out and sending read of webhooks (subscriptions, uri, active, secrets):
+   * every change that affects them bumps it in its own transaction, so a reader that sees the
+   * version of a change sees the change. In a pipeline it is deferred: await it only once the
+   * transaction has sent a statement after it.
+   */
+  version(tx?: Pipeline): Promise<number> {
+    const read = 'SELECT version FROM webhook_state WHERE id = 1';
+    // In a pipeline it goes with the transaction's next statement.
+    const rows = tx
+      ? tx.defer<{ version: string | number }[]>(read)
+      : this.dataSource.query<{ version: string | number }[]>(read);
+    return derived(rows.then(([row]) => Number(row?.version ?? 0)));
+  }
+
+  /** Everything delivery keeps of every webhook, tagged with the version read before it. */
+  async snapshot(): Promise<WebhookSnapshot> {
+    const version = await this.version();
+    const rows = await this.dataSource.manager.query<
+      {
+        id: string | number;
+        uri: string;
+        active: number | boolean;
+        secret: string;
+        previousSecret: string | null;
+        previousSecretExpiresAt: Date | string | null;
+        failingSince: Date | string | null;
+      }[]
+    >(
+      'SELECT id, uri, active, secret, previous_secret AS previousSecret,' +
+        ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince' +
+        ' FROM webhook ORDER BY id',
+    );
+    const events = await this.dataSource.manager.query<
+      { webhookId: string | number; event: EventSubscription }[]
+    >('SELECT webhook_id AS webhookId, event FROM webhook_event ORDER BY webhook_id, position');
+    const byWebhook = new Map<string, EventSubscription[]>();
+    for (const row of events) {
+      const id = String(row.webhookId);
+      byWebhook.set(id, [...(byWebhook.get(id) ?? []), row.event]);
+    }
+    return {
+      version,
+      webhooks: rows.map((row) => ({
+        id: String(row.id),
+        uri: row.uri,
+        active: Boolean(row.active),
+        secret: row.secret,
+        previousSecret: row.previousSecret,
+        previousSecretExpiresAt: this.sql.readTime(row.previousSecretExpiresAt),
+        failingSince: this.sql.readTime(row.failingSince),
+        events: byWebhook.get(String(row.id)) ?? [],
+      })),
+    };
+  }
+
+  /** Joined rows (a webhook with each of its events) as webhooks with their event lists. */
+  private group(rows: WebhookRow[]): WebhookWithEvents[] {
+    const found = new Map<string, WebhookWithEvents>();
+    for (const row of rows) {
+      const id = String(row.id);
+      let entry = found.get(id);
+      if (!entry) {
+        entry = {
+          webhook: {
+            id,
+            uri: row.uri,
+            active: Boolean(row.active),
+            failingSince: this.sql.readTime(row.failingSince),
+            disabledReason: row.disabledReason,
+            createdAt: this.sql.readTime(row.createdAt)!,
+            updatedAt: this.sql.readTime(row.updatedAt)!,
+          },
+          events: [],
+        };
+        found.set(id, entry);
+      }
+      if (row.event !== null) entry.events.push(row.event);
+    }
+    return [...found.values()];
+  }
+
+  private async bumpVersion(manager: EntityManager): Promise<void> {
+    await manager.query(BUMP_VERSION);
   }
 
   private async writeEvents(

@@ -39,8 +39,8 @@ class InMemoryWebhooks {
     return Promise.resolve(ids.flatMap((id) => (this.rows.has(id) ? [this.rows.get(id)!] : [])));
   }
   page(_events: EventSubscription[] | undefined, offset: number, limit: number) {
-    const ids = [...this.rows.keys()];
-    return Promise.resolve({ ids: ids.slice(offset, offset + limit), total: ids.length });
+    const all = [...this.rows.values()];
+    return Promise.resolve({ found: all.slice(offset, offset + limit), total: all.length });
   }
   lock(_m: EntityManager, id: string) {
     return Promise.resolve(this.rows.has(id));

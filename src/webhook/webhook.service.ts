@@ -12,7 +12,7 @@ import { Transactions } from '../database/transactions.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
 import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.js';
 import type { WebhookEntity } from './webhook.entity.js';
-import { WebhookRepository } from './webhook.repository.js';
+import { WebhookRepository, type WebhookWithEvents } from './webhook.repository.js';
 import { generateWebhookSecret } from './webhook-secret.js';
 
 export interface CreateWebhookInput {
@@ -71,12 +71,11 @@ export class WebhookService {
 
   /** Oldest first; `event` keeps webhooks subscribed to any of the names (or to `all`). */
   async list(query: ListWebhooksInput): Promise<Page<WebhookDto>> {
-    const { ids, total } = await this.webhooks.page(
+    const { found, total } = await this.webhooks.page(
       query.event,
       query.page * query.length,
       query.length,
     );
-    const found = await this.webhooks.findWithEvents(ids);
     return toPage(
       found.map(({ webhook, events }) => toWebhookDto(webhook, events)),
       total,
@@ -148,7 +147,10 @@ export class WebhookService {
   }
 }
 
-export function toWebhookDto(webhook: WebhookEntity, events: EventSubscription[]): WebhookDto {
+export function toWebhookDto(
+  webhook: WebhookWithEvents['webhook'],
+  events: EventSubscription[],
+): WebhookDto {
   return {
     id: webhook.id,
     uri: webhook.uri,

@@ -15,6 +15,5 @@ export interface DeliveryTarget {
   id: string;
   uri: string;
   active: boolean;
-  failingSince: Date | null;
   secrets: SigningSecrets;
 }

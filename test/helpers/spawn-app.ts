@@ -72,3 +72,19 @@ export async function waitForHttp(url: string, app: SpawnedApp, timeoutMs = 60_0
   }
   throw new Error(`the app did not answer within ${timeoutMs} ms:\n${app.output()}`);
 }
+
+/** Waits for the app to exit; fails after `timeoutMs` with what it wrote, rather than hanging. */
+export async function exitWithin(app: SpawnedApp, timeoutMs = 30_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the app did not exit within ${timeoutMs} ms:\n${app.output()}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([app.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

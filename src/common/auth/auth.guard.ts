@@ -12,7 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config.js';
 import { AUTH_KIND, type AuthKind } from './auth.decorators.js';
 import { IngestDenials } from '../rate-limit/ingest-denials.js';
-import { matchesAnySecret } from './constant-time.js';
+import { SecretSet } from './constant-time.js';
 
 /**
  * The global guard: every route wants `Authorization: Bearer <API key>` unless it says otherwise.
@@ -21,8 +21,8 @@ import { matchesAnySecret } from './constant-time.js';
 @Injectable()
 export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
-  private readonly apiKeys: readonly string[];
-  private readonly ingestToken: string | undefined;
+  private readonly apiKeys: SecretSet;
+  private readonly ingestToken: SecretSet | undefined;
 
   constructor(
     private readonly reflector: Reflector,
@@ -30,12 +30,12 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     const app = config.get('app', { infer: true });
-    this.apiKeys = app.apiKeys;
-    this.ingestToken = app.ingestToken;
+    this.apiKeys = new SecretSet(app.apiKeys);
+    this.ingestToken = app.ingestToken === undefined ? undefined : new SecretSet([app.ingestToken]);
   }
 
   onApplicationBootstrap(): void {
-    if (this.apiKeys.length === 0) {
+    if (this.apiKeys.empty) {
       this.logger.warn('API_KEYS is not set: the /v1 API is open to anyone who can reach it');
     }
     if (this.ingestToken === undefined) {
@@ -64,12 +64,11 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   private checkApiKey(request: FastifyRequest): boolean {
-    if (this.apiKeys.length === 0) return true;
+    if (this.apiKeys.empty) return true;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new UnauthorizedException('Authorization header must be "Bearer <API key>"');
-    if (!matchesAnySecret(match[1], this.apiKeys))
-      throw new UnauthorizedException('API key is not valid');
+    if (!this.apiKeys.has(match[1])) throw new UnauthorizedException('API key is not valid');
     return true;
   }
 
@@ -79,7 +78,7 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     if (typeof token !== 'string' || token === '') {
       throw new UnauthorizedException('token query parameter is required');
     }
-    if (!matchesAnySecret(token, [this.ingestToken])) {
+    if (!this.ingestToken.has(token)) {
       throw new UnauthorizedException('token is not valid');
     }
     return true;

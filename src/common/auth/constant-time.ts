@@ -3,14 +3,25 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /**
- * True when `candidate` equals one of `secrets`. Both sides are hashed to equal lengths and every
- * secret is compared, so neither the length nor the position of a match shows in the timing.
+ * A set of secrets (API keys, a token) that a candidate is compared against in constant time:
+ * both sides are hashed to equal lengths and every secret is compared, so neither the length nor
+ * the position of a match shows in the timing. The secrets' digests are computed once.
  */
-export function matchesAnySecret(candidate: string, secrets: readonly string[]): boolean {
-  const given = digest(candidate);
-  let matched = false;
-  for (const secret of secrets) {
-    matched = timingSafeEqual(given, digest(secret)) || matched;
+export class SecretSet {
+  private readonly digests: Buffer[];
+
+  constructor(secrets: readonly string[]) {
+    this.digests = secrets.map(digest);
   }
-  return matched;
+
+  get empty(): boolean {
+    return this.digests.length === 0;
+  }
+
+  has(candidate: string): boolean {
+    const given = digest(candidate);
+    let matched = false;
+    for (const secret of this.digests) matched = timingSafeEqual(given, secret) || matched;
+    return matched;
+  }
 }

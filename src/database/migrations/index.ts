@@ -1,10 +1,12 @@
 import { CreateWebhooks1764000000000 } from './1764000000000-CreateWebhooks.js';
 import { CreateChannels1764000100000 } from './1764000100000-CreateChannels.js';
 import { CreateDeliveries1764000200000 } from './1764000200000-CreateDeliveries.js';
+import { DeliveryHotPath1764000300000 } from './1764000300000-DeliveryHotPath.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
   CreateWebhooks1764000000000,
   CreateChannels1764000100000,
   CreateDeliveries1764000200000,
+  DeliveryHotPath1764000300000,
 ];

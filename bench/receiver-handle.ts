@@ -1,0 +1,106 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { exited, onInterrupt, stopChild } from './processes.js';
+
+export interface ReceiverCounts {
+  requests: number;
+  /** Distinct `webhook-id`s answered 200. */
+  delivered: number;
+  refused: number;
+  firstArrival: number;
+  lastArrival: number;
+  /** Arrival of the first and of the latest request that delivered a message for the first time. */
+  firstDelivered: number;
+  lastDelivered: number;
+  bodyBytes: number;
+}
+
+export interface ReceiverStats extends ReceiverCounts {
+  /** arrival − eventTime of each delivered message (its first 200). */
+  latencies: number[];
+  /** Delivered messages per `?w=` of the webhook URI. */
+  perWebhook: Record<string, number>;
+  duplicates: number;
+}
+
+/** The parent's side of bench/receiver.ts: one receiver process, asked over IPC. */
+export class Receiver {
+  private seq = 0;
+  private readonly pending = new Map<number, (message: Record<string, unknown>) => void>();
+  private readonly unregister: () => void;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    this.unregister = onInterrupt(() => stopChild(child, 'receiver'));
+    child.on('message', (message: { seq: number } & Record<string, unknown>) => {
+      const resolve = this.pending.get(message.seq);
+      this.pending.delete(message.seq);
+      resolve?.(message);
+    });
+  }
+
+  static async start(): Promise<Receiver> {
+    const child = fork(fileURLToPath(new URL('./receiver.ts', import.meta.url)), [], {
+      execArgv: ['--import', '@swc-node/register/esm-register'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    try {
+      const [message] = (await Promise.race([
+        once(child, 'message'),
+        once(child, 'exit').then(() => {
+          throw new Error('the receiver exited before listening');
+        }),
+      ])) as [{ port: number }];
+      return new Receiver(child, message.port);
+    } catch (error) {
+      await stopChild(child, 'receiver');
+      throw error;
+    }
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  uri(webhook: number): string {
+    return `http://127.0.0.1:${this.port}/hook?w=${webhook}`;
+  }
+
+  private ask<T>(command: Record<string, unknown>): Promise<T> {
+    const seq = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      if (this.child.exitCode !== null || !this.child.connected) {
+        reject(new Error('the receiver is gone'));
+        return;
+      }
+      this.pending.set(seq, resolve as (message: Record<string, unknown>) => void);
+      this.child.send({ ...command, seq });
+    });
+  }
+
+  counts(): Promise<ReceiverCounts> {
+    return this.ask({ type: 'count' });
+  }
+
+  stats(): Promise<ReceiverStats> {
+    return this.ask({ type: 'stats' });
+  }
+
+  async reset(): Promise<void> {
+    await this.ask({ type: 'reset' });
+  }
+
+  /** 200 answers every request; 503 refuses every one. */
+  async answer(status: 200 | 503): Promise<void> {
+    await this.ask({ type: 'mode', status });
+  }
+
+  async stop(): Promise<void> {
+    this.unregister();
+    if (this.child.connected) this.child.send({ type: 'stop', seq: ++this.seq });
+    if (!(await exited(this.child, 2_000))) await stopChild(this.child, 'receiver');
+  }
+}

@@ -1,0 +1,739 @@
+import { closedLoop, HttpClient, pool } from './http.js';
+import { Receiver, type ReceiverCounts } from './receiver-handle.js';
+import { type Databases, type PhaseUsage, Service } from './service.js';
+import { formatNumber, median, percentile, sleep } from './stats.js';
+
+export interface Goal {
+  op: '>=' | '<=';
+  target: number;
+  text: string;
+}
+
+export interface Metric {
+  name: string;
+  /** NaN when it could not be measured. */
+  value: number;
+  unit: string;
+  goal?: Goal;
+  /** Said beside the value, e.g. that a drain timed out and what it reached. */
+  note?: string;
+}
+
+export interface ServiceOutput {
+  lines: number;
+  /** The first lines it wrote (LOG_LEVEL=error: anything here is an error or a warning). */
+  head: string[];
+  /** Its last lines, when it wrote more than the service keeps from the start. */
+  tail: string[];
+}
+
+export interface WorkloadResult {
+  metrics: Metric[];
+  /** Findings worth a look that are not metrics: duplicates, lines in the service's log. */
+  notes: string[];
+  service: ServiceOutput[];
+  error?: string;
+}
+
+export interface Settings {
+  scale: number;
+  /** Multiplies every wait for callbacks (the drain's own timeout is separate). */
+  timeoutScale: number;
+  drainTimeoutMs: number;
+}
+
+export interface Context {
+  databases: Databases;
+  /** The database server's processes, counted as the bench's own when looking for other load. */
+  databasePids: number[];
+  settings: Settings;
+  log: (line: string) => void;
+}
+
+/** A workload failed its sanity check (callbacks lost, hooks refused, service gone): exit non-zero. */
+export class SanityError extends Error {}
+
+const scaled = (settings: Settings, count: number, min = 1) =>
+  Math.max(min, Math.round(count * settings.scale));
+
+const ge = (target: number, text: string): Goal => ({ op: '>=', target, text });
+const le = (target: number, text: string): Goal => ({ op: '<=', target, text });
+
+/**
+ * One workload's world: a fresh database, a receiver, the service on that database. Torn down in
+ * every case (service first, then receiver, then the database), and the service's own output
+ * lands in the result.
+ */
+async function withService(
+  context: Context,
+  env: Record<string, string>,
+  body: (service: Service, receiver: Receiver, result: WorkloadResult) => Promise<void>,
+): Promise<WorkloadResult> {
+  const result: WorkloadResult = { metrics: [], notes: [], service: [] };
+  const database = await context.databases.create();
+  let receiver: Receiver | undefined;
+  let service: Service | undefined;
+  try {
+    receiver = await Receiver.start();
+    service = await Service.start(database.url, env);
+    service.meter.companions = [receiver.pid, process.pid, ...context.databasePids];
+    await body(service, receiver, result);
+  } catch (error) {
+    result.error = (error as Error).message;
+    // A refused connection or a timeout is explained by the service being gone, if it is.
+    const ended = service?.ended;
+    if (ended && !result.error.includes(ended))
+      result.error += ` (the service had ended: ${ended})`;
+  } finally {
+    try {
+      if (service) {
+        await service.stop();
+        result.service.push({
+          lines: service.outputLines,
+          head: service.output.slice(0, 20),
+          tail: service.outputTail,
+        });
+        if (service.outputLines > 0)
+          result.notes.push(
+            `the service wrote ${service.outputLines} log line(s) at LOG_LEVEL=error`,
+          );
+      }
+      await receiver?.stop();
+    } finally {
+      await database.drop();
+    }
+  }
+  return result;
+}
+
+async function createWebhooks(
+  context: Context,
+  service: Service,
+  receiver: Receiver,
+  count: number,
+): Promise<string[]> {
+  const progress = progressLog(context, count, 'webhooks created');
+  return pool(
+    Array.from({ length: count }, (_, i) => i),
+    32,
+    async (i) => {
+      const webhook = await service.api.json('POST', '/v1/webhook', {
+        uri: receiver.uri(i),
+        event: 'all',
+      });
+      progress.tick();
+      return webhook.id as string;
+    },
+  );
+}
+
+interface Channel {
+  id: string;
+  streamKey: string;
+}
+
+async function createChannels(
+  context: Context,
+  service: Service,
+  count: number,
+): Promise<Channel[]> {
+  const progress = progressLog(context, count, 'channels created');
+  return pool(
+    Array.from({ length: count }, (_, i) => i),
+    32,
+    async (i) => {
+      // A long reconnect window: no channel_ended may come due during a workload.
+      const channel = await service.api.json('POST', '/v1/channel', {
+        name: `bench ${i}`,
+        reconnectWindow: 1800,
+      });
+      progress.tick();
+      return { id: channel.id as string, streamKey: channel.streamKey as string };
+    },
+  );
+}
+
+function progressLog(context: Context, total: number, what: string) {
+  let done = 0;
+  let last = Date.now();
+  return {
+    tick(count = 1) {
+      done += count;
+      if (Date.now() - last >= 2000 && done < total) {
+        context.log(`… ${formatNumber(done)}/${formatNumber(total)} ${what}`);
+        last = Date.now();
+      }
+    },
+  };
+}
+
+interface HookRun {
+  /** Date.now() when the first hook was sent. */
+  started: number;
+  finished: number;
+  latencies: number[];
+  perSecond: number;
+}
+
+const EXPECTED_OUTCOME = { publish: 'live', unpublish: 'stopped' } as const;
+
+/** Sends one generic ingest hook, as a media server would; anything but the state change fails. */
+async function hook(
+  client: HttpClient,
+  streamKey: string,
+  action: 'publish' | 'unpublish',
+): Promise<number> {
+  const answer = await client.request('POST', '/v1/ingest/events?token=bench', {
+    streamKey,
+    action,
+  });
+  const outcome = answer.status === 200 ? (JSON.parse(answer.body) as { outcome: string }) : null;
+  if (outcome?.outcome !== EXPECTED_OUTCOME[action]) {
+    throw new SanityError(
+      `${action} hook answered ${answer.status} ${answer.body.slice(0, 200)} (expected "${EXPECTED_OUTCOME[action]}")`,
+    );
+  }
+  return answer.ms;
+}
+
+/** `channels` go live (or stop) through the generic ingest hook, `inFlight` hooks at a time. */
+async function hooks(
+  context: Context,
+  service: Service,
+  channels: readonly Channel[],
+  action: 'publish' | 'unpublish',
+  inFlight: number,
+): Promise<HookRun> {
+  const client = new HttpClient(service.port, inFlight, {});
+  const progress = progressLog(context, channels.length, `${action} hooks answered`);
+  try {
+    const started = Date.now();
+    const t0 = performance.now();
+    const latencies = await pool(channels, inFlight, async (channel) => {
+      const ms = await hook(client, channel.streamKey, action);
+      progress.tick();
+      return ms;
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      started,
+      finished: Date.now(),
+      latencies,
+      perSecond: channels.length / seconds,
+    };
+  } finally {
+    client.close();
+  }
+}
+
+interface Waited extends ReceiverCounts {
+  timedOut: boolean;
+}
+
+/**
+ * Polls the receiver until `expected` distinct messages were answered 200. Past the timeout it
+ * fails (callbacks lost), unless `reportOnTimeout`, which answers what was reached.
+ */
+async function waitDelivered(
+  context: Context,
+  service: Service,
+  receiver: Receiver,
+  expected: number,
+  timeoutMs: number,
+  reportOnTimeout = false,
+): Promise<Waited> {
+  const started = Date.now();
+  let lastLog = started;
+  for (;;) {
+    const counts = await receiver.counts();
+    if (counts.delivered >= expected) return { ...counts, timedOut: false };
+    service.assertRunning();
+    const now = Date.now();
+    if (now - started > timeoutMs) {
+      if (reportOnTimeout) return { ...counts, timedOut: true };
+      throw new SanityError(
+        `callbacks lost: ${counts.delivered} of ${expected} delivered within ${Math.round(timeoutMs / 1000)} s`,
+      );
+    }
+    if (now - lastLog >= 1000) {
+      context.log(`… ${formatNumber(counts.delivered)}/${formatNumber(expected)} delivered`);
+      lastLog = now;
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * After the last callback, the service still records the last attempts; the phase's CPU time
+ * should hold that work too, so it is read a little later.
+ */
+const RECORD_SETTLE_MS = 300;
+
+/** Every webhook got every channel's message once: per-webhook counts equal `perWebhook`. */
+async function checkSpread(
+  receiver: Receiver,
+  webhooks: number,
+  perWebhook: number,
+  result: WorkloadResult,
+) {
+  const stats = await receiver.stats();
+  const wrong = Object.entries(stats.perWebhook).filter(([, count]) => count !== perWebhook);
+  const seen = Object.keys(stats.perWebhook).length;
+  if (seen !== webhooks || wrong.length > 0) {
+    throw new SanityError(
+      `callbacks misrouted: ${seen} of ${webhooks} webhooks heard from; ${wrong.length} with a count other than ${perWebhook}`,
+    );
+  }
+  if (stats.duplicates > 0)
+    result.notes.push(
+      `${stats.duplicates} duplicate callback(s) (same webhook-id answered 200 again)`,
+    );
+  return stats;
+}
+
+/** Notes when other processes on the machine took CPU during a phase: its figures are suspect. */
+function disturbed(result: WorkloadResult, usage: PhaseUsage, phase: string): PhaseUsage {
+  // Kernel threads and interrupts take about 0.1 core on a quiet machine.
+  if (usage.otherCores >= 0.3) {
+    result.notes.push(
+      `other processes on the machine used ${usage.otherCores.toFixed(2)} cores on average during ${phase}: its figures are disturbed`,
+    );
+  }
+  return usage;
+}
+
+const cpuPerDelivery = (cpuMs: number, deliveries: number) => (cpuMs * 1000) / deliveries;
+
+/**
+ * Creates the webhooks and channels, then makes every channel go live (`inFlight` hooks at a
+ * time) and waits for all the callbacks; the timed phase runs from the first hook to the last
+ * outcome written.
+ */
+async function goLive(
+  context: Context,
+  service: Service,
+  receiver: Receiver,
+  result: WorkloadResult,
+  set: { webhooks: number; channelCount: number; inFlight: number; timeoutMs: number },
+) {
+  const { webhooks, channelCount, inFlight } = set;
+  const expected = webhooks * channelCount;
+  await createWebhooks(context, service, receiver, webhooks);
+  const channels = await createChannels(context, service, channelCount);
+  context.log(
+    `${channelCount} channels go live, ${inFlight} hooks in flight → ${expected} callbacks`,
+  );
+  const endPhase = service.meter.phase();
+  const run = await hooks(context, service, channels, 'publish', inFlight);
+  const timeoutMs = set.timeoutMs * context.settings.timeoutScale;
+  const done = await waitDelivered(context, service, receiver, expected, timeoutMs);
+  await sleep(RECORD_SETTLE_MS);
+  const usage = disturbed(result, endPhase(), 'the timed phase');
+  const stats = await checkSpread(receiver, webhooks, channelCount, result);
+  return { run, done, usage, stats };
+}
+
+export async function burst(context: Context): Promise<WorkloadResult> {
+  const webhooks = 20;
+  const channelCount = scaled(context.settings, 250);
+  const expected = webhooks * channelCount;
+  return withService(context, {}, async (service, receiver, result) => {
+    const { run, done, usage, stats } = await goLive(context, service, receiver, result, {
+      webhooks,
+      channelCount,
+      inFlight: 16,
+      timeoutMs: 120_000,
+    });
+    const rate = expected / ((done.lastDelivered - run.started) / 1000);
+
+    // The ceiling: the same receiver, a bare keep-alive client, bodies of the same size.
+    await service.stop();
+    await receiver.reset();
+    const padding = Math.max(0, stats.bodyBytes - 60);
+    const body = JSON.stringify({
+      event: 'channel_live',
+      eventTime: Date.now(),
+      padding: 'x'.repeat(padding),
+    });
+    const bareTotal = 5000;
+    context.log(`bare node:http loop: ${bareTotal} POSTs of ${body.length} bytes, 64 in flight`);
+    const bareClient = new HttpClient(receiver.port, 64, {});
+    let bare;
+    try {
+      // Connections opened and code warmed first: the ceiling is what a warm client reaches.
+      await closedLoop(bareClient, 64, () => ({ method: 'POST', path: '/hook', body }), {
+        total: 500,
+      });
+      bare = await closedLoop(bareClient, 64, () => ({ method: 'POST', path: '/hook', body }), {
+        total: bareTotal,
+      });
+    } finally {
+      bareClient.close();
+    }
+
+    result.metrics.push(
+      { name: 'deliveries/s', value: rate, unit: '/s', goal: ge(5000, '≥ 5,000/s') },
+      { name: `${channelCount} hooks answered in`, value: run.finished - run.started, unit: 'ms' },
+      { name: 'hooks/s', value: run.perSecond, unit: '/s' },
+      { name: 'event→receiver p50', value: percentile(stats.latencies, 50), unit: 'ms' },
+      { name: 'event→receiver p99', value: percentile(stats.latencies, 99), unit: 'ms' },
+      {
+        name: 'service CPU per delivery',
+        value: cpuPerDelivery(usage.cpuMs, expected),
+        unit: 'µs',
+      },
+      { name: 'service peak RSS', value: usage.peakRssMb, unit: 'MiB' },
+      { name: 'bare loop (ceiling)', value: bare.perSecond, unit: 'req/s' },
+      {
+        name: 'deliveries/s ÷ ceiling',
+        value: rate / bare.perSecond,
+        unit: '×',
+        goal: ge(0.3, '≥ 0.3'),
+      },
+    );
+  });
+}
+
+export async function reconnect(context: Context): Promise<WorkloadResult> {
+  const webhooks = 5;
+  const channelCount = scaled(context.settings, 2000);
+  const expected = webhooks * channelCount;
+  return withService(context, {}, async (service, receiver, result) => {
+    const { run, done, usage, stats } = await goLive(context, service, receiver, result, {
+      webhooks,
+      channelCount,
+      inFlight: 64,
+      timeoutMs: 180_000,
+    });
+    const within = (done.lastDelivered - run.started) / 1000;
+    result.metrics.push(
+      { name: 'hooks/s', value: run.perSecond, unit: '/s', goal: ge(1000, '≥ 1,000/s') },
+      { name: 'hook answer p50', value: percentile(run.latencies, 50), unit: 'ms' },
+      {
+        name: 'hook answer p99',
+        value: percentile(run.latencies, 99),
+        unit: 'ms',
+        goal: le(100, '≤ 100 ms'),
+      },
+      { name: 'all callbacks within', value: within, unit: 's', goal: le(5, '≤ 5 s') },
+      { name: 'deliveries/s', value: expected / within, unit: '/s' },
+      { name: 'event→receiver p99', value: percentile(stats.latencies, 99), unit: 'ms' },
+      {
+        name: 'service CPU per delivery',
+        value: cpuPerDelivery(usage.cpuMs, expected),
+        unit: 'µs',
+      },
+      { name: 'service peak RSS', value: usage.peakRssMb, unit: 'MiB' },
+    );
+  });
+}
+
+export async function steady(context: Context): Promise<WorkloadResult> {
+  const webhooks = 10;
+  const perSecond = 50;
+  // An even number: every transition pairs a publish with an unpublish.
+  const transitions = 2 * Math.max(1, Math.round((perSecond * 10 * context.settings.scale) / 2));
+  const expected = transitions * webhooks;
+  return withService(context, {}, async (service, receiver, result) => {
+    await createWebhooks(context, service, receiver, webhooks);
+    // Publishes go to the first half; unpublishes to the second half, live before the phase: so
+    // every transition is a real state change and the two kinds alternate.
+    const channels = await createChannels(context, service, transitions);
+    const half = transitions / 2;
+    const toPublish = channels.slice(0, half);
+    const toStop = channels.slice(half);
+    await hooks(context, service, toStop, 'publish', 16);
+    await waitDelivered(
+      context,
+      service,
+      receiver,
+      half * webhooks,
+      120_000 * context.settings.timeoutScale,
+    );
+    await sleep(1000);
+    await receiver.reset();
+
+    context.log(
+      `${transitions} transitions paced at ${perSecond}/s (publish and unpublish alternating) → ${expected} callbacks`,
+    );
+    const client = new HttpClient(service.port, 64, {});
+    const hookLatencies: number[] = [];
+    let lastAnswer = 0;
+    const endPhase = service.meter.phase();
+    const started = Date.now();
+    const t0 = performance.now();
+    const sent: Promise<void>[] = [];
+    let failure: Error | undefined;
+    try {
+      for (let k = 0; k < transitions; k++) {
+        // Open loop, paced against the start: a slow answer does not delay the next hook.
+        const wait = t0 + (k * 1000) / perSecond - performance.now();
+        if (wait > 0) await sleep(wait);
+        const [channel, action] =
+          k % 2 === 0
+            ? [toPublish[k / 2], 'publish' as const]
+            : [toStop[(k - 1) / 2], 'unpublish' as const];
+        sent.push(
+          hook(client, channel.streamKey, action).then(
+            (ms) => {
+              hookLatencies.push(ms);
+              lastAnswer = performance.now();
+            },
+            (error: Error) => void (failure ??= error),
+          ),
+        );
+      }
+      await Promise.all(sent);
+      if (failure) throw failure;
+    } finally {
+      client.close();
+    }
+    const hookSeconds = (lastAnswer - t0) / 1000;
+    const done = await waitDelivered(
+      context,
+      service,
+      receiver,
+      expected,
+      60_000 * context.settings.timeoutScale,
+    );
+    await sleep(RECORD_SETTLE_MS);
+    const usage = disturbed(result, endPhase(), 'the timed phase');
+    const stats = await checkSpread(receiver, webhooks, transitions, result);
+    result.metrics.push(
+      {
+        name: 'event→receiver p50',
+        value: percentile(stats.latencies, 50),
+        unit: 'ms',
+        goal: le(5, '≤ 5 ms'),
+      },
+      {
+        name: 'event→receiver p99',
+        value: percentile(stats.latencies, 99),
+        unit: 'ms',
+        goal: le(25, '≤ 25 ms'),
+      },
+      { name: 'hook answer p50', value: percentile(hookLatencies, 50), unit: 'ms' },
+      {
+        name: 'hook answer p99',
+        value: percentile(hookLatencies, 99),
+        unit: 'ms',
+        goal: le(25, '≤ 25 ms'),
+      },
+      {
+        name: `transitions/s (paced ${perSecond}/s)`,
+        value: transitions / hookSeconds,
+        unit: '/s',
+      },
+      {
+        name: `deliveries/s (asked ${perSecond * webhooks}/s)`,
+        value: expected / ((done.lastDelivered - started) / 1000),
+        unit: '/s',
+      },
+      {
+        name: 'service CPU per delivery',
+        value: cpuPerDelivery(usage.cpuMs, expected),
+        unit: 'µs',
+      },
+    );
+  });
+}
+
+export async function fanout(context: Context): Promise<WorkloadResult> {
+  const webhooks = scaled(context.settings, 10_000);
+  return withService(context, {}, async (service, receiver, result) => {
+    await createWebhooks(context, service, receiver, webhooks);
+    const [channel] = await createChannels(context, service, 1);
+    await sleep(500);
+    context.log(`one channel goes live → ${webhooks} callbacks`);
+    const client = new HttpClient(service.port, 1, {});
+    try {
+      const endPhase = service.meter.phase();
+      const hookMs = await hook(client, channel.streamKey, 'publish');
+      await waitDelivered(
+        context,
+        service,
+        receiver,
+        webhooks,
+        120_000 * context.settings.timeoutScale,
+      );
+      await sleep(RECORD_SETTLE_MS);
+      const usage = disturbed(result, endPhase(), 'the timed phase');
+      const stats = await checkSpread(receiver, webhooks, 1, result);
+      // One event: every latency is measured from the same eventTime.
+      const first = Math.min(...stats.latencies);
+      const last = Math.max(...stats.latencies);
+      result.metrics.push(
+        { name: 'hook answer', value: hookMs, unit: 'ms' },
+        { name: 'event → first callback', value: first, unit: 'ms', goal: le(200, '≤ 200 ms') },
+        {
+          name: `event → last callback (all ${formatNumber(webhooks)})`,
+          value: last / 1000,
+          unit: 's',
+          goal: le(5, '≤ 5 s'),
+        },
+        { name: 'deliveries/s', value: webhooks / (last / 1000), unit: '/s' },
+        {
+          name: 'service CPU per delivery',
+          value: cpuPerDelivery(usage.cpuMs, webhooks),
+          unit: 'µs',
+        },
+        { name: 'service peak RSS', value: usage.peakRssMb, unit: 'MiB' },
+      );
+    } finally {
+      client.close();
+    }
+  });
+}
+
+export async function reads(context: Context): Promise<WorkloadResult> {
+  const connections = 32;
+  const durationMs = Math.max(1000, 5000 * context.settings.scale);
+  return withService(context, {}, async (service, receiver, result) => {
+    const [webhookId] = await createWebhooks(context, service, receiver, 200);
+    const [channel] = await createChannels(context, service, 1);
+    const routes = [
+      '/health/live',
+      `/v1/webhook/${webhookId}`,
+      '/v1/webhook?page=3&length=20&event=channel_live',
+      `/v1/channel/${channel.id}`,
+    ];
+    const client = new HttpClient(service.port, connections);
+    try {
+      // Every route warmed before any is measured, so the first one measured does not pay for
+      // the JIT of code the others share.
+      for (const path of routes)
+        await closedLoop(client, connections, () => ({ method: 'GET', path }), { total: 500 });
+      const endPhase = service.meter.phase();
+      const rates = new Map<string, number>();
+      for (const path of routes) {
+        context.log(`GET ${path}: ${connections} connections for ${durationMs / 1000} s`);
+        const load = await closedLoop(client, connections, () => ({ method: 'GET', path }), {
+          durationMs,
+        });
+        if (Object.keys(load.unexpected).length > 0)
+          throw new SanityError(`GET ${path} answered ${JSON.stringify(load.unexpected)}`);
+        rates.set(path, load.perSecond);
+        result.metrics.push(
+          { name: `GET ${path} req/s`, value: load.perSecond, unit: '/s' },
+          { name: `GET ${path} p99`, value: percentile(load.latencies, 99), unit: 'ms' },
+        );
+      }
+      disturbed(result, endPhase(), 'the measured reads');
+      const health = rates.get('/health/live')!;
+      for (const path of routes.slice(1)) {
+        result.metrics.push({
+          name: `GET ${path} ÷ /health/live`,
+          value: rates.get(path)! / health,
+          unit: '×',
+          goal: ge(0.5, '≥ 0.5'),
+        });
+      }
+      const sequential: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const answer = await client.request('GET', `/v1/channel/${channel.id}`);
+        if (answer.status !== 200)
+          throw new SanityError(`GET /v1/channel answered ${answer.status}`);
+        sequential.push(answer.ms);
+      }
+      result.metrics.push({
+        name: `GET /v1/channel/${channel.id} sequential median`,
+        value: median(sequential),
+        unit: 'ms',
+      });
+    } finally {
+      client.close();
+    }
+  });
+}
+
+export async function backlog(context: Context): Promise<WorkloadResult> {
+  const webhooks = 20;
+  const channelCount = scaled(context.settings, 5000);
+  const expected = webhooks * channelCount;
+  const refusedMs = Math.max(2000, 20_000 * context.settings.scale);
+  const env = {
+    // Thirty quick retries: nothing goes dead while the receiver refuses.
+    DELIVERY_RETRY_SCHEDULE: Array.from({ length: 30 }, () => '1s').join(','),
+    DELIVERY_RETRY_JITTER: '0',
+  };
+  return withService(context, env, async (service, receiver, result) => {
+    await createWebhooks(context, service, receiver, webhooks);
+    const channels = await createChannels(context, service, channelCount);
+    await receiver.answer(503);
+    context.log(
+      `${channelCount} channels go live → ${expected} deliveries; the receiver answers 503`,
+    );
+    const run = await hooks(context, service, channels, 'publish', 64);
+    context.log(
+      `hooks done at ${formatNumber(run.perSecond)}/s; refusing for ${refusedMs / 1000} s`,
+    );
+
+    const endRefused = service.meter.phase();
+    const before = await receiver.counts();
+    const refusedStart = Date.now();
+    while (Date.now() - refusedStart < refusedMs) {
+      await sleep(Math.min(1000, refusedMs - (Date.now() - refusedStart)));
+      service.assertRunning();
+      const counts = await receiver.counts();
+      context.log(`… refused ${formatNumber(counts.refused)} attempts so far`);
+    }
+    const after = await receiver.counts();
+    const refusedUsage = disturbed(result, endRefused(), 'the refused phase');
+    const refusedSeconds = (Date.now() - refusedStart) / 1000;
+    const attempts = after.refused - before.refused;
+
+    const endDrain = service.meter.phase();
+    const switched = Date.now();
+    await receiver.answer(200);
+    context.log(`the receiver answers 200: draining ${expected} deliveries`);
+    const done = await waitDelivered(
+      context,
+      service,
+      receiver,
+      expected,
+      context.settings.drainTimeoutMs,
+      true,
+    );
+    await sleep(RECORD_SETTLE_MS);
+    const drainUsage = disturbed(result, endDrain(), 'the drain');
+    const drainSeconds = done.timedOut
+      ? context.settings.drainTimeoutMs / 1000
+      : (done.lastDelivered - switched) / 1000;
+    const note = done.timedOut
+      ? `timed out after ${drainSeconds} s: ${formatNumber(done.delivered)}/${formatNumber(expected)} delivered`
+      : undefined;
+    if (note) result.notes.push(`drain ${note}`);
+    if (!done.timedOut) await checkSpread(receiver, webhooks, channelCount, result);
+    result.metrics.push(
+      { name: 'hooks/s (receiver refusing)', value: run.perSecond, unit: '/s' },
+      { name: 'attempts/s while refused', value: attempts / refusedSeconds, unit: '/s' },
+      {
+        name: 'service CPU per refused attempt',
+        value: attempts > 0 ? cpuPerDelivery(refusedUsage.cpuMs, attempts) : NaN,
+        unit: 'µs',
+      },
+      { name: `drain of ${formatNumber(expected)}`, value: drainSeconds, unit: 's', note },
+      {
+        name: 'drain rate',
+        value: done.delivered / drainSeconds,
+        unit: '/s',
+        goal: ge(5000, '≥ 5,000/s'),
+        note,
+      },
+      {
+        name: 'service CPU per drained delivery',
+        value: done.delivered > 0 ? cpuPerDelivery(drainUsage.cpuMs, done.delivered) : NaN,
+        unit: 'µs',
+      },
+      {
+        name: 'service peak RSS (whole workload)',
+        value: service.meter.peakRssMb,
+        unit: 'MiB',
+        goal: le(250, '≤ 250 MiB'),
+      },
+    );
+  });
+}
+
+export const WORKLOADS = { burst, reconnect, steady, fanout, reads, backlog } as const;
+export type WorkloadName = keyof typeof WORKLOADS;

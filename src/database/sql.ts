@@ -1,0 +1,113 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+/** A value bound to a statement: both drivers take these. */
+export type SqlValue = string | number | Date | null;
+
+/**
+ * The few ways MySQL and SQLite differ for the hand-written statements of the hot path: the
+ * database's clock (so every instance measures leases and due times by one clock), times as
+ * bound values, and row locks. Statements use `?` placeholders on both.
+ */
+@Injectable()
+export class Sql implements OnModuleInit {
+  readonly mysql: boolean;
+  /** The database's current time, UTC, to the millisecond. */
+  readonly now: string;
+  /** MySQL hands a multi-row insert consecutive ids (innodb_autoinc_lock_mode 0 or 1), this far apart. */
+  private idStep: number | undefined;
+
+  /** Whether one multi-row INSERT's ids can be told from its result (see `insertedIds`). */
+  get consecutiveIds(): boolean {
+    return !this.mysql || this.idStep !== undefined;
+  }
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.mysql = dataSource.options.type === 'mysql';
+    this.now = this.mysql ? 'UTC_TIMESTAMP(3)' : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+  }
+
+  async onModuleInit(): Promise<void> {
+    if (!this.mysql) return;
+    const [row] = await this.dataSource.query<{ mode: number | string; step: number | string }[]>(
+      'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
+    );
+    if (Number(row.mode) <= 1) this.idStep = Number(row.step);
+  }
+
+  /** An INSERT whose result answers the new ids (RETURNING on SQLite; MySQL answers the first). */
+  returningIds(insert: string): string {
+    return this.mysql ? insert : `${insert} RETURNING id`;
+  }
+
+  /**
+   * The ids of the rows a `returningIds` INSERT wrote, in row order; undefined on a MySQL that
+   * does not hand one statement consecutive ids (innodb_autoinc_lock_mode 2).
+   */
+  insertedIds(result: unknown, rows: number): string[] | undefined {
+    if (Array.isArray(result)) return result.map((row: { id: number | string }) => String(row.id));
+    if (this.idStep === undefined) return undefined;
+    const first = BigInt((result as { insertId: number | string }).insertId);
+    const step = BigInt(this.idStep);
+    return Array.from({ length: rows }, (_, index) => String(first + BigInt(index) * step));
+  }
+
+  /** An UPDATE whose result tells how many rows it changed (see `changed`). */
+  counting(update: string): string {
+    return this.mysql ? update : `${update} RETURNING 1`;
+  }
+
+  /** How many rows a `counting` UPDATE changed. */
+  changed(result: unknown): number {
+    if (Array.isArray(result)) return result.length;
+    return Number((result as { affectedRows?: number }).affectedRows ?? 0);
+  }
+
+  /** The id of the one row a single-row INSERT wrote (MySQL's insertId; SQLite's RETURNING). */
+  insertedId(result: unknown): string {
+    return this.insertedIds(result, 1)?.[0] ?? String((result as { insertId: number }).insertId);
+  }
+
+  /** The database's time `ms` from now; binds one value (see `later`). */
+  get nowPlus(): string {
+    return this.mysql
+      ? '(UTC_TIMESTAMP(3) + INTERVAL ? MICROSECOND)'
+      : "strftime('%Y-%m-%d %H:%M:%f', 'now', ?)";
+  }
+
+  /** The value that `nowPlus` binds for `ms` milliseconds. */
+  later(ms: number): SqlValue {
+    const whole = Math.round(ms);
+    return this.mysql ? whole * 1000 : `${whole >= 0 ? '+' : ''}${whole / 1000} seconds`;
+  }
+
+  /** Milliseconds from a stored time (an SQL expression) to the database's now. */
+  ageMs(expression: string): string {
+    return this.mysql
+      ? `TIMESTAMPDIFF(MICROSECOND, ${expression}, UTC_TIMESTAMP(3)) / 1000`
+      : `(julianday('now') - julianday(${expression})) * 86400000`;
+  }
+
+  /** A time as both drivers store it (TypeORM's format on SQLite: UTC text). */
+  time(date: Date): SqlValue {
+    return this.mysql ? date : date.toISOString().replace('T', ' ').slice(0, 23);
+  }
+
+  /** A stored time read back by a raw query. */
+  readTime(value: Date | string | null): Date | null {
+    if (value === null || value instanceof Date) return value;
+    return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+  }
+
+  /** Row locks for a SELECT (MySQL); SQLite runs one writer at a time and needs none. */
+  forUpdate(skipLocked = false): string {
+    if (!this.mysql) return '';
+    return skipLocked ? ' FOR UPDATE SKIP LOCKED' : ' FOR UPDATE';
+  }
+
+  /** `?, ?, ?` for a list of n values. */
+  list(n: number): string {
+    return n === 0 ? 'NULL' : Array.from({ length: n }, () => '?').join(', ');
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ALL_EVENTS,
+  CHANNEL_EVENT_NAMES,
+  type ChannelEventName,
+} from '../common/channel-event-name.js';
+import type { SnapshotWebhook } from './webhook.repository.js';
+import { WebhookRepository } from './webhook.repository.js';
+import type { DeliveryTarget, SigningSecrets, WebhookTarget } from './webhook.types.js';
+
+/** Reloaded at least this often, so an edit made in the database by hand is seen too. */
+const MAX_AGE_MS = 60_000;
+
+/**
+ * What delivery reads of webhooks, held in memory: who wants each event, and where and how to
+ * send. It is never trusted blindly: every fan-out and every claim reads the webhooks' version in
+ * its own transaction and asks for at least that version here, so a change committed before an
+ * event is raised (on any instance) is seen by that event's fan-out. A newer version reloads it all.
+ */
+@Injectable()
+export class WebhookDirectory {
+  private loadedVersion = -1;
+  private loadedAt = 0;
+  private loading: Promise<void> | undefined;
+  private subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
+  private webhooks = new Map<string, SnapshotWebhook>();
+
+  constructor(private readonly repository: WebhookRepository) {}
+
+  /** Resolves once what is held is at least `version`. */
+  async atLeast(version: number): Promise<this> {
+    if (Date.now() - this.loadedAt > MAX_AGE_MS) this.loadedVersion = -1;
+    while (this.loadedVersion < version) {
+      this.loading ??= this.reload().finally(() => (this.loading = undefined));
+      await this.loading;
+    }
+    return this;
+  }
+
+  /** Active webhooks subscribed to `event` or to `all`, by id (oldest first), each once. */
+  subscribers(event: ChannelEventName): WebhookTarget[] {
+    return this.subscribersOf.get(event) ?? [];
+  }
+
+  /** Where and how to send to a webhook now; undefined when it is gone. */
+  target(id: string, now = Date.now()): DeliveryTarget | undefined {
+    const webhook = this.webhooks.get(id);
+    if (!webhook) return undefined;
+    const secrets: SigningSecrets =
+      webhook.previousSecret !== null &&
+      webhook.previousSecretExpiresAt !== null &&
+      webhook.previousSecretExpiresAt.getTime() > now
+        ? { current: webhook.secret, previous: webhook.previousSecret }
+        : { current: webhook.secret };
+    return { id, uri: webhook.uri, active: webhook.active, secrets };
+  }
+
+  /** Since when deliveries to a webhook keep failing (as of the version held), or null. */
+  failingSince(id: string): Date | null {
+    return this.webhooks.get(id)?.failingSince ?? null;
+  }
+
+  private async reload(): Promise<void> {
+    const loadedAt = Date.now();
+    const snapshot = await this.repository.snapshot();
+    const webhooks = new Map(snapshot.webhooks.map((webhook) => [webhook.id, webhook]));
+    const subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
+    for (const webhook of snapshot.webhooks) {
+      if (!webhook.active) continue;
+      const names: readonly ChannelEventName[] = webhook.events.includes(ALL_EVENTS)
+        ? CHANNEL_EVENT_NAMES
+        : webhook.events.filter((name) => name !== ALL_EVENTS);
+      for (const name of names) {
+        const list = subscribersOf.get(name) ?? [];
+        list.push({ id: webhook.id, uri: webhook.uri });
+        subscribersOf.set(name, list);
+      }
+    }
+    this.webhooks = webhooks;
+    this.subscribersOf = subscribersOf;
+    this.loadedVersion = snapshot.version;
+    this.loadedAt = loadedAt;
+  }
+}
