@@ -7,7 +7,7 @@
  */
 const ALLOWED = {
   config: [],
-  common: ['config'],
+  common: ['config', 'database'],
   database: ['config'],
   logging: ['config'],
   destination: ['config'],

@@ -87,6 +87,7 @@ describe.each(databaseKinds())('security on %s', (kind) => {
       for (const uri of [
         receiver.url,
         `http://localhost:${receiver.port}/hook`,
+        `http://localhost.:${receiver.port}/hook`,
         `http://[::ffff:127.0.0.1]:${receiver.port}/hook`,
       ]) {
         const id = await t.app.get(Transactions).run((manager) =>

@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { databaseStatus } from '../database/database-status.js';
 import { DomainError, HTTP_STATUS, reasonPhrase } from './errors.js';
 import { describeBodyError } from './json-body.js';
 
@@ -42,10 +43,14 @@ function isFastifyClientError(error: unknown): error is FastifyClientError {
   );
 }
 
+/** What a client is told to wait while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /**
  * Every error as {statusCode, message, error}: domain errors by their code, HTTP exceptions by
- * their status, Fastify's client errors in the service's words. Anything else is a fault: logged
- * with its stack and answered as a plain 500 that reveals nothing of the internals.
+ * their status, Fastify's client errors in the service's words, an unreachable database as 503
+ * with Retry-After. Anything else is a fault: logged with its stack and answered as a plain 500
+ * that reveals nothing of the internals.
  */
 export function toErrorAnswer(exception: unknown, logger: Logger): ErrorAnswer {
   if (exception instanceof DomainError) {
@@ -74,6 +79,18 @@ export function toErrorAnswer(exception: unknown, logger: Logger): ErrorAnswer {
     const { statusCode } = exception;
     return {
       body: { statusCode, message: describeBodyError(exception), error: reasonPhrase(statusCode) },
+    };
+  }
+  if (databaseStatus.failed(exception)) {
+    // A pause, not a fault: logged once for the whole outage (see DatabaseStatus).
+    const statusCode = HttpStatus.SERVICE_UNAVAILABLE;
+    return {
+      body: {
+        statusCode,
+        message: 'The database is unreachable; try again shortly',
+        error: reasonPhrase(statusCode),
+      },
+      retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
     };
   }
   const error = exception instanceof Error ? exception : new Error(String(exception));

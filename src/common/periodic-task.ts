@@ -1,8 +1,9 @@
 import type { Logger } from '@nestjs/common';
+import { databaseStatus, isLockContention } from '../database/database-status.js';
 
 /**
  * Runs `work` now and then every `intervalMs` after the previous run ended, until stopped; a run
- * that fails is logged and the next one tries again. `stop()` waits for a run in progress, so a
+ * that fails is logged (quietly when the database is away or busy) and the next one tries again. `stop()` waits for a run in progress, so a
  * service can drain on shutdown.
  */
 export class PeriodicTask {
@@ -42,7 +43,13 @@ export class PeriodicTask {
       try {
         await this.work();
       } catch (error) {
-        this.logger.error(this.failure, (error as Error).stack);
+        // An unreachable database is logged once for the whole outage; contention that outlived
+        // its retries is resolved by the next run.
+        if (databaseStatus.failed(error) || isLockContention(error)) {
+          this.logger.debug(`${this.failure}: ${(error as Error).message}`);
+        } else {
+          this.logger.error(this.failure, (error as Error).stack);
+        }
       } finally {
         this.inProgress = undefined;
       }

@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { databaseStatus, isLockContention } from './database-status.js';
 import { MysqlPipeline, type Pipeline, SequentialPipeline } from './pipeline.js';
 
-const MYSQL_DEADLOCK = 1213;
-const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
-const RETRIES = 3;
+/** Tries for a transaction that keeps losing to contention, before its caller hears of it. */
+const RETRIES = 5;
 
 /**
  * Runs units of work in transactions. Every write of the service goes through here.
@@ -18,6 +18,7 @@ const RETRIES = 3;
  */
 @Injectable()
 export class Transactions {
+  private readonly logger = new Logger('Transactions');
   private readonly mysql: boolean;
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -27,7 +28,7 @@ export class Transactions {
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.mysql) return this.runWithRetry(work);
-    const result = this.tail.then(() => this.dataSource.transaction(work));
+    const result = this.tail.then(() => this.withRetry(() => this.dataSource.transaction(work)));
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -61,17 +62,15 @@ export class Transactions {
   private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
       try {
-        return await attempt();
+        const result = await attempt();
+        databaseStatus.succeeded();
+        return result;
       } catch (error) {
-        if (!isRetryable(error) || tries >= RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 * tries + Math.random() * 20));
+        databaseStatus.failed(error);
+        if (!isLockContention(error) || tries >= RETRIES) throw error;
+        this.logger.debug(`Transaction lost to contention (try ${tries}); running it again`);
+        await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** tries + Math.random() * 20));
       }
     }
   }
-}
-
-/** A deadlock victim or a lock wait that timed out: MySQL asks to run the transaction again. */
-function isRetryable(error: unknown): boolean {
-  const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
-  return errno === MYSQL_DEADLOCK || errno === MYSQL_LOCK_WAIT_TIMEOUT;
 }

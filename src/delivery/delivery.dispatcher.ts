@@ -10,6 +10,7 @@ import {
 } from '../channel-events/channel-event.repository.js';
 import { type ChannelEventRecorded, OnChannelEvent } from '../channel-events/channel-events.js';
 import { PeriodicTask } from '../common/periodic-task.js';
+import { databaseStatus, isLockContention } from '../database/database-status.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
@@ -119,6 +120,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         while (await this.fanOutOnce(channels));
       } catch (error) {
         // The events stay undispatched; the sweeper fans them out.
+        if (databaseStatus.failed(error) || isLockContention(error)) continue;
         this.logger.error(
           `Fan-out of ${channels.length} channel(s) failed; the sweeper will retry`,
           (error as Error).stack,

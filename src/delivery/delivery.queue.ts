@@ -297,11 +297,15 @@ export class DeliveryQueue {
    * Only the lease holder's outcome counts: a delivery whose lease ran out and was taken by another
    * instance keeps its attempt in the log but is left to its new owner. Answers the completions
    * whose delivery still exists (a deleted webhook takes its deliveries with it).
+   *
+   * `recheck`: an earlier try of this batch failed in a way that leaves unknown whether it was
+   * committed (the connection was lost): attempts already in the log are not written again.
    */
   async record(
     tx: Pipeline,
     all: Completion[],
     owner: string,
+    recheck = false,
   ): Promise<{ recorded: Completion[]; promoted: number }> {
     if (all.length === 0) return { recorded: [], promoted: 0 };
     // The rest are locked, so a delete of their webhook waits for this write.
@@ -316,8 +320,12 @@ export class DeliveryQueue {
     );
     const completions = all.filter(({ delivery }) => present.has(delivery.id));
     if (completions.length === 0) return { recorded: [], promoted: 0 };
+    const logged = recheck ? await this.loggedAttempts(tx, completions) : new Set<string>();
     const attempts: SqlValue[] = [];
-    for (const { delivery, result } of completions) {
+    const unlogged = completions.filter(
+      ({ delivery, result }) => !logged.has(`${delivery.id}@${result.at.getTime()}`),
+    );
+    for (const { delivery, result } of unlogged) {
       attempts.push(
         delivery.id,
         this.sql.time(result.at),
@@ -327,16 +335,30 @@ export class DeliveryQueue {
         result.responseBody,
       );
     }
-    void tx.defer(
-      'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
-        ` response_body) VALUES ${completions.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      attempts,
-    );
+    if (unlogged.length > 0) {
+      void tx.defer(
+        'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
+          ` response_body) VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        attempts,
+      );
+    }
     this.writeOutcomes(tx, completions, owner);
     const finishedLines = completions
       .filter(({ delivery, decision }) => decision.kind !== 'retry' && followed.has(delivery.id))
       .map(({ delivery }) => ({ webhookId: delivery.webhookId, channelId: delivery.channelId! }));
     return { recorded: completions, promoted: await this.promoteHeads(tx, finishedLines) };
+  }
+
+  /** Which of these attempts the log already holds, as `deliveryId@time`. */
+  private async loggedAttempts(tx: Pipeline, completions: Completion[]): Promise<Set<string>> {
+    const rows = await tx.query<{ deliveryId: string | number; at: Date | string }[]>(
+      'SELECT delivery_id AS deliveryId, at FROM delivery_attempt' +
+        ` WHERE delivery_id IN (${this.sql.list(completions.length)})`,
+      completions.map(({ delivery }) => delivery.id),
+    );
+    return new Set(
+      rows.map((row) => `${String(row.deliveryId)}@${this.sql.readTime(row.at)!.getTime()}`),
+    );
   }
 
   /** A test ping: one attempt, no line, its own body. */

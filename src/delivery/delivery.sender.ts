@@ -1,7 +1,7 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AxiosError, type AxiosAdapter } from 'axios';
+import { AxiosError, type AxiosAdapter, type AxiosResponse } from 'axios';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
@@ -15,6 +15,13 @@ import { undiciAdapter } from './undici-adapter.js';
 
 export const RESPONSE_BODY_LIMIT = 64 * 1024;
 const LITERAL_CACHE = 10_000;
+/**
+ * An idle pooled connection is dropped after this long, before common servers close theirs
+ * (Node's default keep-alive is 5 s); undici also honours a shorter `Keep-Alive: timeout` hint.
+ */
+const KEEP_ALIVE_MS = 4_000;
+/** Errors of a connection that closed before any byte of the answer came. */
+const CLOSED_BEFORE_ANSWER = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 export interface Message {
   uri: string;
@@ -43,6 +50,12 @@ export class DeliverySender implements OnApplicationShutdown {
   private readonly timeoutMs: number;
   private readonly agent: Agent;
   private readonly adapter: AxiosAdapter;
+  /**
+   * For a request sent again after a pooled connection failed: a connection of its own, closed
+   * after it (`Connection: close`), so this pool never holds an idle one.
+   */
+  private readonly freshAgent: Agent;
+  private readonly freshAdapter: AxiosAdapter;
   private readonly deadlines: Deadlines;
   private readonly userAgent = `channel-webhooks/${VERSION}`;
   /** uri → why its literal address is denied ('' when it is not, or is a name). */
@@ -56,19 +69,27 @@ export class DeliverySender implements OnApplicationShutdown {
     const { delivery } = config.get('app', { infer: true });
     this.timeoutMs = delivery.timeoutMs;
     // Every connection resolves through the SSRF guard and goes to the address it checked.
-    this.agent = new Agent({
+    const options = {
       connections: delivery.concurrency,
       connect: { lookup: destinations.lookup as never },
       headersTimeout: delivery.timeoutMs,
       bodyTimeout: delivery.timeoutMs,
+    };
+    this.agent = new Agent({
+      ...options,
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      keepAliveMaxTimeout: KEEP_ALIVE_MS,
+      keepAliveTimeoutThreshold: 1_000,
     });
+    this.freshAgent = new Agent(options);
     this.adapter = undiciAdapter(this.agent);
+    this.freshAdapter = undiciAdapter(this.freshAgent);
     this.deadlines = new Deadlines(delivery.timeoutMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.deadlines.close();
-    await this.agent.destroy();
+    await Promise.all([this.agent.destroy(), this.freshAgent.destroy()]);
   }
 
   /**
@@ -103,28 +124,7 @@ export class DeliverySender implements OnApplicationShutdown {
     }
     const { signal, done } = this.deadlines.start();
     try {
-      const response = await this.http.axiosRef.request<Readable>({
-        method: 'POST',
-        url: message.uri,
-        data: message.body,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': this.userAgent,
-          'webhook-id': message.messageId,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signatureHeader(
-            message.secrets,
-            message.messageId,
-            timestamp,
-            message.body,
-          ),
-        },
-        transformRequest: [(data: unknown) => data],
-        transformResponse: [],
-        adapter: this.adapter,
-        validateStatus: null,
-        signal,
-      });
+      const response = await this.post(message, timestamp, signal);
       const responseBody = await readCapped(response.data, RESPONSE_BODY_LIMIT);
       const retryAfter = response.headers['retry-after'] as string | undefined;
       const statusCode = response.status;
@@ -151,6 +151,61 @@ export class DeliverySender implements OnApplicationShutdown {
       done();
     }
   }
+
+  /**
+   * The POST itself, within the attempt's deadline. A pooled connection that the receiver closed
+   * or reset before any byte of its answer (it closed an idle connection as this one reused it)
+   * costs no attempt: the request goes again at once, on a new connection. (A receiver that hangs
+   * up on a fresh connection too gets it twice within the attempt: at least once, as always.)
+   */
+  private async post(
+    message: Message,
+    timestamp: number,
+    signal: AbortSignal,
+  ): Promise<AxiosResponse<Readable>> {
+    try {
+      return await this.request(message, timestamp, signal, this.adapter);
+    } catch (error) {
+      if (signal.aborted || !CLOSED_BEFORE_ANSWER.has(errorCode(error) ?? '')) throw error;
+      return this.request(message, timestamp, signal, this.freshAdapter, { connection: 'close' });
+    }
+  }
+
+  private request(
+    message: Message,
+    timestamp: number,
+    signal: AbortSignal,
+    adapter: AxiosAdapter,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<AxiosResponse<Readable>> {
+    return this.http.axiosRef.request<Readable>({
+      method: 'POST',
+      url: message.uri,
+      data: message.body,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': this.userAgent,
+        'webhook-id': message.messageId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signatureHeader(
+          message.secrets,
+          message.messageId,
+          timestamp,
+          message.body,
+        ),
+        ...extraHeaders,
+      },
+      transformRequest: [(data: unknown) => data],
+      transformResponse: [],
+      adapter,
+      validateStatus: null,
+      signal,
+    });
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return error instanceof AxiosError ? error.code : (error as NodeJS.ErrnoException).code;
 }
 
 function describeStatus(statusCode: number, location: string | undefined): string {
@@ -162,7 +217,7 @@ function describeStatus(statusCode: number, location: string | undefined): strin
 
 function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
   if (signal.aborted) return `timed out after ${timeoutMs} ms`;
-  const code = error instanceof AxiosError ? error.code : (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
     case 'ERR_DESTINATION_DENIED':

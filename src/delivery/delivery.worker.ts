@@ -8,6 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
+import { databaseStatus } from '../database/database-status.js';
 import type { Pipeline } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
@@ -34,7 +35,9 @@ const LEASE_MARGIN_MS = 5_000;
 const RECORD_MAX = 500;
 const RECORD_MIN = 64;
 const RECORD_WAIT_MS = 4;
+/** Waits between tries of a record that failed: doubling from the first to the last. */
 const RECORD_RETRY_MS = 200;
+const RECORD_RETRY_MAX_MS = 500;
 
 interface Ready {
   delivery: ClaimedDelivery;
@@ -46,6 +49,8 @@ interface Unrecorded {
   completion: Completion;
   /** When the outcome was ready; it is retried while the lease (measured from then) lasts. */
   since: number;
+  /** A try to write it failed without knowing whether it was committed. */
+  uncertain?: boolean;
 }
 
 /**
@@ -77,6 +82,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Room promised to the dispatcher for deliveries it is writing already leased to us. */
   private reserved = 0;
   private readonly unrecorded: Unrecorded[] = [];
+  /**
+   * Set while outcomes cannot be written (the database is away): no attempt starts and nothing is
+   * claimed until they are, so a lease that ran out meanwhile is not claimed and sent again here.
+   */
+  private recordFailures = 0;
   private recording: Promise<void> | undefined;
   private recordTimer: NodeJS.Timeout | undefined;
   private claiming: Promise<void> | undefined;
@@ -153,7 +163,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** How many more deliveries this worker may hold; none while outcomes pile up unwritten. */
   private room(): number {
-    if (this.unrecorded.length >= this.concurrency) return 0;
+    if (this.recordFailures > 0 || this.unrecorded.length >= this.concurrency) return 0;
     return this.readyLimit - this.inFlight.size - this.ready.length - this.reserved;
   }
 
@@ -176,7 +186,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private pump(): void {
     const staleBefore = Date.now() - LEASE_MARGIN_MS / 2;
     const stale: string[] = [];
-    while (this.inFlight.size < this.concurrency && this.ready.length > 0) {
+    while (
+      this.recordFailures === 0 &&
+      this.inFlight.size < this.concurrency &&
+      this.ready.length > 0
+    ) {
       const { delivery, leasedAt } = this.ready.shift()!;
       if (leasedAt < staleBefore) stale.push(delivery.id);
       else this.start(delivery);
@@ -191,7 +205,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       await this.transactions.run((manager) => this.queue.release(manager, ids, this.owner));
     } catch (error) {
       // Their leases run out instead.
-      this.logger.warn(`Giving back ${ids.length} lease(s) failed: ${(error as Error).message}`);
+      if (!databaseStatus.failed(error)) {
+        this.logger.warn(`Giving back ${ids.length} lease(s) failed: ${(error as Error).message}`);
+      }
     }
   }
 
@@ -218,6 +234,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         if (claimed.length === wanted) this.maybeDue = true;
       }
     } catch (error) {
+      if (databaseStatus.failed(error)) return; // the next poll tries again
       this.logger.error(
         'Claiming deliveries failed; the next poll tries again',
         (error as Error).stack,
@@ -299,6 +316,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           tx,
           batch.map((entry) => entry.completion),
           this.owner,
+          batch.some((entry) => entry.uncertain),
         );
         await this.recordHealth(tx, written.recorded);
         await tx.commit();
@@ -319,9 +337,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           outcome: decision.kind,
         });
       }
+      if (this.recordFailures > 0) {
+        this.recordFailures = 0;
+        this.pump();
+        this.wake();
+      }
       if (promoted > 0) this.wake();
     } catch (error) {
-      // Try again while the leases last: giving up would send these messages a second time.
+      this.recordFailures++;
+      for (const entry of batch) entry.uncertain = true;
+      const wait = Math.min(RECORD_RETRY_MS * 2 ** (this.recordFailures - 1), RECORD_RETRY_MAX_MS);
+      if (databaseStatus.failed(error)) {
+        // Kept until the database is back: these were sent, and must not be sent again because
+        // their outcome could not be written (the record needs only the lease's owner to match).
+        this.unrecorded.unshift(...batch);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        return;
+      }
+      // Otherwise try again while the leases last: giving up would send these messages again.
       const retry = batch.filter((entry) => Date.now() - entry.since < this.leaseMs / 2);
       for (const entry of batch.filter((entry) => !retry.includes(entry))) {
         this.logger.error(
@@ -334,7 +367,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         this.logger.warn(
           `Recording ${retry.length} outcome(s) failed; retrying: ${(error as Error).message}`,
         );
-        await new Promise((resolve) => setTimeout(resolve, RECORD_RETRY_MS));
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      } else {
+        this.recordFailures = 0;
+        this.pump();
       }
     }
   }

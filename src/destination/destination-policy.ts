@@ -106,7 +106,7 @@ export class DestinationPolicy {
   denialOfUri(uri: string): string | undefined {
     const url = new URL(uri);
     if (url.port === '0') return 'port 0 cannot be reached';
-    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const host = withoutRootDot(url.hostname.replace(/^\[|\]$/g, ''));
     if (host === 'localhost' || host.endsWith('.localhost')) {
       return this.denialOf('127.0.0.1') && `${host} is a loopback name`;
     }
@@ -129,7 +129,7 @@ export class DestinationPolicy {
   ): void => {
     const family = typeof options === 'number' ? options : (options.family ?? 0);
     const all = typeof options === 'object' && options.all === true;
-    this.resolve(hostname, family, (error, addresses) => {
+    this.resolve(withoutRootDot(hostname), family, (error, addresses) => {
       if (error) return callback(error, all ? [] : '', undefined);
       if (addresses.length === 0) {
         return callback(
@@ -171,4 +171,12 @@ export class DestinationPolicy {
       return false;
     });
   }
+}
+
+/**
+ * `localhost.` is `localhost` written fully qualified (the root's empty label after the dot): a
+ * name is judged, and resolved, without it.
+ */
+function withoutRootDot(hostname: string): string {
+  return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
 }

@@ -88,3 +88,17 @@ export async function exitWithin(app: SpawnedApp, timeoutMs = 30_000): Promise<n
     clearTimeout(timer);
   }
 }
+
+export interface LogLine {
+  level: number;
+  msg?: string;
+}
+
+/** The service's JSON log lines (NODE_ENV=production) at `level` or above: 40 warn, 50 error. */
+export function logLinesAtOrAbove(output: string, level: number): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine)
+    .filter((line) => line.level >= level);
+}

@@ -1,0 +1,89 @@
+import { Logger } from '@nestjs/common';
+
+/** Socket and protocol failures: the database server cannot be reached (or went away mid-query). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+]);
+const MYSQL_DEADLOCK = 1213;
+const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
+
+interface DriverErrorShape {
+  code?: unknown;
+  errno?: unknown;
+  fatal?: unknown;
+  message?: unknown;
+  driverError?: DriverErrorShape;
+}
+
+/** The driver's own error: TypeORM wraps it as `driverError`. */
+function driverError(error: unknown): DriverErrorShape | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const shaped = error as DriverErrorShape;
+  return shaped.driverError ?? shaped;
+}
+
+/** The database server is unreachable: the operation may succeed once it is back. */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const driver = driverError(error);
+  if (!driver) return false;
+  if (typeof driver.code === 'string' && UNREACHABLE_CODES.has(driver.code)) return true;
+  // mysql2 marks errors that broke the connection as fatal, and refuses commands on it afterwards.
+  if (driver.fatal === true) return true;
+  return typeof driver.message === 'string' && driver.message.includes('closed state');
+}
+
+/** A deadlock victim or a lock wait that timed out: MySQL asks to run the transaction again. */
+export function isLockContention(error: unknown): boolean {
+  const errno = driverError(error)?.errno;
+  return errno === MYSQL_DEADLOCK || errno === MYSQL_LOCK_WAIT_TIMEOUT;
+}
+
+/**
+ * Whether the database is reachable, as the service's own operations find it: the first failure
+ * for want of a connection is one warning, the first success after it another, and nothing in
+ * between (callers stay quiet about operations that failed for that reason).
+ */
+export class DatabaseStatus {
+  private readonly logger = new Logger('Database');
+  private unreachableSince: number | undefined;
+
+  get reachable(): boolean {
+    return this.unreachableSince === undefined;
+  }
+
+  /** Notes a failed operation; true when it failed because the database is unreachable. */
+  failed(error: unknown): boolean {
+    if (!isDatabaseUnreachable(error)) return false;
+    if (this.unreachableSince === undefined) {
+      this.unreachableSince = Date.now();
+      const code = driverError(error)?.code;
+      this.logger.warn(
+        `Database unreachable${typeof code === 'string' ? ` (${code})` : ''}: requests answer 503 and deliveries wait until it is back`,
+      );
+    }
+    return true;
+  }
+
+  /** Notes a successful operation. */
+  succeeded(): void {
+    if (this.unreachableSince === undefined) return;
+    const seconds = ((Date.now() - this.unreachableSince) / 1000).toFixed(1);
+    this.unreachableSince = undefined;
+    this.logger.warn(`Database reachable again after ${seconds} s`);
+  }
+}
+
+/** One per process: every connection of the process shares the same server. */
+export const databaseStatus = new DatabaseStatus();

@@ -1,0 +1,182 @@
+import { createConnection } from 'mysql2/promise';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, sleep } from './helpers/channels.js';
+import { createTestDatabase, databaseKinds } from './helpers/databases.js';
+import { startReceiver } from './helpers/receiver.js';
+import {
+  exitWithin,
+  freePort,
+  spawnApp,
+  waitForHttp,
+  logLinesAtOrAbove,
+} from './helpers/spawn-app.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
+
+const KEY = 'outage-test-key';
+const TOKEN = 'outage-ingest-token';
+const CHANNELS = 200;
+const WEBHOOKS = 2;
+const OUTAGE_MS = 10_000;
+
+// The outage is made by a TCP proxy between the service and the shared MariaDB server, which keeps
+// running for the other suites.
+describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
+  'the %s database away for 10 s',
+  (kind) => {
+    const cleanup: (() => Promise<unknown>)[] = [];
+    afterAll(async () => {
+      for (const step of cleanup.reverse()) await step();
+    });
+
+    it('pauses the service: 503 with Retry-After meanwhile, then every callback once, the attempt log complete, two warnings', async () => {
+      const database = await createTestDatabase(kind);
+      cleanup.push(() => database.drop());
+      const server = new URL(database.url);
+      const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+      cleanup.push(() => proxy.close());
+      // Slow enough answers that the outage begins with attempts in flight and more queued.
+      const receiver = await startReceiver(() => ({ delayMs: 200 }));
+      cleanup.push(() => receiver.close());
+
+      const proxied = new URL(database.url);
+      proxied.port = String(proxy.port);
+      const port = await freePort();
+      const app = spawnApp({
+        PORT: String(port),
+        DATABASE_URL: proxied.toString(),
+        API_KEYS: KEY,
+        INGEST_TOKEN: TOKEN,
+        DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+      });
+      cleanup.push(async () => {
+        app.kill('SIGKILL');
+        await app.exited;
+      });
+      const base = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${base}/health/live`, app);
+      const api = (method: string, path: string, body?: unknown) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${KEY}`,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+      const hook = (streamKey: string, action: string) =>
+        fetch(`${base}/v1/ingest/events?token=${TOKEN}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ streamKey, action }),
+        });
+
+      for (let i = 0; i < WEBHOOKS; i++) {
+        expect((await api('POST', '/v1/webhook', { uri: receiver.url, event: 'all' })).status).toBe(
+          201,
+        );
+      }
+      const channels: { id: string; streamKey: string }[] = [];
+      for (let i = 0; i < CHANNELS; i++) {
+        channels.push(
+          (await (await api('POST', '/v1/channel', { name: `c${i}` })).json()) as {
+            id: string;
+            streamKey: string;
+          },
+        );
+      }
+      const expected = CHANNELS * WEBHOOKS;
+      for (let i = 0; i < CHANNELS; i += 20) {
+        const answers = await Promise.all(
+          channels.slice(i, i + 20).map((channel) => hook(channel.streamKey, 'publish')),
+        );
+        expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+      }
+      const before = logLinesAtOrAbove(app.output(), 40).length;
+      await eventually(async () => receiver.received.length >= 40, 20_000, 10);
+
+      proxy.cut();
+      const cutAt = Date.now();
+      await sleep(500);
+      const sentAtCut = receiver.received.length;
+      expect(sentAtCut).toBeLessThan(expected);
+
+      // While it lasts: the API and every ingest hook answer 503 with Retry-After.
+      const read = await api('GET', '/v1/webhook/1');
+      expect(read.status).toBe(503);
+      expect(read.headers.get('retry-after')).toBe('5');
+      expect(await read.json()).toEqual({
+        statusCode: 503,
+        message: 'The database is unreachable; try again shortly',
+        error: 'Service Unavailable',
+      });
+      expect((await api('POST', '/v1/channel', { name: 'during' })).status).toBe(503);
+      const generic = await hook(channels[0].streamKey, 'unpublish');
+      expect(generic.status).toBe(503);
+      expect(generic.headers.get('retry-after')).toBe('5');
+      const nginx = await fetch(`${base}/v1/ingest/nginx-rtmp/publish_done?token=${TOKEN}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `call=publish_done&name=${channels[0].streamKey}`,
+      });
+      expect(nginx.status).toBe(503);
+      const srs = await fetch(`${base}/v1/ingest/srs?token=${TOKEN}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'on_unpublish', stream: channels[0].streamKey }),
+      });
+      expect(srs.status).toBe(503);
+      expect(await srs.json()).toMatchObject({ code: 503, statusCode: 503 });
+      // Readiness names the failed check, without addresses or the driver's words.
+      const ready = await fetch(`${base}/health/ready`);
+      expect(ready.status).toBe(503);
+      const report = await ready.text();
+      expect(JSON.parse(report).error.database).toMatchObject({
+        status: 'down',
+        message: 'database unreachable',
+      });
+      expect(report).not.toMatch(/127\.0\.0\.1|ECONN|PROTOCOL|3306/);
+
+      await sleep(Math.max(0, OUTAGE_MS - (Date.now() - cutAt)));
+      proxy.restore();
+      const restoredAt = Date.now();
+      await eventually(async () => receiver.received.length >= expected, 30_000, 20);
+      const allInMs = receiver.received[receiver.received.length - 1].at - restoredAt;
+      const resumedInMs =
+        receiver.received.find((request) => request.at >= restoredAt)!.at - restoredAt;
+      await sleep(2_000); // anything sent twice would show by now
+
+      // Every callback exactly once: the receiver answered 200 to each, so a repeat is a duplicate.
+      const ids = receiver.received.map((request) => String(request.headers['webhook-id']));
+      expect(new Set(ids).size).toBe(expected);
+      expect(receiver.received).toHaveLength(expected);
+      // The attempt log is complete: one recorded attempt per callback, every delivery succeeded.
+      const connection = await createConnection(database.url);
+      try {
+        const [deliveries] = await connection.query(
+          "SELECT status, COUNT(*) AS n, SUM(attempts) AS attempts FROM delivery WHERE event <> 'ping' GROUP BY status",
+        );
+        expect(deliveries).toEqual([
+          { status: 'succeeded', n: expected, attempts: String(expected) },
+        ]);
+        const [attempts] = await connection.query('SELECT COUNT(*) AS n FROM delivery_attempt');
+        expect(attempts).toEqual([{ n: expected }]);
+      } finally {
+        await connection.end();
+      }
+      // One warning when it went away, one when it came back; nothing at error.
+      const lines = logLinesAtOrAbove(app.output(), 40).slice(before);
+      expect(lines.map((line) => line.msg)).toEqual([
+        expect.stringMatching(/^Database unreachable/),
+        expect.stringMatching(/^Database reachable again/),
+      ]);
+      console.log(
+        `outage: ${sentAtCut}/${expected} callbacks before the cut; the first after it ${resumedInMs} ms and all ${allInMs} ms after the database returned`,
+      );
+
+      app.kill('SIGTERM');
+      expect(await exitWithin(app)).toBe(0);
+    }, 120_000);
+  },
+);
