@@ -167,6 +167,30 @@ describe.each(databaseKinds())('channel lifecycle on %s', (kind) => {
     ]);
   });
 
+  it('lets the key a session was published with stop it after a rotation; publishing needs the new key', async () => {
+    const created = await createChannel(t);
+    const old = created.streamKey;
+    expect((await nginx('publish', { name: old })).status).toBe(200);
+    const rotated = await t.request('POST', `/v1/channel/${created.id}/stream-key`);
+    expect(rotated.status).toBe(200);
+    const current = rotated.body.streamKey as string;
+    expect(current).not.toBe(old);
+    // The media server ends the session it started, with the key it started it with.
+    expect((await nginx('publish_done', { name: old })).body).toEqual({ outcome: 'stopped' });
+    expect((await channel(created.id)).status).toBe('stopped');
+    // The old key no longer publishes, not even to reconnect within the window.
+    expect((await nginx('publish', { name: old })).status).toBe(403);
+    expect((await channel(created.id)).status).toBe('stopped');
+    expect((await nginx('publish', { name: current })).status).toBe(200);
+    expect((await channel(created.id)).status).toBe('live');
+    // A new session published with the new key is not stopped by the old one.
+    expect((await nginx('publish_done', { name: current })).body).toEqual({ outcome: 'stopped' });
+    await t.request('POST', `/v1/channel/${created.id}/end`);
+    expect((await nginx('publish', { name: current })).status).toBe(200);
+    expect((await nginx('publish_done', { name: old })).body).toEqual({ outcome: 'unknown-key' });
+    expect((await channel(created.id)).status).toBe('live');
+  });
+
   it('ignores repeated and late unpublish hooks', async () => {
     const created = await createChannel(t);
     expect((await nginx('publish_done', { name: created.streamKey })).body).toEqual({

@@ -164,6 +164,35 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     ).toBe(true);
   });
 
+  it('holds the deliveries of a paused webhook, unsent and with no attempt counted, and sends them in order when it is active again', async () => {
+    let answering = false;
+    const target = await receiver(() => (answering ? {} : { status: 500 }));
+    const hook = await webhook(target.url);
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    // The first attempt fails; the webhook is paused before its retry (300 ms later).
+    await eventually(async () => target.received.length >= 1);
+    await t.request('PUT', `/v1/webhook/${hook.id}`, { body: { active: false } });
+    await sleep(1_200);
+    expect(target.received).toHaveLength(1);
+    const [held] = await deliveries(hook.id);
+    expect(held).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: null });
+
+    answering = true;
+    await t.request('PUT', `/v1/webhook/${hook.id}`, { body: { active: true } });
+    await ingest(t, channel.streamKey, 'unpublish');
+    const done = await settled(hook.id, 2);
+    expect(done.map((delivery) => [delivery.event, delivery.status, delivery.attempts])).toEqual([
+      ['channel_stop', 'succeeded', 1],
+      ['channel_live', 'succeeded', 2],
+    ]);
+    expect(target.received.map((request) => request.json.event)).toEqual([
+      'channel_live',
+      'channel_live',
+      'channel_stop',
+    ]);
+  });
+
   it('honours Retry-After on 429 within the schedule bounds', async () => {
     const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,3s' });
     try {

@@ -193,8 +193,9 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const locked = await inPipeline((p) =>
         channels.lockByStreamKeys(p, ['key-1', 'key-2', 'x'.repeat(65)]),
       );
-      expect([...locked.keys()]).toEqual(['key-1']);
-      expect(locked.get('key-1')?.id).toBe(id);
+      expect([...locked.byKey.keys()]).toEqual(['key-1']);
+      expect(locked.byKey.get('key-1')?.id).toBe(id);
+      expect(locked.bySessionKey.size).toBe(0);
       expect(await channels.streamKeyOf(id)).toBe('key-1');
     });
 

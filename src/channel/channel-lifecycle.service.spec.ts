@@ -35,7 +35,10 @@ class OneChannel {
 
   lockByStreamKeys(_m: EntityManager, keys: string[]) {
     const found = keys.includes(this.row.streamKey) ? [[this.row.streamKey, { ...this.row }]] : [];
-    return Promise.resolve(new Map(found as [string, ChannelEntity][]));
+    return Promise.resolve({
+      byKey: new Map(found as [string, ChannelEntity][]),
+      bySessionKey: new Map<string, ChannelEntity>(),
+    });
   }
   saveTransitions(_m: EntityManager, transitions: SavedTransition[]) {
     for (const { channel, from } of transitions) {

@@ -185,18 +185,23 @@ export class ChannelLifecycleService {
     let results: TransitionResult<PublishOutcome | UnpublishOutcome>[];
     try {
       const applied = await this.transactions.pipeline(async (tx) => {
-        const locked = await this.channels.lockByStreamKeys(
+        const { byKey, bySessionKey } = await this.channels.lockByStreamKeys(
           tx,
           batch.map((hook) => hook.streamKey),
         );
         const changes = new Changes();
         const outcomes = batch.map((hook) => {
-          const channel = locked.get(hook.streamKey);
+          // Publishing needs the current key; a stop also comes with the key its session was
+          // published with, even if the key was rotated since.
+          const channel =
+            hook.kind === 'publish'
+              ? byKey.get(hook.streamKey)
+              : (byKey.get(hook.streamKey) ?? bySessionKey.get(hook.streamKey));
           if (!channel) return { outcome: 'unknown-key' as const, eventCount: 0 };
           const before = changes.events.length;
           const outcome =
             hook.kind === 'publish'
-              ? this.applyPublish(changes, channel, hook.now)
+              ? this.applyPublish(changes, channel, hook.streamKey, hook.now)
               : this.applyUnpublish(changes, channel, hook.now);
           return { outcome, channelId: channel.id, eventCount: changes.events.length - before };
         });
@@ -218,7 +223,12 @@ export class ChannelLifecycleService {
     batch.forEach((hook, index) => hook.resolve(results[index]));
   }
 
-  private applyPublish(changes: Changes, locked: ChannelEntity, now: Date): PublishOutcome {
+  private applyPublish(
+    changes: Changes,
+    locked: ChannelEntity,
+    streamKey: string,
+    now: Date,
+  ): PublishOutcome {
     let channel = changes.current(locked);
     if (channel.status === 'live') return 'already-live';
     if (channel.status === 'stopped' && channel.endDueAt && channel.endDueAt <= now) {
@@ -231,6 +241,7 @@ export class ChannelLifecycleService {
       liveAt: reconnecting ? channel.liveAt : now,
       stoppedAt: reconnecting ? channel.stoppedAt : null,
       endDueAt: null,
+      sessionStreamKey: streamKey,
     });
     return 'live';
   }

@@ -28,6 +28,20 @@ export class ChannelEntity {
   @Column({ name: 'stream_key', type: 'varchar', length: 64, select: false })
   streamKey: string;
 
+  /**
+   * The stream key the live session was published with: its publish_done stops it even after a
+   * rotation (publishing needs the current key).
+   */
+  @Index('IDX_channel_session_stream_key')
+  @Column({
+    name: 'session_stream_key',
+    type: 'varchar',
+    length: 64,
+    nullable: true,
+    select: false,
+  })
+  sessionStreamKey: string | null;
+
   @Column({ name: 'session_id', type: 'varchar', length: 64, nullable: true })
   sessionId: string | null;
 

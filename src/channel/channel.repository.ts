@@ -44,6 +44,7 @@ export function newIdleChannel(
   return {
     ...fields,
     status: 'idle',
+    sessionStreamKey: null,
     sessionId: null,
     liveAt: null,
     stoppedAt: null,
@@ -113,15 +114,29 @@ export class ChannelRepository {
    * Locks the channels whose stream keys these are, for the caller's transaction: one statement
    * for a batch of hooks. Unknown (or rotated-out) keys are simply not in the answer.
    */
-  async lockByStreamKeys(tx: Pipeline, keys: string[]): Promise<Map<string, ChannelEntity>> {
+  async lockByStreamKeys(
+    tx: Pipeline,
+    keys: string[],
+  ): Promise<{ byKey: Map<string, ChannelEntity>; bySessionKey: Map<string, ChannelEntity> }> {
     const wanted = [...new Set(keys)].filter((key) => key !== '' && key.length <= 64);
-    if (wanted.length === 0) return new Map();
-    const rows = await tx.query<(ChannelRow & { streamKey: string })[]>(
-      `SELECT ${CHANNEL_COLUMNS}, stream_key AS streamKey FROM channel` +
-        ` WHERE stream_key IN (${this.sql.list(wanted.length)})${this.sql.forUpdate()}`,
-      wanted,
+    if (wanted.length === 0) return { byKey: new Map(), bySessionKey: new Map() };
+    const list = this.sql.list(wanted.length);
+    const rows = await tx.query<
+      (ChannelRow & { streamKey: string; sessionStreamKey: string | null })[]
+    >(
+      `SELECT ${CHANNEL_COLUMNS}, stream_key AS streamKey, session_stream_key AS sessionStreamKey` +
+        ` FROM channel WHERE stream_key IN (${list}) OR session_stream_key IN (${list})` +
+        this.sql.forUpdate(),
+      [...wanted, ...wanted],
     );
-    return new Map(rows.map((row) => [row.streamKey, this.toEntity(row)]));
+    const byKey = new Map<string, ChannelEntity>();
+    const bySessionKey = new Map<string, ChannelEntity>();
+    for (const row of rows) {
+      const channel = this.toEntity(row);
+      byKey.set(row.streamKey, channel);
+      if (row.sessionStreamKey !== null) bySessionKey.set(row.sessionStreamKey, channel);
+    }
+    return { byKey, bySessionKey };
   }
 
   /**
@@ -147,6 +162,18 @@ export class ChannelRepository {
       column('ended_at', (t) => time(t.channel.endedAt)),
       column('end_due_at', (t) => time(t.channel.endDueAt)),
       column('updated_at', (t) => time(t.channel.updatedAt)),
+      // Set when a session goes live; kept by every other transition.
+      `session_stream_key = CASE id ${transitions
+        .map((transition) => {
+          const key = transition.channel.sessionStreamKey;
+          if (key === undefined || key === null) {
+            values.push(transition.channel.id);
+            return 'WHEN ? THEN session_stream_key';
+          }
+          values.push(transition.channel.id, key);
+          return 'WHEN ? THEN ?';
+        })
+        .join(' ')} END`,
     ].join(', ');
     const ids = transitions.map((transition) => transition.channel.id);
     const guard = transitions.flatMap((transition) => [transition.channel.id, transition.from]);

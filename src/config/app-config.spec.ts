@@ -42,6 +42,7 @@ describe('loadAppConfig', () => {
       API_KEYS: ' a , b ,,',
       INGEST_TOKEN: 'tok',
       DELIVERY_CONCURRENCY: '8',
+      DELIVERY_CONCURRENCY_PER_WEBHOOK: '3',
       DELIVERY_TIMEOUT: '500ms',
       DELIVERY_RETRY_SCHEDULE: '1s, 2m',
       DELIVERY_RETRY_JITTER: '0',
@@ -61,6 +62,7 @@ describe('loadAppConfig', () => {
       ingestToken: 'tok',
       delivery: {
         concurrency: 8,
+        concurrencyPerWebhook: 3,
         timeoutMs: 500,
         retryScheduleMs: [1_000, 120_000],
         retryJitter: 0,
@@ -88,6 +90,7 @@ describe('loadAppConfig', () => {
     [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL'],
     [{ DB_MIGRATE_ON_START: 'maybe' }, 'DB_MIGRATE_ON_START'],
     [{ DELIVERY_CONCURRENCY: '0' }, 'DELIVERY_CONCURRENCY'],
+    [{ DELIVERY_CONCURRENCY_PER_WEBHOOK: '0' }, 'DELIVERY_CONCURRENCY_PER_WEBHOOK'],
     [{ DELIVERY_TIMEOUT: '15' }, 'DELIVERY_TIMEOUT'],
     [{ DELIVERY_RETRY_SCHEDULE: '5s,soon' }, 'DELIVERY_RETRY_SCHEDULE'],
     [{ DELIVERY_RETRY_JITTER: '2' }, 'DELIVERY_RETRY_JITTER'],

@@ -27,6 +27,8 @@ export interface AppConfig {
   ingestToken: string | undefined;
   delivery: {
     concurrency: number;
+    /** Attempts one webhook may have in flight on an instance, at most. */
+    concurrencyPerWebhook: number;
     timeoutMs: number;
     retryScheduleMs: number[];
     retryJitter: number;
@@ -168,6 +170,7 @@ export function loadAppConfig(env: Env): AppConfig {
     ingestToken,
     delivery: {
       concurrency: integer('DELIVERY_CONCURRENCY', 64, 1, 10_000),
+      concurrencyPerWebhook: integer('DELIVERY_CONCURRENCY_PER_WEBHOOK', 16, 1, 10_000),
       timeoutMs: duration('DELIVERY_TIMEOUT', '15s'),
       retryScheduleMs,
       retryJitter: Number.isFinite(retryJitter) ? retryJitter : 0.2,

@@ -206,6 +206,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     this.graceMs = SWEEP_GRACE_MS;
     await this.sweep(graceMs);
     const repaired = await this.queue.repairLines();
-    if (repaired > 0) this.worker.wake();
+    const resumed = await this.queue.releaseHeld();
+    if (repaired + resumed > 0) this.worker.wake();
   }
 }

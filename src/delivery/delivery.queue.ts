@@ -242,16 +242,25 @@ export class DeliveryQueue {
    * `lease.ms` (the lease is written with the commit). Leases of a crashed instance run out and
    * the work is claimed again (at least once, with the same webhook-id).
    */
-  async claim(tx: Pipeline, limit: number, lease: Lease): Promise<ClaimedDelivery[]> {
+  async claim(
+    tx: Pipeline,
+    limit: number,
+    lease: Lease,
+    /** Webhooks this worker holds enough of already: none of theirs is claimed. */
+    skipWebhooks: string[] = [],
+  ): Promise<ClaimedDelivery[]> {
     const due =
       `status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}` +
-      ` AND (lease_until IS NULL OR lease_until < ${this.sql.now})`;
+      ` AND (lease_until IS NULL OR lease_until < ${this.sql.now})` +
+      (skipWebhooks.length > 0
+        ? ` AND webhook_id NOT IN (${this.sql.list(skipWebhooks.length)})`
+        : '');
     let rows: ClaimRow[];
     if (this.sql.mysql) {
       rows = await tx.query<ClaimRow[]>(
         `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${due}` +
           ` ORDER BY next_attempt_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [limit],
+        [...skipWebhooks, limit],
       );
       if (rows.length === 0) return [];
       void tx.defer(
@@ -264,7 +273,7 @@ export class DeliveryQueue {
         `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
           ` WHERE id IN (SELECT id FROM delivery WHERE ${due} ORDER BY next_attempt_at LIMIT ?)` +
           ` RETURNING ${CLAIM_COLUMNS}`,
-        [lease.owner, this.sql.later(lease.ms), limit],
+        [lease.owner, this.sql.later(lease.ms), ...skipWebhooks, limit],
       );
     }
     const bodies = await this.events.bodies([
@@ -289,6 +298,28 @@ export class DeliveryQueue {
         ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
       [...ids, owner],
     );
+  }
+
+  /**
+   * Holds leased deliveries of a paused webhook: unleased, with no due time, so no claim takes
+   * them (nor their lines' followers) until `releaseHeld` finds their webhook active again.
+   */
+  async hold(manager: EntityManager, ids: string[], owner: string): Promise<void> {
+    await manager.query(
+      `UPDATE delivery SET next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL` +
+        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
+      [...ids, owner],
+    );
+  }
+
+  /** Makes held deliveries of webhooks that are active again due now; answers how many. */
+  async releaseHeld(): Promise<number> {
+    const result: unknown = await this.dataSource.manager.query(
+      `UPDATE delivery SET next_attempt_at = ${this.sql.now}` +
+        ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at IS NULL` +
+        ' AND webhook_id IN (SELECT id FROM webhook WHERE active = 1)',
+    );
+    return this.sql.changed(result);
   }
 
   /**

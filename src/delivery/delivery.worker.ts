@@ -29,6 +29,12 @@ const CLAIM_MAX = 500;
 const READY_FACTOR = 4;
 /** A claim is worth it for at least this many. */
 const CLAIM_MIN = 16;
+/**
+ * A webhook whose last this many attempts on this instance failed (timed out, refused, answered
+ * an error) gets one slot until an attempt succeeds: a circuit breaker, so a dead receiver cannot
+ * hold the slots the others need.
+ */
+const BREAKER_AFTER = 3;
 /** A lease outlives the attempt's timeout by this much, so a slow record does not lose it. */
 const LEASE_MARGIN_MS = 5_000;
 /** Outcomes per write: at most RECORD_MAX; a busy worker waits for RECORD_MIN, or RECORD_WAIT_MS. */
@@ -75,6 +81,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     'Polling for due deliveries failed',
   );
   private readonly readyLimit: number;
+  private readonly perWebhook: number;
+  /** Per webhook: attempts in flight, deliveries ready, failures in a row (this instance's view). */
+  private readonly inFlightOf = new Map<string, number>();
+  private readonly readyOf = new Map<string, number>();
+  private readonly failuresOf = new Map<string, number>();
   /** Attempts waiting for their answer. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Leased to this worker, waiting for a slot. */
@@ -107,6 +118,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
     this.readyLimit = app.delivery.concurrency * READY_FACTOR;
+    this.perWebhook = Math.min(app.delivery.concurrencyPerWebhook, app.delivery.concurrency);
     this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
     this.disableAfterMs = app.webhookDisableAfterMs;
   }
@@ -173,29 +185,76 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return room > 0 && this.ready.length < this.concurrency && room >= CLAIM_MIN;
   }
 
+  /** Slots a webhook may use now: fewer while its attempts keep failing. */
+  private limitOf(webhookId: string): number {
+    return (this.failuresOf.get(webhookId) ?? 0) >= BREAKER_AFTER ? 1 : this.perWebhook;
+  }
+
+  /** Whether this worker holds as many of a webhook's deliveries as it may use soon. */
+  private holdsEnough(webhookId: string): boolean {
+    const held = (this.inFlightOf.get(webhookId) ?? 0) + (this.readyOf.get(webhookId) ?? 0);
+    return held >= this.limitOf(webhookId) * READY_FACTOR;
+  }
+
+  /** Webhooks not to claim for now: this worker holds enough of theirs. */
+  private webhooksHeldEnough(): string[] {
+    const ids = new Set([...this.inFlightOf.keys(), ...this.readyOf.keys()]);
+    return [...ids].filter((id) => this.holdsEnough(id));
+  }
+
+  /** Takes leased deliveries in; those of a webhook it holds enough of go back to the queue. */
   private accept(deliveries: ClaimedDelivery[]): void {
     const leasedAt = Date.now();
-    for (const delivery of deliveries) this.ready.push({ delivery, leasedAt });
+    const surplus: string[] = [];
+    for (const delivery of deliveries) {
+      if (this.holdsEnough(delivery.webhookId)) {
+        surplus.push(delivery.id);
+        continue;
+      }
+      this.ready.push({ delivery, leasedAt });
+      add(this.readyOf, delivery.webhookId, 1);
+    }
+    if (surplus.length > 0) void this.giveBack(surplus);
     this.pump();
   }
 
   /**
-   * Starts ready deliveries while slots are free. One that waited too long for a slot is let go
-   * unsent: its lease runs out and it is claimed again, never sent twice by two holders.
+   * Starts ready deliveries, in order, while slots are free; one whose webhook uses all the slots
+   * it may stays ready. One that waited too long is let go unsent: given back, or its lease runs
+   * out, and it is claimed again, never sent twice by two holders.
    */
   private pump(): void {
+    if (this.recordFailures > 0 || this.inFlight.size >= this.concurrency) return;
     const staleBefore = Date.now() - LEASE_MARGIN_MS / 2;
     const stale: string[] = [];
-    while (
-      this.recordFailures === 0 &&
-      this.inFlight.size < this.concurrency &&
-      this.ready.length > 0
-    ) {
-      const { delivery, leasedAt } = this.ready.shift()!;
-      if (leasedAt < staleBefore) stale.push(delivery.id);
-      else this.start(delivery);
+    const kept: Ready[] = [];
+    let index = 0;
+    for (; index < this.ready.length && this.inFlight.size < this.concurrency; index++) {
+      const entry = this.ready[index];
+      const { webhookId } = entry.delivery;
+      if (entry.leasedAt < staleBefore) {
+        stale.push(entry.delivery.id);
+      } else if ((this.inFlightOf.get(webhookId) ?? 0) >= this.limitOf(webhookId)) {
+        kept.push(entry);
+        continue;
+      } else {
+        this.start(entry.delivery);
+      }
+      add(this.readyOf, webhookId, -1);
     }
+    this.ready = index === 0 ? this.ready : kept.concat(this.ready.slice(index));
     if (stale.length > 0) void this.giveBack(stale);
+  }
+
+  private async hold(id: string): Promise<void> {
+    try {
+      await this.transactions.run((manager) => this.queue.hold(manager, [id], this.owner));
+    } catch (error) {
+      // Its lease runs out and the next claim holds it again.
+      if (!databaseStatus.failed(error)) {
+        this.logger.warn(`Holding delivery ${id} failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Hands leased deliveries that will not be sent here back to the queue. */
@@ -225,7 +284,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         const lease = { owner: this.owner, ms: this.leaseMs };
         const { claimed, version } = await this.transactions.pipeline(async (tx) => {
           const current = this.webhooks.version(tx);
-          const due = await this.queue.claim(tx, wanted, lease);
+          const due = await this.queue.claim(tx, wanted, lease, this.webhooksHeldEnough());
           await tx.commit();
           return { claimed: due, version: await current };
         });
@@ -243,12 +302,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private start(delivery: ClaimedDelivery): void {
+    add(this.inFlightOf, delivery.webhookId, 1);
     const task = this.attempt(delivery)
       .then((completion) => {
-        if (completion) this.complete(completion);
+        if (!completion) return;
+        if (completion.decision.kind === 'succeeded') this.failuresOf.delete(delivery.webhookId);
+        else add(this.failuresOf, delivery.webhookId, 1);
+        this.complete(completion);
       })
       .catch((error: Error) => this.logger.error(`Delivery ${delivery.id} failed`, error.stack))
       .finally(() => {
+        add(this.inFlightOf, delivery.webhookId, -1);
         this.inFlight.delete(task);
         this.pump();
         this.fill();
@@ -260,6 +324,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async attempt(delivery: ClaimedDelivery): Promise<Completion | undefined> {
     const target = this.directory.target(delivery.webhookId);
     if (!target) return undefined; // the webhook was deleted (its deliveries go with it)
+    if (target.paused && delivery.event !== 'ping') {
+      // Paused by its owner: the delivery waits, unsent and with no attempt counted.
+      await this.hold(delivery.id);
+      return undefined;
+    }
     const sendable = target.active || delivery.event === 'ping';
     const result: AttemptResult = sendable
       ? await this.sender.send({
@@ -411,4 +480,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       }
     }
   }
+}
+
+/** Adds to a per-webhook count, dropping it at zero. */
+function add(counts: Map<string, number>, webhookId: string, delta: number): void {
+  const next = (counts.get(webhookId) ?? 0) + delta;
+  if (next > 0) counts.set(webhookId, next);
+  else counts.delete(webhookId);
 }

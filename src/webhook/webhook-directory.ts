@@ -6,7 +6,12 @@ import {
 } from '../common/channel-event-name.js';
 import type { SnapshotWebhook } from './webhook.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
-import type { DeliveryTarget, SigningSecrets, WebhookTarget } from './webhook.types.js';
+import {
+  type DeliveryTarget,
+  PAUSED_REASON,
+  type SigningSecrets,
+  type WebhookTarget,
+} from './webhook.types.js';
 
 /** Reloaded at least this often, so an edit made in the database by hand is seen too. */
 const MAX_AGE_MS = 60_000;
@@ -52,7 +57,8 @@ export class WebhookDirectory {
       webhook.previousSecretExpiresAt.getTime() > now
         ? { current: webhook.secret, previous: webhook.previousSecret }
         : { current: webhook.secret };
-    return { id, uri: webhook.uri, active: webhook.active, secrets };
+    const paused = !webhook.active && webhook.disabledReason === PAUSED_REASON;
+    return { id, uri: webhook.uri, active: webhook.active, paused, secrets };
   }
 
   /** Since when deliveries to a webhook keep failing (as of the version held), or null. */

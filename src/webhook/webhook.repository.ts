@@ -42,6 +42,7 @@ export interface SnapshotWebhook {
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
   failingSince: Date | null;
+  disabledReason: string | null;
   events: EventSubscription[];
 }
 
@@ -274,11 +275,12 @@ export class WebhookRepository {
         previousSecret: string | null;
         previousSecretExpiresAt: Date | string | null;
         failingSince: Date | string | null;
+        disabledReason: string | null;
       }[]
     >(
       'SELECT id, uri, active, secret, previous_secret AS previousSecret,' +
-        ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince' +
-        ' FROM webhook ORDER BY id',
+        ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
+        ' disabled_reason AS disabledReason FROM webhook ORDER BY id',
     );
     const events = await this.dataSource.manager.query<
       { webhookId: string | number; event: EventSubscription }[]
@@ -298,6 +300,7 @@ export class WebhookRepository {
         previousSecret: row.previousSecret,
         previousSecretExpiresAt: this.sql.readTime(row.previousSecretExpiresAt),
         failingSince: this.sql.readTime(row.failingSince),
+        disabledReason: row.disabledReason,
         events: byWebhook.get(String(row.id)) ?? [],
       })),
     };

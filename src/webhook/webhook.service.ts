@@ -13,6 +13,7 @@ import { DestinationPolicy } from '../destination/destination-policy.js';
 import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.js';
 import type { WebhookEntity } from './webhook.entity.js';
 import { WebhookRepository, type WebhookWithEvents } from './webhook.repository.js';
+import { PAUSED_REASON } from './webhook.types.js';
 import { generateWebhookSecret } from './webhook-secret.js';
 
 export interface CreateWebhookInput {
@@ -92,7 +93,7 @@ export class WebhookService {
       if (input.active === true) {
         Object.assign(changes, { active: true, failingSince: null, disabledReason: null });
       } else if (input.active === false) {
-        Object.assign(changes, { active: false, disabledReason: 'paused by PUT' });
+        Object.assign(changes, { active: false, disabledReason: PAUSED_REASON });
       }
       await this.webhooks.update(manager, id, changes);
       if (input.event !== undefined) await this.webhooks.replaceEvents(manager, id, input.event);

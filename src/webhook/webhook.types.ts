@@ -15,5 +15,13 @@ export interface DeliveryTarget {
   id: string;
   uri: string;
   active: boolean;
+  /**
+   * Made inactive by its owner (PUT active: false), not by the service: its deliveries wait,
+   * unsent, until it is active again.
+   */
+  paused: boolean;
   secrets: SigningSecrets;
 }
+
+/** The disabled reason a pause by the API records; the service's own reasons say why it acted. */
+export const PAUSED_REASON = 'paused by PUT';

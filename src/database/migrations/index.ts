@@ -2,6 +2,7 @@ import { CreateWebhooks1764000000000 } from './1764000000000-CreateWebhooks.js';
 import { CreateChannels1764000100000 } from './1764000100000-CreateChannels.js';
 import { CreateDeliveries1764000200000 } from './1764000200000-CreateDeliveries.js';
 import { DeliveryHotPath1764000300000 } from './1764000300000-DeliveryHotPath.js';
+import { SessionStreamKey1764000400000 } from './1764000400000-SessionStreamKey.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateChannels1764000100000,
   CreateDeliveries1764000200000,
   DeliveryHotPath1764000300000,
+  SessionStreamKey1764000400000,
 ];
