@@ -35,6 +35,7 @@ const PUBLIC_ROUTES: [string, string][] = [
 const INGEST_ROUTES: [string, string][] = [
   ['post', '/v1/ingest/nginx-rtmp/publish'],
   ['post', '/v1/ingest/nginx-rtmp/publish_done'],
+  ['post', '/v1/ingest/nginx-rtmp/update'],
   ['post', '/v1/ingest/srs'],
   ['post', '/v1/ingest/events'],
 ];

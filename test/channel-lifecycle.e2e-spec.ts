@@ -432,3 +432,58 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))('two instances
     }
   });
 });
+
+describe.each(databaseKinds())('stale live channels on %s (INGEST_STALE_AFTER)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, { INGEST_TOKEN: TOKEN, INGEST_STALE_AFTER: '1500ms' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  const update = (streamKey: string) =>
+    t.request('POST', `/v1/ingest/events?token=${TOKEN}`, {
+      body: { streamKey, action: 'update' },
+      apiKey: false,
+    });
+  const channel = async (id: string) => (await t.request('GET', `/v1/channel/${id}`)).body;
+
+  it('stops a live channel not heard from for that long, as of when it was last seen; updates keep it live', async () => {
+    const kept = await createChannel(t, { reconnectWindow: 1 });
+    const silent = await createChannel(t, { reconnectWindow: 1 });
+    expect((await ingest(t, kept.streamKey, 'publish', TOKEN)).status).toBe(200);
+    expect((await ingest(t, silent.streamKey, 'publish', TOKEN)).status).toBe(200);
+    const silentLiveAt = Date.parse((await channel(silent.id)).liveAt);
+
+    let lastUpdate = 0;
+    for (let i = 0; i < 6; i++) {
+      await sleep(500);
+      const answer = await update(kept.streamKey);
+      lastUpdate = Date.now();
+      expect(answer.body).toEqual({ outcome: 'live' });
+    }
+    // Silent for 3 s: stopped, its stop at the publish (when it was last seen), then ended.
+    const stopped = (await storedEvents(t, silent.id)).find((e) => e.name === 'channel_stop');
+    expect(stopped?.eventTime).toBe(silentLiveAt);
+    expect(Date.parse(stopped!.body.stoppedAt as string)).toBe(silentLiveAt);
+    await eventually(async () => (await channel(silent.id)).status === 'ended', 5_000);
+    expect((await channel(kept.id)).status).toBe('live');
+
+    // Its updates stop: it stops too, as of the last one.
+    const stop = await eventually(async () => {
+      const events = await storedEvents(t, kept.id);
+      return events.find((event) => event.name === 'channel_stop');
+    }, 5_000);
+    expect(Math.abs(stop.eventTime - lastUpdate)).toBeLessThan(250);
+    expect(await update(kept.streamKey)).toMatchObject({
+      status: 200,
+      body: { outcome: 'not-live' },
+    });
+    await eventually(async () => (await channel(kept.id)).status === 'ended', 5_000);
+    expect((await storedEvents(t, kept.id)).map((event) => event.name)).toEqual([
+      'channel_live',
+      'channel_stop',
+      'channel_ended',
+    ]);
+  });
+});

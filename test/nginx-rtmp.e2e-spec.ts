@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +72,7 @@ describe.each(kinds)('nginx-rtmp and ffmpeg against the app on %s', (kind) => {
   let folder: string;
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { INGEST_TOKEN: TOKEN });
+    t = await createTestApp(kind, { INGEST_TOKEN: TOKEN, INGEST_STALE_AFTER: '3s' });
     rtmpPort = await freePort();
     folder = mkdtempSync(join(tmpdir(), 'cw-nginx-'));
     const hook = `${t.baseUrl}/v1/ingest/nginx-rtmp`;
@@ -91,6 +91,8 @@ rtmp {
       live on;
       on_publish ${hook}/publish?token=${TOKEN};
       on_publish_done ${hook}/publish_done?token=${TOKEN};
+      on_update ${hook}/update?token=${TOKEN};
+      notify_update_timeout 1s;
     }
   }
 }
@@ -134,6 +136,51 @@ rtmp {
       expect((await storedEvents(t, created.id)).map((event) => event.name)).toEqual([
         'channel_live',
         'channel_stop',
+      ]);
+    } finally {
+      await stop(ffmpeg);
+    }
+  });
+
+  it('stops, then ends, a channel whose nginx worker was killed mid-publish (no publish_done ever comes)', async () => {
+    const created = await createChannel(t, { reconnectWindow: 1 });
+    const ffmpeg = publish(rtmpPort, created.streamKey, 60);
+    try {
+      await eventually(async () => {
+        const channel = (await t.request('GET', `/v1/channel/${created.id}`)).body;
+        return channel.status === 'live';
+      }, 15_000);
+      // on_update keeps it live past INGEST_STALE_AFTER
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      expect((await t.request('GET', `/v1/channel/${created.id}`)).body.status).toBe('live');
+      const log = readFileSync(join(folder, 'error.log'), 'utf8');
+      expect(log).toMatch(/notify: update '[^']*\/v1\/ingest\/nginx-rtmp\/update/);
+
+      const master = Number(readFileSync(join(folder, 'nginx.pid'), 'utf8').trim());
+      const workers = execFileSync('pgrep', ['-P', String(master)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map(Number);
+      const killedAt = Date.now();
+      for (const pid of workers) process.kill(pid, 'SIGKILL');
+      await ffmpeg.exited;
+
+      const stopped = await eventually(async () => {
+        const channel = (await t.request('GET', `/v1/channel/${created.id}`)).body;
+        return channel.status === 'stopped' || channel.status === 'ended' ? channel : undefined;
+      }, 15_000);
+      // Stopped as of the last update nginx sent, about when the worker died (one may have been
+      // on its way as it was killed).
+      expect(Date.parse(stopped.stoppedAt)).toBeLessThanOrEqual(killedAt + 1_000);
+      expect(Date.parse(stopped.stoppedAt)).toBeGreaterThan(killedAt - 2_000);
+      await eventually(async () => {
+        const channel = (await t.request('GET', `/v1/channel/${created.id}`)).body;
+        return channel.status === 'ended';
+      }, 10_000);
+      expect((await storedEvents(t, created.id)).map((event) => event.name)).toEqual([
+        'channel_live',
+        'channel_stop',
+        'channel_ended',
       ]);
     } finally {
       await stop(ffmpeg);

@@ -4,10 +4,12 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { PeriodicTask } from '../common/periodic-task.js';
+import type { AppConfig } from '../config/app-config.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 
-/** How often the database is scanned for reconnect windows that ran out. */
+/** How often the database is scanned for reconnect windows that ran out (and stale channels). */
 export const EXPIRY_SCAN_INTERVAL_MS = 1000;
 const SCAN_BATCH = 100;
 
@@ -25,7 +27,14 @@ export class ChannelExpiryService implements OnApplicationBootstrap, BeforeAppli
     'Expiry scan failed; the next scan tries again',
   );
 
-  constructor(private readonly lifecycle: ChannelLifecycleService) {}
+  private readonly staleAfterMs: number | undefined;
+
+  constructor(
+    private readonly lifecycle: ChannelLifecycleService,
+    config: ConfigService<{ app: AppConfig }, true>,
+  ) {
+    this.staleAfterMs = config.get('app', { infer: true }).ingestStaleAfterMs;
+  }
 
   onApplicationBootstrap(): Promise<void> {
     return this.task.start();
@@ -35,8 +44,17 @@ export class ChannelExpiryService implements OnApplicationBootstrap, BeforeAppli
     return this.task.stop();
   }
 
-  /** Ends every channel due now; returns how many. */
+  /**
+   * Stops live channels not heard from for INGEST_STALE_AFTER (when set), then ends every channel
+   * due now; returns how many ended.
+   */
   async scan(now = new Date()): Promise<number> {
+    if (this.staleAfterMs !== undefined) {
+      const before = new Date(now.getTime() - this.staleAfterMs);
+      while ((await this.lifecycle.stopStale(before, SCAN_BATCH)) === SCAN_BATCH) {
+        if (this.task.stopped) break;
+      }
+    }
     let total = 0;
     for (;;) {
       const ended = await this.lifecycle.expireDue(now, SCAN_BATCH);

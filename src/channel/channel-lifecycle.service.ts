@@ -142,6 +142,28 @@ export class ChannelLifecycleService {
    * Ends stopped channels whose reconnect window has run out, each with eventTime = when it fell
    * due. SKIP LOCKED on MySQL lets several instances scan at once; the guard makes it happen once.
    */
+  /** The media server of a live channel is still there (nginx-rtmp on_update, action "update"). */
+  async touch(streamKey: string, now = new Date()): Promise<'live' | 'not-live'> {
+    return (await this.channels.touch(streamKey, now)) ? 'live' : 'not-live';
+  }
+
+  /**
+   * Stops live channels whose media server has not been heard from since `before`, as if their
+   * publish_done had come when it was last seen: channel_stop at that time, and the reconnect
+   * window from then. Answers how many.
+   */
+  async stopStale(before: Date, limit = 100): Promise<number> {
+    const events = await this.transactions.pipeline(async (tx) => {
+      const changes = new Changes();
+      for (const channel of await this.channels.lockStaleLive(tx, before, limit)) {
+        this.applyUnpublish(changes, channel, channel.lastSeenAt ?? before);
+      }
+      return this.writeAndCommit(tx, changes);
+    });
+    this.emit(events);
+    return events.length;
+  }
+
   async expireDue(now = new Date(), limit = 100): Promise<number> {
     const events = await this.transactions.pipeline(async (tx) => {
       const changes = new Changes();
@@ -242,6 +264,7 @@ export class ChannelLifecycleService {
       stoppedAt: reconnecting ? channel.stoppedAt : null,
       endDueAt: null,
       sessionStreamKey: streamKey,
+      lastSeenAt: now,
     });
     return 'live';
   }

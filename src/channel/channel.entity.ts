@@ -7,6 +7,7 @@ export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
 /** Times are set by the service (not by column defaults) so a snapshot equals what GET returns. */
 @Entity({ name: 'channel' })
 @Index('IDX_channel_end_due', ['status', 'endDueAt'])
+@Index('IDX_channel_last_seen', ['status', 'lastSeenAt'])
 export class ChannelEntity {
   @BigIntPrimaryKey()
   id: string;
@@ -57,6 +58,10 @@ export class ChannelEntity {
   /** When a stopped channel's reconnect window runs out; the expiry scan looks for these. */
   @Column({ name: 'end_due_at', type: 'datetime', precision: 3, nullable: true })
   endDueAt: Date | null;
+
+  /** The last hook of a live channel's media server (publish or update): see INGEST_STALE_AFTER. */
+  @Column({ name: 'last_seen_at', type: 'datetime', precision: 3, nullable: true, select: false })
+  lastSeenAt?: Date | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -154,6 +154,19 @@ export class ChannelRepository {
         })
         .join(' ')} END`;
     const time = (date: Date | null) => (date === null ? null : this.sql.time(date));
+    const keptUnlessSet = (
+      name: string,
+      valueOf: (transition: SavedTransition) => SqlValue | undefined,
+    ) =>
+      `${name} = CASE id ${transitions
+        .map((transition) => {
+          const value = valueOf(transition);
+          values.push(transition.channel.id);
+          if (value === undefined) return `WHEN ? THEN ${name}`;
+          values.push(value);
+          return 'WHEN ? THEN ?';
+        })
+        .join(' ')} END`;
     const set = [
       column('status', (t) => t.channel.status),
       column('session_id', (t) => t.channel.sessionId),
@@ -163,17 +176,10 @@ export class ChannelRepository {
       column('end_due_at', (t) => time(t.channel.endDueAt)),
       column('updated_at', (t) => time(t.channel.updatedAt)),
       // Set when a session goes live; kept by every other transition.
-      `session_stream_key = CASE id ${transitions
-        .map((transition) => {
-          const key = transition.channel.sessionStreamKey;
-          if (key === undefined || key === null) {
-            values.push(transition.channel.id);
-            return 'WHEN ? THEN session_stream_key';
-          }
-          values.push(transition.channel.id, key);
-          return 'WHEN ? THEN ?';
-        })
-        .join(' ')} END`,
+      keptUnlessSet('session_stream_key', (t) => t.channel.sessionStreamKey ?? undefined),
+      keptUnlessSet('last_seen_at', (t) =>
+        t.channel.lastSeenAt ? time(t.channel.lastSeenAt) : undefined,
+      ),
     ].join(', ');
     const ids = transitions.map((transition) => transition.channel.id);
     const guard = transitions.flatMap((transition) => [transition.channel.id, transition.from]);
@@ -202,6 +208,34 @@ export class ChannelRepository {
       [this.sql.time(now), limit],
     );
     return rows.map((row) => this.toEntity(row));
+  }
+
+  /**
+   * Notes that the media server of the live channel with this key (current, or the one its session
+   * was published with) is still there; answers whether there was one.
+   */
+  async touch(streamKey: string, now: Date): Promise<boolean> {
+    const result: unknown = await this.dataSource.manager.query(
+      this.sql.counting(
+        'UPDATE channel SET last_seen_at = ?' +
+          " WHERE status = 'live' AND (stream_key = ? OR session_stream_key = ?)",
+      ),
+      [this.sql.time(now), streamKey, streamKey],
+    );
+    return this.sql.changed(result) > 0;
+  }
+
+  /** Live channels whose media server was last seen at or before `before`, locked. */
+  async lockStaleLive(tx: Pipeline, before: Date, limit: number): Promise<ChannelEntity[]> {
+    const rows = await tx.query<(ChannelRow & { lastSeenAt: Date | string })[]>(
+      `SELECT ${CHANNEL_COLUMNS}, last_seen_at AS lastSeenAt FROM channel` +
+        " WHERE status = 'live' AND last_seen_at <= ?" +
+        ` ORDER BY last_seen_at LIMIT ?${this.sql.forUpdate(true)}`,
+      [this.sql.time(before), limit],
+    );
+    return rows.map((row) =>
+      Object.assign(this.toEntity(row), { lastSeenAt: this.sql.readTime(row.lastSeenAt) }),
+    );
   }
 
   async update(manager: EntityManager, id: string, changes: ChannelChanges): Promise<void> {

@@ -40,6 +40,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** /health/ready fails when the oldest due delivery has waited longer than this. */
   healthMaxDueAgeMs: number;
+  /** A live channel with no hook for this long is stopped; undefined: never. */
+  ingestStaleAfterMs: number | undefined;
   rateLimits: {
     /** Requests per API key (or per address, without a key) in each window. */
     api: RateLimit;
@@ -82,6 +84,16 @@ export function loadAppConfig(env: Env): AppConfig {
     return Number(raw);
   };
 
+  const optionalDuration = (name: string): number | undefined => {
+    const raw = value(name);
+    if (raw === undefined) return undefined;
+    const ms = parseDuration(raw);
+    if (ms === undefined || ms <= 0) {
+      problems.push(`${name} must be a positive duration such as 30s or 2m, got "${raw}"`);
+      return undefined;
+    }
+    return ms;
+  };
   const duration = (name: string, fallback: string): number => {
     const raw = value(name) ?? fallback;
     const ms = parseDuration(raw);
@@ -181,6 +193,7 @@ export function loadAppConfig(env: Env): AppConfig {
     metricsToken: value('METRICS_TOKEN'),
     logLevel,
     healthMaxDueAgeMs: duration('HEALTH_MAX_DUE_AGE', '5m'),
+    ingestStaleAfterMs: optionalDuration('INGEST_STALE_AFTER'),
     rateLimits: {
       api: rateLimit('RATE_LIMIT_API', '1200/1m'),
       ingestDenials: rateLimit('RATE_LIMIT_INGEST_DENIALS', '30/1m'),

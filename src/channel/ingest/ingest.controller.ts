@@ -96,6 +96,29 @@ export class NginxRtmpIngestController {
       throw callMismatch(body.call, 'publish_done');
     return { outcome: await this.ingest.unpublish(body.name) };
   }
+
+  @Post('update')
+  @HttpCode(200)
+  @TOKEN
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOperation({
+    summary: 'nginx-rtmp on_update',
+    description:
+      'The publisher is still there: keeps the live channel from being stopped as stale ' +
+      '(INGEST_STALE_AFTER). Always 2xx for a well-formed call (nginx drops the publisher on ' +
+      'anything else).',
+  })
+  @ApiOkResponse({ type: IngestAnswerDto })
+  @BAD
+  @UNAUTHORIZED
+  @LIMITED
+  async update(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
+    // The same URL hears from players (update_play): only a publisher keeps a channel live.
+    if (body.call === 'update_play') return { outcome: 'ignored' };
+    if (body.call !== undefined && body.call !== 'update_publish')
+      throw callMismatch(body.call, 'update_publish');
+    return { outcome: await this.ingest.update(body.name) };
+  }
 }
 
 function callMismatch(call: string, expected: string) {
@@ -141,9 +164,10 @@ export class GenericIngestController {
   @HttpCode(200)
   @TOKEN
   @ApiOperation({
-    summary: 'Publish / unpublish from any media server or script',
+    summary: 'Publish / unpublish / update from any media server or script',
     description:
-      '200 allows (publish) or records the stop (unpublish); 403 denies an unknown key or a channel already live.',
+      '200 allows (publish), records the stop (unpublish) or notes the publisher is still there ' +
+      '(update, see INGEST_STALE_AFTER); 403 denies an unknown key or a channel already live.',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
   @BAD
@@ -153,6 +177,7 @@ export class GenericIngestController {
   async event(@Body() body: IngestEventDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.action === 'publish')
       return { outcome: await this.ingest.publish(body.streamKey, address) };
+    if (body.action === 'update') return { outcome: await this.ingest.update(body.streamKey) };
     const outcome = await this.ingest.unpublish(body.streamKey);
     if (outcome === 'unknown-key') throw denied(outcome);
     return { outcome };

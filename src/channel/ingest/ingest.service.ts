@@ -31,6 +31,14 @@ export class IngestService {
     return outcome;
   }
 
+  /**
+   * The publisher is still there (a periodic update): keeps a live channel from being stopped as
+   * stale (INGEST_STALE_AFTER). Never refused, so a media server does not drop a publisher for it.
+   */
+  update(streamKey: string): Promise<'live' | 'not-live'> {
+    return this.lifecycle.touch(streamKey);
+  }
+
   /** Never rate-limited: a lost stop would leave the channel live. */
   async unpublish(streamKey: string): Promise<UnpublishOutcome> {
     return (await this.lifecycle.unpublish(streamKey)).outcome;

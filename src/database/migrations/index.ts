@@ -3,6 +3,7 @@ import { CreateChannels1764000100000 } from './1764000100000-CreateChannels.js';
 import { CreateDeliveries1764000200000 } from './1764000200000-CreateDeliveries.js';
 import { DeliveryHotPath1764000300000 } from './1764000300000-DeliveryHotPath.js';
 import { SessionStreamKey1764000400000 } from './1764000400000-SessionStreamKey.js';
+import { ChannelLastSeen1764000500000 } from './1764000500000-ChannelLastSeen.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateDeliveries1764000200000,
   DeliveryHotPath1764000300000,
   SessionStreamKey1764000400000,
+  ChannelLastSeen1764000500000,
 ];

@@ -10,14 +10,22 @@ import { AcceptsUnknownFields } from '../../../common/validation.pipe.js';
 const firstOfRepeated = ({ value }: { value: unknown }): unknown =>
   Array.isArray(value) ? (value as unknown[])[0] : value;
 
-/** nginx-rtmp's on_publish / on_publish_done form (plus the publisher's query arguments, ignored). */
+/**
+ * nginx-rtmp's on_publish / on_publish_done / on_update form (plus the publisher's query
+ * arguments, ignored).
+ */
 @AcceptsUnknownFields()
 export class NginxRtmpHookDto {
-  @ApiPropertyOptional({ description: '`publish` or `publish_done`', example: 'publish' })
+  @ApiPropertyOptional({
+    description:
+      '`publish`, `publish_done`, or for on_update `update_publish` (a publisher) or ' +
+      '`update_play` (a player, ignored)',
+    example: 'publish',
+  })
   @Transform(firstOfRepeated)
   @IsOptional()
-  @IsIn(['publish', 'publish_done'])
-  call?: 'publish' | 'publish_done';
+  @IsIn(['publish', 'publish_done', 'update_publish', 'update_play'])
+  call?: 'publish' | 'publish_done' | 'update_publish' | 'update_play';
 
   @ApiProperty({
     description: 'The stream name: the channel stream key',
@@ -95,15 +103,19 @@ export class IngestEventDto {
   @Length(1, 256)
   streamKey: string;
 
-  @ApiProperty({ enum: ['publish', 'unpublish'], example: 'publish' })
-  @IsIn(['publish', 'unpublish'])
-  action: 'publish' | 'unpublish';
+  @ApiProperty({
+    enum: ['publish', 'unpublish', 'update'],
+    example: 'publish',
+    description: 'update: the publisher is still there (see INGEST_STALE_AFTER)',
+  })
+  @IsIn(['publish', 'unpublish', 'update'])
+  action: 'publish' | 'unpublish' | 'update';
 }
 
 export class IngestAnswerDto {
   @ApiProperty({
     description:
-      'What the hook did: live, stopped, or not-live (an unpublish on a channel that is not live changes nothing)',
+      'What the hook did: live, stopped, not-live (an unpublish or update on a channel that is not live changes nothing), or ignored (an on_update from a player)',
     example: 'live',
   })
   outcome: string;
