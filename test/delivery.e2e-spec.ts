@@ -469,3 +469,47 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     });
   });
 });
+
+describe.each(databaseKinds())('delivery retention on %s', (kind) => {
+  it('deletes finished deliveries and their attempts past DELIVERY_RETENTION, and nothing still open', async () => {
+    const t = await createTestApp(kind, {
+      DELIVERY_RETRY_SCHEDULE: '1m',
+      DELIVERY_RETENTION: '2s',
+    });
+    const ok = await startReceiver();
+    const down = await startReceiver(() => ({ status: 503 }));
+    try {
+      const create = async (uri: string) =>
+        (await t.request('POST', '/v1/webhook', { body: { uri, event: 'channel_live' } })).body
+          .id as string;
+      const done = await create(ok.url);
+      const failing = await create(down.url);
+      const channel = await createChannel(t);
+      await ingest(t, channel.streamKey, 'publish');
+      const list = async (id: string) =>
+        (await t.request('GET', `/v1/webhook/${id}/deliveries`)).body.data as {
+          id: string;
+          status: string;
+        }[];
+      const [delivered] = await eventually(async () => {
+        const data = await list(done);
+        return data[0]?.status === 'succeeded' ? data : undefined;
+      });
+      // Within a few seconds of its retention running out, it is gone, attempts and all.
+      await eventually(async () => (await list(done)).length === 0, 8_000, 200);
+      expect(
+        (await t.request('GET', `/v1/webhook/${done}/deliveries/${delivered.id}`)).status,
+      ).toBe(404);
+      const attempts = await t.app
+        .get(DataSource)
+        .query('SELECT COUNT(*) AS n FROM delivery_attempt WHERE delivery_id = ?', [delivered.id]);
+      expect(Number((attempts as { n: number | string }[])[0].n)).toBe(0);
+      // The failing one is still retrying (pending), however old: it stays.
+      expect((await list(failing)).map((delivery) => delivery.status)).toContain('pending');
+    } finally {
+      await t.close();
+      await ok.close();
+      await down.close();
+    }
+  });
+});

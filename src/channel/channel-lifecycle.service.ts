@@ -152,24 +152,29 @@ export class ChannelLifecycleService {
    * publish_done had come when it was last seen: channel_stop at that time, and the reconnect
    * window from then. Answers how many.
    */
-  async stopStale(before: Date, limit = 100): Promise<number> {
-    const events = await this.transactions.pipeline(async (tx) => {
-      const changes = new Changes();
-      for (const channel of await this.channels.lockStaleLive(tx, before, limit)) {
-        this.applyUnpublish(changes, channel, channel.lastSeenAt ?? before);
-      }
-      return this.writeAndCommit(tx, changes);
-    });
-    this.emit(events);
-    return events.length;
+  stopStale(before: Date, limit = 100): Promise<number> {
+    return this.transitionLocked(
+      (tx) => this.channels.lockStaleLive(tx, before, limit),
+      (changes, channel) => this.applyUnpublish(changes, channel, channel.lastSeenAt ?? before),
+    );
   }
 
-  async expireDue(now = new Date(), limit = 100): Promise<number> {
+  /** Ends stopped channels whose reconnect window ran out by `now`, as of when it ran out. */
+  expireDue(now = new Date(), limit = 100): Promise<number> {
+    return this.transitionLocked(
+      (tx) => this.channels.lockDueStopped(tx, now, limit),
+      (changes, channel) => this.endSession(changes, channel, channel.endDueAt ?? now),
+    );
+  }
+
+  /** Applies a transition to each channel `lock` finds, in one transaction; answers how many. */
+  private async transitionLocked(
+    lock: (tx: Pipeline) => Promise<ChannelEntity[]>,
+    apply: (changes: Changes, channel: ChannelEntity) => void,
+  ): Promise<number> {
     const events = await this.transactions.pipeline(async (tx) => {
       const changes = new Changes();
-      for (const channel of await this.channels.lockDueStopped(tx, now, limit)) {
-        this.endSession(changes, channel, channel.endDueAt ?? now);
-      }
+      for (const channel of await lock(tx)) apply(changes, channel);
       return this.writeAndCommit(tx, changes);
     });
     this.emit(events);

@@ -33,10 +33,14 @@ export interface AppConfig {
     retryScheduleMs: number[];
     retryJitter: number;
     allowedCidrs: string[];
+    /** Finished deliveries (and their attempts) are deleted this long after their last change. */
+    retentionMs: number;
   };
   webhookDisableAfterMs: number;
   webhookSecretGraceMs: number;
   metricsToken: string | undefined;
+  /** Where rate-limit counters live, shared by every instance; undefined: in each process. */
+  redisUrl: string | undefined;
   logLevel: LogLevel;
   /** /health/ready fails when the oldest due delivery has waited longer than this. */
   healthMaxDueAgeMs: number;
@@ -187,10 +191,12 @@ export function loadAppConfig(env: Env): AppConfig {
       retryScheduleMs,
       retryJitter: Number.isFinite(retryJitter) ? retryJitter : 0.2,
       allowedCidrs,
+      retentionMs: duration('DELIVERY_RETENTION', '30d'),
     },
     webhookDisableAfterMs: duration('WEBHOOK_DISABLE_AFTER', '5d'),
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
     metricsToken: value('METRICS_TOKEN'),
+    redisUrl: redisUrl(value('REDIS_URL'), problems),
     logLevel,
     healthMaxDueAgeMs: duration('HEALTH_MAX_DUE_AGE', '5m'),
     ingestStaleAfterMs: optionalDuration('INGEST_STALE_AFTER'),
@@ -232,4 +238,16 @@ function parseDatabaseUrl(raw: string, problems: string[]): DatabaseConfig {
     'DATABASE_URL must start with mysql:// or sqlite: (e.g. sqlite:data/channel-webhooks.sqlite)',
   );
   return { type: 'sqlite', path: '' };
+}
+
+function redisUrl(raw: string | undefined, problems: string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'redis:' || url.protocol === 'rediss:') return raw;
+  } catch {
+    // reported below
+  }
+  problems.push(`REDIS_URL must be a redis:// or rediss:// URL, got "${raw}"`);
+  return undefined;
 }

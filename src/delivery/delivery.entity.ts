@@ -26,6 +26,7 @@ export const OPEN_STATUSES: readonly DeliveryStatus[] = [
 @Index('IDX_delivery_due', ['status', 'nextAttemptAt'])
 @Index('IDX_delivery_line', ['channelId', 'webhookId', 'status', 'id'])
 @Index('IDX_delivery_log', ['webhookId', 'id'])
+@Index('IDX_delivery_finished', ['status', 'updatedAt'])
 export class DeliveryEntity {
   @BigIntPrimaryKey()
   id: string;

@@ -16,6 +16,7 @@ import { DeliveryQueue } from './delivery.queue.js';
 import { DeliverySender } from './delivery.sender.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
+import { DeliveryRetention } from './delivery-retention.js';
 import { RetryPolicy } from './retry-policy.js';
 
 /**
@@ -52,6 +53,7 @@ import { RetryPolicy } from './retry-policy.js';
     DeliveryWorker,
     DeliveryMetrics,
     DeliveryHealth,
+    DeliveryRetention,
   ],
   exports: [DeliveryHealth],
 })

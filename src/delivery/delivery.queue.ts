@@ -392,6 +392,29 @@ export class DeliveryQueue {
     );
   }
 
+  /**
+   * Deletes up to `limit` finished deliveries last changed before `before`, with their attempts;
+   * answers how many deliveries.
+   */
+  async purgeFinished(before: Date, limit: number): Promise<number> {
+    return this.transactions.run(async (manager) => {
+      const rows = await manager.query<{ id: string | number }[]>(
+        'SELECT id FROM delivery' +
+          ` WHERE status IN ('${DeliveryStatus.Succeeded}', '${DeliveryStatus.Failed}')` +
+          ` AND updated_at < ? ORDER BY updated_at LIMIT ?${this.sql.forUpdate(true)}`,
+        [this.sql.time(before), limit],
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => String(row.id));
+      await manager.query(
+        `DELETE FROM delivery_attempt WHERE delivery_id IN (${this.sql.list(ids.length)})`,
+        ids,
+      );
+      await manager.query(`DELETE FROM delivery WHERE id IN (${this.sql.list(ids.length)})`, ids);
+      return ids.length;
+    });
+  }
+
   /** A test ping: one attempt, no line, its own body. */
   async enqueuePing(webhookId: string, body: string): Promise<string> {
     const now = new Date();

@@ -30,9 +30,15 @@ export interface SpawnedApp {
  * Runs the built service (`npm run test:e2e` builds it first) as its own process, as
  * `npm run start:prod` would: a process can be killed, and it starts in a second.
  */
-export function spawnApp(env: Record<string, string>, cwd = PROJECT_ROOT): SpawnedApp {
+export function spawnApp(
+  env: Record<string, string>,
+  cwd = PROJECT_ROOT,
+  /** A command that runs node, e.g. ['faketime', '-f', '+10m'] for an instance whose clock is off. */
+  wrapper: string[] = [],
+): SpawnedApp {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [MAIN], {
+  const [command, ...args] = [...wrapper, process.execPath, MAIN];
+  const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,21 +1,29 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config.js';
 import { IngestDenials } from './ingest-denials.js';
 import { WindowCounterStorage } from './window-counter.storage.js';
 
-/** The API's rate limit (throttler) and the count of refused ingest hooks. */
+/**
+ * The API's rate limit (throttler) and the count of refused ingest hooks, in this process or,
+ * with REDIS_URL, in Redis (through @nest-lab/throttler-storage-redis).
+ */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<{ app: AppConfig }, true>) => {
-        const { api } = config.get('app', { infer: true }).rateLimits;
+        const app = config.get('app', { infer: true });
+        const { api } = app.rateLimits;
         return {
           // 'default': the throttler's name would otherwise be appended to the Retry-After header
           throttlers: [{ name: 'default', limit: api.limit, ttl: api.windowMs }],
-          storage: new WindowCounterStorage(),
+          // With REDIS_URL the counters are shared, so every instance enforces the same limits.
+          storage: app.redisUrl
+            ? new ThrottlerStorageRedisService(app.redisUrl)
+            : new WindowCounterStorage(),
         };
       },
     }),

@@ -4,6 +4,7 @@ import { CreateDeliveries1764000200000 } from './1764000200000-CreateDeliveries.
 import { DeliveryHotPath1764000300000 } from './1764000300000-DeliveryHotPath.js';
 import { SessionStreamKey1764000400000 } from './1764000400000-SessionStreamKey.js';
 import { ChannelLastSeen1764000500000 } from './1764000500000-ChannelLastSeen.js';
+import { DeliveryRetention1764000600000 } from './1764000600000-DeliveryRetention.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   DeliveryHotPath1764000300000,
   SessionStreamKey1764000400000,
   ChannelLastSeen1764000500000,
+  DeliveryRetention1764000600000,
 ];

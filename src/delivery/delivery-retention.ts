@@ -1,0 +1,60 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { PeriodicTask } from '../common/periodic-task.js';
+import type { AppConfig } from '../config/app-config.js';
+import { DeliveryQueue } from './delivery.queue.js';
+
+/** Finished deliveries deleted per statement: small batches keep each lock short. */
+const PURGE_BATCH = 500;
+
+/**
+ * Deletes finished deliveries (succeeded or failed) whose last change is older than
+ * DELIVERY_RETENTION, with their attempts, a batch at a time. Runs every tenth of the retention,
+ * between once a second and once a minute; several instances may run it together.
+ */
+@Injectable()
+export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('DeliveryRetention');
+  private readonly retentionMs: number;
+  private readonly task: PeriodicTask;
+
+  constructor(
+    private readonly queue: DeliveryQueue,
+    config: ConfigService<{ app: AppConfig }, true>,
+  ) {
+    this.retentionMs = config.get('app', { infer: true }).delivery.retentionMs;
+    const intervalMs = Math.min(60_000, Math.max(1_000, Math.round(this.retentionMs / 10)));
+    this.task = new PeriodicTask(
+      intervalMs,
+      () => this.purge(),
+      this.logger,
+      'Deleting old deliveries failed; the next run tries again',
+    );
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.task.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.task.stop();
+  }
+
+  /** Deletes every finished delivery past the retention; answers how many. */
+  async purge(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - this.retentionMs);
+    let total = 0;
+    for (;;) {
+      const deleted = await this.queue.purgeFinished(before, PURGE_BATCH);
+      total += deleted;
+      if (deleted < PURGE_BATCH || this.task.stopped) break;
+    }
+    if (total > 0) this.logger.log(`Deleted ${total} finished deliveries older than the retention`);
+    return total;
+  }
+}
