@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stepsAfterAll } from './helpers/cleanup.js';
 import { eventually, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
@@ -16,10 +17,7 @@ const CHANNELS = 30;
 describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
   'instances with skewed clocks on one %s database',
   (kind) => {
-    const cleanup: (() => Promise<unknown>)[] = [];
-    afterAll(async () => {
-      for (const step of cleanup.reverse()) await step();
-    });
+    const cleanup = stepsAfterAll();
 
     it('retry on schedule, never sent twice after a success, never stalled', async () => {
       const database = await createTestDatabase(kind);

@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stepsAfterAll } from './helpers/cleanup.js';
 import { eventually, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
@@ -23,10 +24,7 @@ const OUTAGE_MS = 10_000;
 describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
   'the %s database away for 10 s',
   (kind) => {
-    const cleanup: (() => Promise<unknown>)[] = [];
-    afterAll(async () => {
-      for (const step of cleanup.reverse()) await step();
-    });
+    const cleanup = stepsAfterAll();
 
     it('pauses the service: 503 with Retry-After meanwhile, then every callback once, the attempt log complete, two warnings', async () => {
       const database = await createTestDatabase(kind);

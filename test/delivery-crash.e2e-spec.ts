@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stepsAfterAll } from './helpers/cleanup.js';
 import { eventually } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
@@ -44,10 +45,7 @@ function api(port: number) {
 }
 
 describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
-  const cleanup: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step();
-  });
+  const cleanup = stepsAfterAll();
 
   it('after SIGKILL with work claimed, a restarted instance delivers everything, in order, with the same webhook-id', async () => {
     const database = await createTestDatabase(kind);

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stepsAfterAll } from './helpers/cleanup.js';
 import { createChannel, eventually, ingest } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
 import { type Receiver, startReceiver } from './helpers/receiver.js';
@@ -18,10 +19,7 @@ const p99 = (sorted: number[]) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
 
 describe.each(databaseKinds())('a receiver that never answers, on %s', (kind) => {
-  const cleanup: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step();
-  });
+  const cleanup = stepsAfterAll();
 
   it('does not hold the slots the healthy webhooks need: their p99 stays within 1 s of a run without it', async () => {
     const t: TestApp = await createTestApp(kind, {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stepsAfterAll } from './helpers/cleanup.js';
 import { createChannel, eventually, ingest } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -48,10 +49,7 @@ async function oneRequestPerConnection(hangUp: 'reset' | 'close') {
 }
 
 describe.each(databaseKinds())('receivers that close kept-alive sockets, on %s', (kind) => {
-  const cleanup: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step();
-  });
+  const cleanup = stepsAfterAll();
 
   it('1,600 callbacks: no attempt is lost to a stale pooled connection', async () => {
     const t: TestApp = await createTestApp(kind);

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { stepsAfterAll } from './helpers/cleanup.js';
 import { eventually, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
@@ -19,10 +20,7 @@ const WEBHOOKS = 2;
 describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
   'three instances on one %s database',
   (kind) => {
-    const cleanup: (() => Promise<unknown>)[] = [];
-    afterAll(async () => {
-      for (const step of cleanup.reverse()) await step();
-    });
+    const cleanup = stepsAfterAll();
 
     it('one SIGKILLed twice mid-delivery: nothing lost, every line in order, no error logged', async () => {
       const database = await createTestDatabase(kind);
