@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, LessThan } from 'typeorm';
+import { IsNull, LessThan } from 'typeorm';
 import type { ChannelEventName } from '../common/channel-event-name.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
+import { Reads } from '../database/reads.js';
 import { ChannelEventEntity } from './channel-event.entity.js';
 
 export interface NewChannelEvent {
@@ -34,7 +34,7 @@ export class ChannelEventRepository {
   private readonly recentBodies = new Map<string, string>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: Reads,
     private readonly sql: Sql,
   ) {}
 
@@ -121,7 +121,7 @@ export class ChannelEventRepository {
 
   /** Channels with events recorded before `before` and still not fanned out, oldest first. */
   async undispatchedChannels(before: Date, limit: number): Promise<string[]> {
-    const rows = await this.dataSource.manager.find(ChannelEventEntity, {
+    const rows = await this.reads.manager.find(ChannelEventEntity, {
       select: { channelId: true, id: true },
       where: { dispatchedAt: IsNull(), createdAt: LessThan(before) },
       order: { id: 'ASC' },
@@ -140,7 +140,7 @@ export class ChannelEventRepository {
       else found.set(id, body);
     }
     if (missing.length === 0) return found;
-    const rows = await this.dataSource.query<{ id: string | number; body: string }[]>(
+    const rows = await this.reads.query<{ id: string | number; body: string }[]>(
       `SELECT id, body FROM channel_event WHERE id IN (${this.sql.list(missing.length)})`,
       missing,
     );

@@ -5,6 +5,7 @@ import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
 import type { Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
+import { Reads } from '../database/reads.js';
 import { CHANNEL_STATUSES, ChannelEntity, type ChannelStatus } from './channel.entity.js';
 
 export type NewChannel = Omit<ChannelEntity, 'id'>;
@@ -64,6 +65,7 @@ export type ChannelChanges = Partial<Omit<ChannelEntity, 'id' | 'createdAt'>>;
 export class ChannelRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: Reads,
     private readonly sql: Sql,
   ) {}
 
@@ -73,7 +75,7 @@ export class ChannelRepository {
   }
 
   async findById(id: string): Promise<ChannelEntity | null> {
-    const [row] = await this.dataSource.query<ChannelRow[]>(
+    const [row] = await this.reads.query<ChannelRow[]>(
       `SELECT ${CHANNEL_COLUMNS} FROM channel WHERE id = ?`,
       [id],
     );
@@ -86,7 +88,7 @@ export class ChannelRepository {
     offset: number,
     limit: number,
   ): Promise<[ChannelEntity[], number]> {
-    return this.dataSource.manager.findAndCount(ChannelEntity, {
+    return this.reads.manager.findAndCount(ChannelEntity, {
       where: status ? { status } : {},
       order: { id: 'ASC' },
       skip: offset,
@@ -95,7 +97,7 @@ export class ChannelRepository {
   }
 
   async streamKeyOf(id: string): Promise<string | undefined> {
-    const channel = await this.dataSource.manager
+    const channel = await this.reads.manager
       .createQueryBuilder(ChannelEntity, 'channel')
       .addSelect('channel.streamKey')
       .where('channel.id = :id', { id })
@@ -266,7 +268,7 @@ export class ChannelRepository {
 
   /** How many channels are in each status. */
   async countByStatus(): Promise<Record<ChannelStatus, number>> {
-    const rows = await this.dataSource.manager
+    const rows = await this.reads.manager
       .createQueryBuilder(ChannelEntity, 'channel')
       .select('channel.status', 'status')
       .addSelect('COUNT(*)', 'count')

@@ -1,10 +1,11 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './migrate.js';
+import { Reads } from './reads.js';
 import { Sql } from './sql.js';
 import { Transactions } from './transactions.js';
 
@@ -13,8 +14,16 @@ type RootOptions = DataSourceOptions & { autoLoadEntities: boolean; migrateOnSta
 /** The database connection and its transactions: used by every module that owns a table. */
 @Global()
 @Module({
-  providers: [Transactions, Sql],
-  exports: [Transactions, Sql],
+  providers: [
+    Transactions,
+    Sql,
+    {
+      provide: Reads,
+      inject: [getDataSourceToken()],
+      useFactory: (dataSource: DataSource) => Reads.open(dataSource),
+    },
+  ],
+  exports: [Transactions, Sql, Reads],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [ConfigService],

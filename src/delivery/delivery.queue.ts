@@ -8,6 +8,7 @@ import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
+import { Reads } from '../database/reads.js';
 import { Transactions } from '../database/transactions.js';
 import type { WebhookTarget } from '../webhook/webhook.types.js';
 import {
@@ -114,6 +115,7 @@ const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 export class DeliveryQueue {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: Reads,
     private readonly transactions: Transactions,
     private readonly events: ChannelEventRepository,
     private readonly sql: Sql,
@@ -469,12 +471,10 @@ export class DeliveryQueue {
 
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
   async backlog(): Promise<DeliveryBacklog> {
-    const [open] = await this.dataSource.query<{ pending: string | number }[]>(
+    const [open] = await this.reads.query<{ pending: string | number }[]>(
       `SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`,
     );
-    const [due] = await this.dataSource.query<
-      { due: string | number; age: string | number | null }[]
-    >(
+    const [due] = await this.reads.query<{ due: string | number; age: string | number | null }[]>(
       `SELECT COUNT(*) AS due, ${this.sql.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
         ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}`,
     );
@@ -491,7 +491,7 @@ export class DeliveryQueue {
    * them and makes them heads.
    */
   async repairLines(limit = 100): Promise<number> {
-    const stuck = await this.dataSource.manager
+    const stuck = await this.reads.manager
       .createQueryBuilder(DeliveryEntity, 'waiting')
       .select(['waiting.webhook_id AS webhookId', 'waiting.channel_id AS channelId'])
       .where('waiting.status = :waiting', { waiting: DeliveryStatus.Waiting })
@@ -528,7 +528,7 @@ export class DeliveryQueue {
     offset: number,
     limit: number,
   ): Promise<[DeliveryEntity[], number]> {
-    return this.dataSource.manager.findAndCount(DeliveryEntity, {
+    return this.reads.manager.findAndCount(DeliveryEntity, {
       where: { webhookId, ...(statuses ? { status: In(statuses) } : {}) },
       order: { id: 'DESC' },
       skip: offset,
@@ -537,12 +537,12 @@ export class DeliveryQueue {
   }
 
   find(webhookId: string, deliveryId: string): Promise<DeliveryEntity | null> {
-    return this.dataSource.manager.findOneBy(DeliveryEntity, { id: deliveryId, webhookId });
+    return this.reads.manager.findOneBy(DeliveryEntity, { id: deliveryId, webhookId });
   }
 
   /** Every attempt of a delivery, oldest first. */
   attemptsOf(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
-    return this.dataSource.manager.find(DeliveryAttemptEntity, {
+    return this.reads.manager.find(DeliveryAttemptEntity, {
       where: { deliveryId },
       order: { id: 'ASC' },
     });

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In } from 'typeorm';
+import { type EntityManager, In } from 'typeorm';
 import { ALL_EVENTS, type EventSubscription } from '../common/channel-event-name.js';
 import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql } from '../database/sql.js';
+import { Reads } from '../database/reads.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 
 /** A webhook as the API shows it (no secrets), with its events in subscription order. */
@@ -74,7 +74,7 @@ export type WebhookChanges = Partial<
 @Injectable()
 export class WebhookRepository {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: Reads,
     private readonly sql: Sql,
   ) {}
 
@@ -99,7 +99,7 @@ export class WebhookRepository {
   async findWithEvents(ids: string[]): Promise<WebhookWithEvents[]> {
     if (ids.length === 0) return [];
     const found = this.group(
-      await this.dataSource.query<WebhookRow[]>(
+      await this.reads.query<WebhookRow[]>(
         `SELECT ${VIEW_COLUMNS} FROM webhook w LEFT JOIN webhook_event e ON e.webhook_id = w.id` +
           ` WHERE w.id IN (${this.sql.list(ids.length)}) ORDER BY w.id, e.position`,
         ids,
@@ -123,11 +123,11 @@ export class WebhookRepository {
     const where = filtered
       ? ` WHERE id IN (SELECT webhook_id FROM webhook_event WHERE event IN (${this.sql.list(names.length)}))`
       : '';
-    const [count] = await this.dataSource.query<{ total: string | number }[]>(
+    const [count] = await this.reads.query<{ total: string | number }[]>(
       `SELECT COUNT(*) AS total FROM webhook${where}`,
       names,
     );
-    const rows = await this.dataSource.query<WebhookRow[]>(
+    const rows = await this.reads.query<WebhookRow[]>(
       `SELECT ${VIEW_COLUMNS} FROM (SELECT id FROM webhook${where} ORDER BY id LIMIT ? OFFSET ?) p` +
         ' JOIN webhook w ON w.id = p.id LEFT JOIN webhook_event e ON e.webhook_id = w.id' +
         ' ORDER BY w.id, e.position',
@@ -259,14 +259,14 @@ export class WebhookRepository {
     // In a pipeline it goes with the transaction's next statement.
     const rows = tx
       ? tx.defer<{ version: string | number }[]>(read)
-      : this.dataSource.query<{ version: string | number }[]>(read);
+      : this.reads.query<{ version: string | number }[]>(read);
     return derived(rows.then(([row]) => Number(row?.version ?? 0)));
   }
 
   /** Everything delivery keeps of every webhook, tagged with the version read before it. */
   async snapshot(): Promise<WebhookSnapshot> {
     const version = await this.version();
-    const rows = await this.dataSource.manager.query<
+    const rows = await this.reads.manager.query<
       {
         id: string | number;
         uri: string;
@@ -282,7 +282,7 @@ export class WebhookRepository {
         ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
         ' disabled_reason AS disabledReason FROM webhook ORDER BY id',
     );
-    const events = await this.dataSource.manager.query<
+    const events = await this.reads.manager.query<
       { webhookId: string | number; event: EventSubscription }[]
     >('SELECT webhook_id AS webhookId, event FROM webhook_event ORDER BY webhook_id, position');
     const byWebhook = new Map<string, EventSubscription[]>();
