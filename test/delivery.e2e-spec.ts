@@ -193,6 +193,29 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     ]);
   });
 
+  it('paces a webhook with a rateLimit: those over it wait, none fails, others are not held up', async () => {
+    const paced = await receiver();
+    const free = await receiver();
+    const limited = (
+      await t.request('POST', '/v1/webhook', {
+        body: { uri: paced.url, event: 'channel_live', rateLimit: 5 },
+      })
+    ).body as { id: string };
+    await webhook(free.url, 'channel_live');
+    const channels = [];
+    for (let i = 0; i < 12; i++) channels.push(await createChannel(t));
+    await Promise.all(channels.map((channel) => ingest(t, channel.streamKey, 'publish')));
+    await eventually(async () => free.received.length >= 12, 10_000);
+    const done = await settled(limited.id, 12);
+    expect(done.map((delivery) => [delivery.status, delivery.attempts])).toEqual(
+      Array(12).fill(['succeeded', 1]),
+    );
+    const times = paced.received.map((request) => request.at).sort((a, b) => a - b);
+    // 5 per second: twelve take at least 11 intervals of 200 ms, the unlimited one does not wait.
+    expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(11 * 200 - 50);
+    expect(free.received[free.received.length - 1].at).toBeLessThan(times[times.length - 1]);
+  });
+
   it('honours Retry-After on 429 within the schedule bounds', async () => {
     const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,3s' });
     try {

@@ -172,6 +172,7 @@ describe.each(databaseKinds())('webhook API on %s', (kind) => {
         uri: URI,
         event: ['channel_live'],
         active: true,
+        rateLimit: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
@@ -179,6 +180,33 @@ describe.each(databaseKinds())('webhook API on %s', (kind) => {
         const missing = await t.request('GET', `/v1/webhook/${id}`);
         expect(missing.status, id).toBe(404);
         expect(missing.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      }
+    });
+  });
+
+  describe('rate limit', () => {
+    it("sets, changes and removes a webhook's rateLimit, and refuses what is not a whole number from 1 to 10000", async () => {
+      const created = (
+        await t.request('POST', '/v1/webhook', {
+          body: { uri: URI, event: 'all', rateLimit: 20 },
+        })
+      ).body;
+      expect(created.rateLimit).toBe(20);
+      const changed = await t.request('PUT', `/v1/webhook/${created.id}`, {
+        body: { rateLimit: 5 },
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ rateLimit: 5, event: ['all'], uri: URI });
+      const removed = await t.request('PUT', `/v1/webhook/${created.id}`, {
+        body: { rateLimit: null },
+      });
+      expect(removed.body.rateLimit).toBeNull();
+      for (const rateLimit of [0, -1, 1.5, 10_001, '5']) {
+        const refused = await t.request('POST', '/v1/webhook', {
+          body: { uri: URI, event: 'all', rateLimit },
+        });
+        expect(refused.status, String(rateLimit)).toBe(400);
+        expect(JSON.stringify(refused.body.message)).toContain('rateLimit');
       }
     });
   });

@@ -86,6 +86,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private readonly inFlightOf = new Map<string, number>();
   private readonly readyOf = new Map<string, number>();
   private readonly failuresOf = new Map<string, number>();
+  /** Per rate-limited webhook: when (ms) its next attempt may start. */
+  private readonly nextStartOf = new Map<string, number>();
+  private pacingTimer: NodeJS.Timeout | undefined;
   /** Attempts waiting for their answer. */
   private readonly inFlight = new Set<Promise<void>>();
   /** Leased to this worker, waiting for a slot. */
@@ -135,6 +138,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Stop claiming; let attempts in flight finish (each is bounded by the timeout) and be recorded. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.pacingTimer);
     await this.poller.stop();
     await this.claiming;
     await this.giveBack(this.ready.splice(0).map((entry) => entry.delivery.id));
@@ -193,7 +197,37 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Whether this worker holds as many of a webhook's deliveries as it may use soon. */
   private holdsEnough(webhookId: string): boolean {
     const held = (this.inFlightOf.get(webhookId) ?? 0) + (this.readyOf.get(webhookId) ?? 0);
-    return held >= this.limitOf(webhookId) * READY_FACTOR;
+    const rate = this.directory.rateLimit(webhookId);
+    // A rate-limited webhook holds about a second's worth: more would go stale waiting.
+    const enough = Math.min(this.limitOf(webhookId) * READY_FACTOR, rate ?? Infinity);
+    return held >= enough;
+  }
+
+  /**
+   * For a webhook with a rate limit: whether an attempt may start now, and if so takes its turn.
+   * Otherwise the pump runs again when the next turn comes.
+   */
+  private takeTurn(webhookId: string, now: number): boolean {
+    const rate = this.directory.rateLimit(webhookId);
+    if (!rate) return true;
+    const next = this.nextStartOf.get(webhookId) ?? 0;
+    if (next > now) {
+      this.pumpAt(next);
+      return false;
+    }
+    this.nextStartOf.set(webhookId, Math.max(next, now) + 1000 / rate);
+    return true;
+  }
+
+  private pumpAt(at: number): void {
+    if (this.pacingTimer || this.stopping) return;
+    this.pacingTimer = setTimeout(
+      () => {
+        this.pacingTimer = undefined;
+        this.pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   /** Webhooks not to claim for now: this worker holds enough of theirs. */
@@ -225,7 +259,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    */
   private pump(): void {
     if (this.recordFailures > 0 || this.inFlight.size >= this.concurrency) return;
-    const staleBefore = Date.now() - LEASE_MARGIN_MS / 2;
+    const now = Date.now();
+    const staleBefore = now - LEASE_MARGIN_MS / 2;
     const stale: string[] = [];
     const kept: Ready[] = [];
     let index = 0;
@@ -234,7 +269,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const { webhookId } = entry.delivery;
       if (entry.leasedAt < staleBefore) {
         stale.push(entry.delivery.id);
-      } else if ((this.inFlightOf.get(webhookId) ?? 0) >= this.limitOf(webhookId)) {
+      } else if (
+        (this.inFlightOf.get(webhookId) ?? 0) >= this.limitOf(webhookId) ||
+        !this.takeTurn(webhookId, now)
+      ) {
         kept.push(entry);
         continue;
       } else {

@@ -58,7 +58,19 @@ export class WebhookDirectory {
         ? { current: webhook.secret, previous: webhook.previousSecret }
         : { current: webhook.secret };
     const paused = !webhook.active && webhook.disabledReason === PAUSED_REASON;
-    return { id, uri: webhook.uri, active: webhook.active, paused, secrets };
+    return {
+      id,
+      uri: webhook.uri,
+      active: webhook.active,
+      paused,
+      rateLimit: webhook.rateLimit,
+      secrets,
+    };
+  }
+
+  /** A webhook's deliveries per second at most, or null (no limit, or no such webhook). */
+  rateLimit(id: string): number | null {
+    return this.webhooks.get(id)?.rateLimit ?? null;
   }
 
   /** Since when deliveries to a webhook keep failing (as of the version held), or null. */

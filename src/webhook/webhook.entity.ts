@@ -40,6 +40,10 @@ export class WebhookEntity {
   @Column({ name: 'disabled_reason', type: 'varchar', length: 255, nullable: true })
   disabledReason: string | null;
 
+  /** At most this many deliveries per second (null: no limit); those over it wait. */
+  @Column({ name: 'rate_limit', type: 'int', nullable: true })
+  rateLimit: number | null;
+
   @OneToMany(() => WebhookEventEntity, (subscription) => subscription.webhook, { cascade: true })
   events: WebhookEventEntity[];
 

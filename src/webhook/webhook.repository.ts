@@ -12,7 +12,14 @@ import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 export interface WebhookWithEvents {
   webhook: Pick<
     WebhookEntity,
-    'id' | 'uri' | 'active' | 'failingSince' | 'disabledReason' | 'createdAt' | 'updatedAt'
+    | 'id'
+    | 'uri'
+    | 'active'
+    | 'rateLimit'
+    | 'failingSince'
+    | 'disabledReason'
+    | 'createdAt'
+    | 'updatedAt'
   >;
   events: EventSubscription[];
 }
@@ -21,6 +28,7 @@ interface WebhookRow {
   id: string | number;
   uri: string;
   active: number | boolean;
+  rateLimit: number | string | null;
   failingSince: Date | string | null;
   disabledReason: string | null;
   createdAt: Date | string;
@@ -31,7 +39,8 @@ interface WebhookRow {
 const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
 
 const VIEW_COLUMNS =
-  'w.id, w.uri, w.active, w.failing_since AS failingSince, w.disabled_reason AS disabledReason,' +
+  'w.id, w.uri, w.active, w.rate_limit AS rateLimit, w.failing_since AS failingSince,' +
+  ' w.disabled_reason AS disabledReason,' +
   ' w.created_at AS createdAt, w.updated_at AS updatedAt, e.event';
 
 export interface SnapshotWebhook {
@@ -43,6 +52,7 @@ export interface SnapshotWebhook {
   previousSecretExpiresAt: Date | null;
   failingSince: Date | null;
   disabledReason: string | null;
+  rateLimit: number | null;
   events: EventSubscription[];
 }
 
@@ -62,6 +72,7 @@ export type WebhookChanges = Partial<
     | 'previousSecretExpiresAt'
     | 'failingSince'
     | 'disabledReason'
+    | 'rateLimit'
     | 'updatedAt'
   >
 >;
@@ -80,11 +91,18 @@ export class WebhookRepository {
 
   async insert(
     manager: EntityManager,
-    row: { uri: string; secret: string; events: EventSubscription[]; now: Date },
+    row: {
+      uri: string;
+      secret: string;
+      events: EventSubscription[];
+      rateLimit?: number | null;
+      now: Date;
+    },
   ): Promise<string> {
     const inserted = await manager.insert(WebhookEntity, {
       uri: row.uri,
       secret: row.secret,
+      rateLimit: row.rateLimit ?? null,
       active: true,
       createdAt: row.now,
       updatedAt: row.now,
@@ -276,11 +294,12 @@ export class WebhookRepository {
         previousSecretExpiresAt: Date | string | null;
         failingSince: Date | string | null;
         disabledReason: string | null;
+        rateLimit: number | string | null;
       }[]
     >(
       'SELECT id, uri, active, secret, previous_secret AS previousSecret,' +
         ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
-        ' disabled_reason AS disabledReason FROM webhook ORDER BY id',
+        ' disabled_reason AS disabledReason, rate_limit AS rateLimit FROM webhook ORDER BY id',
     );
     const events = await this.reads.manager.query<
       { webhookId: string | number; event: EventSubscription }[]
@@ -301,6 +320,7 @@ export class WebhookRepository {
         previousSecretExpiresAt: this.sql.readTime(row.previousSecretExpiresAt),
         failingSince: this.sql.readTime(row.failingSince),
         disabledReason: row.disabledReason,
+        rateLimit: row.rateLimit === null ? null : Number(row.rateLimit),
         events: byWebhook.get(String(row.id)) ?? [],
       })),
     };
@@ -318,6 +338,7 @@ export class WebhookRepository {
             id,
             uri: row.uri,
             active: Boolean(row.active),
+            rateLimit: row.rateLimit === null ? null : Number(row.rateLimit),
             failingSince: this.sql.readTime(row.failingSince),
             disabledReason: row.disabledReason,
             createdAt: this.sql.readTime(row.createdAt)!,

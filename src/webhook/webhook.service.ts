@@ -20,12 +20,15 @@ export interface CreateWebhookInput {
   uri: string;
   event: EventSubscription[];
   secret?: string;
+  rateLimit?: number | null;
 }
 
 export interface UpdateWebhookInput {
   uri?: string;
   event?: EventSubscription[];
   active?: boolean;
+  /** null: no limit any more. */
+  rateLimit?: number | null;
 }
 
 export interface ListWebhooksInput extends PageQueryDto {
@@ -58,6 +61,7 @@ export class WebhookService {
         uri: input.uri,
         secret,
         events: input.event,
+        rateLimit: input.rateLimit,
         now: new Date(),
       }),
     );
@@ -90,6 +94,7 @@ export class WebhookService {
       if (!(await this.webhooks.lock(manager, id))) throw notFound('webhook', id);
       const changes: Partial<WebhookEntity> = { updatedAt: new Date() };
       if (input.uri !== undefined) changes.uri = input.uri;
+      if (input.rateLimit !== undefined) changes.rateLimit = input.rateLimit;
       if (input.active === true) {
         Object.assign(changes, { active: true, failingSince: null, disabledReason: null });
       } else if (input.active === false) {
@@ -157,6 +162,7 @@ export function toWebhookDto(
     uri: webhook.uri,
     event: events,
     active: Boolean(webhook.active),
+    rateLimit: webhook.rateLimit,
     createdAt: webhook.createdAt.toISOString(),
     updatedAt: webhook.updatedAt.toISOString(),
   };

@@ -20,6 +20,8 @@ export interface DeliveryTarget {
    * unsent, until it is active again.
    */
   paused: boolean;
+  /** At most this many deliveries per second (null: no limit). */
+  rateLimit: number | null;
   secrets: SigningSecrets;
 }
 

@@ -5,6 +5,7 @@ import { DeliveryHotPath1764000300000 } from './1764000300000-DeliveryHotPath.js
 import { SessionStreamKey1764000400000 } from './1764000400000-SessionStreamKey.js';
 import { ChannelLastSeen1764000500000 } from './1764000500000-ChannelLastSeen.js';
 import { DeliveryRetention1764000600000 } from './1764000600000-DeliveryRetention.js';
+import { WebhookRateLimit1764000700000 } from './1764000700000-WebhookRateLimit.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SessionStreamKey1764000400000,
   ChannelLastSeen1764000500000,
   DeliveryRetention1764000600000,
+  WebhookRateLimit1764000700000,
 ];

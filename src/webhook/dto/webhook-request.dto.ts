@@ -1,7 +1,11 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
+  IsInt,
   IsOptional,
+  Max,
+  Min,
   Validate,
   ValidatorConstraint,
   type ValidatorConstraintInterface,
@@ -28,6 +32,24 @@ class IsWebhookSecret implements ValidatorConstraintInterface {
   defaultMessage(args: ValidationArguments): string {
     return checkWebhookSecret(args.value, args.property) ?? `${args.property} is not valid`;
   }
+}
+
+/** A webhook's `rateLimit`: whole deliveries per second, 1–10,000, or null. */
+function RateLimitProperty(absent: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: `At most this many deliveries per second to this webhook (per instance); those over it wait, they do not fail. ${absent}`,
+      type: 'integer',
+      minimum: 1,
+      maximum: 10_000,
+      nullable: true,
+      example: 50,
+    }),
+    IsOptional(),
+    IsInt(),
+    Min(1),
+    Max(10_000),
+  );
 }
 
 const EVENT_PROPERTY = {
@@ -59,9 +81,12 @@ export class CreateWebhookDto {
   @IsOptional()
   @Validate(IsWebhookSecret)
   secret?: string;
+
+  @RateLimitProperty('Left out or null: no limit')
+  rateLimit?: number | null;
 }
 
-@AtLeastOneOf(['uri', 'event', 'active'])
+@AtLeastOneOf(['uri', 'event', 'active', 'rateLimit'])
 export class UpdateWebhookDto {
   @ApiPropertyOptional({
     description: 'New callback URL; left out, it stays',
@@ -89,6 +114,9 @@ export class UpdateWebhookDto {
   @IsOptionalNotNull()
   @IsBoolean()
   active?: boolean;
+
+  @RateLimitProperty('null removes the limit; left out, it stays')
+  rateLimit?: number | null;
 }
 
 export class ListWebhooksQueryDto extends PageQueryDto {

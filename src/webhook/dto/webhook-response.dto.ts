@@ -28,6 +28,15 @@ export class WebhookDto {
   })
   active: boolean;
 
+  @ApiProperty({
+    description:
+      'At most this many deliveries per second to this webhook (per instance); null: no limit',
+    type: 'integer',
+    nullable: true,
+    example: null,
+  })
+  rateLimit: number | null;
+
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   createdAt: string;
 
