@@ -40,7 +40,8 @@ export class AppModule {
         DashboardModule,
       ],
       providers: [
-        { provide: APP_GUARD, useClass: AuthGuard },
+        AuthGuard,
+        { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_GUARD, useClass: ApiThrottlerGuard },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
       ],

@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { AuthGuard } from './common/auth/auth.guard.js';
+import { sendErrorAnswer, toErrorAnswer } from './common/http-exception.filter.js';
 import { deferredJsonParser } from './common/json-body.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { redactUrl } from './logging/logging.module.js';
@@ -39,6 +41,13 @@ export function createAdapter(): FastifyAdapter {
   });
 }
 
+/** Which credential a path wants: the ingest token for the hooks, an API key for the rest of /v1. */
+function authKindOf(url: string): 'api-key' | 'ingest-token' | undefined {
+  if (url.startsWith('/v1/ingest/')) return 'ingest-token';
+  if (url.startsWith('/v1/') || url === '/v1') return 'api-key';
+  return undefined;
+}
+
 function needsJsonBody(
   method: string,
   url: string,
@@ -63,6 +72,35 @@ export function configureApp(
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT }, deferredJsonParser(fastify));
 
+  // Every answer names its request id, the key to its log line; a caller's own id is kept.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  // Credentials first, before any body is read or judged: without them a request is a 401
+  // (429 past the ingest-denial limit), whatever its method, type or size. The route's guard
+  // checks again with the route's own metadata.
+  const auth = app.get(AuthGuard);
+  const authLog = new Logger('Auth');
+  fastify.addHook('onRequest', async (request, reply) => {
+    const kind = authKindOf(request.url);
+    if (kind === undefined) return;
+    try {
+      await auth.authenticate(kind, request);
+    } catch (error) {
+      const answer = toErrorAnswer(error, authLog);
+      // SRS reads a refusal from the body's code.
+      const srs = request.url.startsWith('/v1/ingest/srs');
+      sendErrorAnswer(
+        reply,
+        answer,
+        srs ? { code: answer.body.statusCode, ...answer.body } : answer.body,
+      );
+      return reply;
+    }
+  });
+
   // The API speaks JSON only; ingest hooks take the media servers' own formats.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!needsJsonBody(request.method, request.url, request.headers)) return done();
@@ -72,12 +110,6 @@ export function configureApp(
       error: 'Unsupported Media Type',
     };
     void reply.code(415).send(body);
-  });
-
-  // Every answer names its request id, the key to its log line; a caller's own id is kept.
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
   });
 
   // One log line and the HTTP metrics per request, from Fastify itself, so 404s and refused

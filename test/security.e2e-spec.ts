@@ -146,6 +146,47 @@ describe.each(databaseKinds())('security on %s', (kind) => {
     });
   });
 
+  describe('credentials before bodies', () => {
+    it('answers 401 to a request without credentials whatever its body: too large, of another type, empty or malformed JSON', async () => {
+      const t = await createTestApp(kind, { INGEST_TOKEN: 'tok' });
+      try {
+        const bodies: { rawBody?: string | Buffer; headers: Record<string, string> }[] = [
+          {
+            rawBody: Buffer.alloc(2 * 1024 * 1024, 'a'),
+            headers: { 'content-type': 'application/json' },
+          },
+          { rawBody: 'x', headers: { 'content-type': 'text/plain' } },
+          { rawBody: '', headers: { 'content-type': 'application/json' } },
+          { rawBody: '{"uri":', headers: { 'content-type': 'application/json' } },
+          { rawBody: undefined, headers: { 'content-type': 'application/json' } },
+        ];
+        const routes: [string, string][] = [
+          ['POST', '/v1/webhook'],
+          ['PUT', '/v1/webhook/1'],
+          ['DELETE', '/v1/webhook/1'],
+          ['POST', '/v1/channel/1/end'],
+          ['POST', '/v1/ingest/events'],
+          ['POST', '/v1/ingest/nginx-rtmp/publish'],
+          ['POST', '/v1/ingest/srs'],
+        ];
+        for (const [method, path] of routes) {
+          for (const [index, body] of bodies.entries()) {
+            const answer = await t.request(method, path, { ...body, apiKey: false });
+            expect(answer.status, `${method} ${path} body ${index}`).toBe(401);
+            expect(answer.headers.get('x-request-id')).toBeTruthy();
+            if (path === '/v1/ingest/srs') expect(answer.body.code).toBe(401);
+          }
+        }
+        // With credentials, the body is judged as before.
+        const big = await t.request('POST', '/v1/webhook', bodies[0]);
+        expect(big.status).toBe(413);
+        expect((await t.request('POST', '/v1/webhook', bodies[1])).status).toBe(415);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
   describe('rate limits', () => {
     it('answers 429 with Retry-After past RATE_LIMIT_API for one key, not for another', async () => {
       const t = await createTestApp(kind, { API_KEYS: 'key-one,key-two', RATE_LIMIT_API: '5/1m' });

@@ -50,17 +50,27 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
         context.getClass(),
       ]) ?? 'api-key';
     if (kind === 'public') return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    await this.authenticate(kind, context.switchToHttp().getRequest<FastifyRequest>());
+    return true;
+  }
+
+  /**
+   * Throws 401 (or 429 for a caller past RATE_LIMIT_INGEST_DENIALS) unless the request carries
+   * the credential `kind` asks for. Also run by a Fastify hook before any body is read (see
+   * app.setup.ts), so an unauthenticated request is a 401 whatever its body.
+   */
+  async authenticate(kind: Exclude<AuthKind, 'public'>, request: FastifyRequest): Promise<void> {
     if (kind === 'ingest-token') {
       this.denials.assertAllowed(`token:${request.ip}`);
       try {
-        return this.checkIngestToken(request);
+        this.checkIngestToken(request);
       } catch (error) {
         await this.denials.record(`token:${request.ip}`);
         throw error;
       }
+      return;
     }
-    return this.checkApiKey(request);
+    this.checkApiKey(request);
   }
 
   private checkApiKey(request: FastifyRequest): boolean {
