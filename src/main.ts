@@ -3,11 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createAdapter } from './app.setup.js';
 import { type AppConfig, ConfigError } from './config/app-config.js';
 import { VERSION } from './config/version.js';
+import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -23,7 +25,7 @@ try {
 const app = await NestFactory.create<NestFastifyApplication>(appModule, createAdapter(), {
   bufferLogs: true,
 });
-app.useLogger(app.get(PinoLogger));
+app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
 const config = app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true });
 configureApp(app, VERSION);
 // SIGTERM and SIGINT drain: stop taking work, finish what is in flight, close, exit 0.
@@ -39,5 +41,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     );
   });
 }
-await app.listen(config.port, '0.0.0.0');
-new Logger('Bootstrap').log(`channel-webhooks ${VERSION} listening on ${await app.getUrl()}`);
+// '::' takes IPv6 and, on a dual-stack host, IPv4 too; HOST narrows it (e.g. 127.0.0.1).
+await app.listen(config.port, config.host ?? '::');
+new Logger('Bootstrap').log(`channel-webhooks ${VERSION} listening on ${listeningOn(app)}`);
+
+/** The address really bound, as a URL; for the unspecified addresses, what they take in. */
+function listeningOn(server: NestFastifyApplication): string {
+  const bound = server.getHttpServer().address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  const url = `http://${host}:${bound.port}`;
+  if (bound.address === '::') return `${url} (every IPv6 and IPv4 address)`;
+  if (bound.address === '0.0.0.0') return `${url} (every IPv4 address)`;
+  return url;
+}

@@ -37,6 +37,41 @@ describe('start-up', () => {
     }
   });
 
+  it('says in a few lines where it listens, and listens on IPv4 and IPv6 unless HOST narrows it', async () => {
+    const port = await freePort();
+    const app = spawnApp(
+      { PORT: String(port), NODE_ENV: 'development', API_KEYS: 'k', INGEST_TOKEN: 't' },
+      tempFolder(),
+    );
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
+      expect((await fetch(`http://[::1]:${port}/health/live`)).status).toBe(200);
+      const lines = app.output().split('\n');
+      const listening = lines.findIndex((line) => line.includes('listening on'));
+      expect(listening).toBeGreaterThanOrEqual(0);
+      expect(listening + 1).toBeLessThanOrEqual(10);
+      expect(lines[listening]).toContain(`http://[::]:${port} (every IPv6 and IPv4 address)`);
+      // Nest's own narration (modules, routes) is at debug.
+      expect(app.output()).not.toMatch(/InstanceLoader|RouterExplorer|Mapped \{/);
+    } finally {
+      app.kill();
+      await app.exited;
+    }
+
+    const narrowed = spawnApp(
+      { PORT: String(port), HOST: '127.0.0.1', API_KEYS: 'k', INGEST_TOKEN: 't' },
+      tempFolder(),
+    );
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health/live`, narrowed);
+      await expect(fetch(`http://[::1]:${port}/health/live`)).rejects.toThrow();
+      expect(narrowed.output()).toContain(`listening on http://127.0.0.1:${port}`);
+    } finally {
+      narrowed.kill();
+      await narrowed.exited;
+    }
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ DATABASE_URL: 'postgres://localhost/db' }, 'DATABASE_URL'],

@@ -41,6 +41,8 @@ export interface AppConfig {
   metricsToken: string | undefined;
   /** Where rate-limit counters live, shared by every instance; undefined: in each process. */
   redisUrl: string | undefined;
+  /** The address to listen on; undefined: '::' (IPv6 and, dual-stack, IPv4). */
+  host: string | undefined;
   logLevel: LogLevel;
   /** /health/ready fails when the oldest due delivery has waited longer than this. */
   healthMaxDueAgeMs: number;
@@ -197,6 +199,7 @@ export function loadAppConfig(env: Env): AppConfig {
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
     metricsToken: value('METRICS_TOKEN'),
     redisUrl: redisUrl(value('REDIS_URL'), problems),
+    host: value('HOST'),
     logLevel,
     healthMaxDueAgeMs: duration('HEALTH_MAX_DUE_AGE', '5m'),
     ingestStaleAfterMs: optionalDuration('INGEST_STALE_AFTER'),
