@@ -21,6 +21,7 @@ const API_ROUTES: [string, string][] = [
   ['get', '/v1/webhook/{webhookId}/deliveries'],
   ['get', '/v1/webhook/{webhookId}/deliveries/{deliveryId}'],
   ['post', '/v1/webhook/{webhookId}/deliveries/{deliveryId}/redeliver'],
+  ['post', '/v1/webhook/{webhookId}/recover'],
   ['post', '/v1/webhook/{webhookId}/test'],
 ];
 

@@ -216,6 +216,64 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     expect(free.received[free.received.length - 1].at).toBeLessThan(times[times.length - 1]);
   });
 
+  it('recovers the failed deliveries of a time window: again, in order, same webhook-id, 202 with the count', async () => {
+    let answering = false;
+    const target = await receiver(() => (answering ? {} : { status: 500 }));
+    const hook = await webhook(target.url);
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    await ingest(t, channel.streamKey, 'unpublish');
+    await ingest(t, channel.streamKey, 'publish');
+    const failed = await settled(hook.id, 3);
+    expect(failed.map((delivery) => delivery.status)).toEqual(['failed', 'failed', 'failed']);
+    const firstIds = new Map<string, string>();
+    for (const request of target.received) {
+      firstIds.set(String(request.headers['webhook-id']), request.json.event);
+    }
+
+    expect((await t.request('POST', `/v1/webhook/${hook.id}/recover`, { body: {} })).status).toBe(
+      400,
+    );
+    expect(
+      (
+        await t.request('POST', `/v1/webhook/${hook.id}/recover`, {
+          body: { since, until: since },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await t.request('POST', '/v1/webhook/999999/recover', { body: { since } })).status,
+    ).toBe(404);
+    // A window that ends before them recovers nothing.
+    const none = await t.request('POST', `/v1/webhook/${hook.id}/recover`, {
+      body: { since: '2020-01-01T00:00:00Z', until: '2020-01-02T00:00:00Z' },
+    });
+    expect(none).toMatchObject({ status: 202, body: { recovered: 0 } });
+
+    answering = true;
+    const sentBefore = target.received.length;
+    const recovered = await t.request('POST', `/v1/webhook/${hook.id}/recover`, {
+      body: { since },
+    });
+    expect(recovered).toMatchObject({ status: 202, body: { recovered: 3 } });
+    const done = await settled(hook.id, 3);
+    expect(done.map((delivery) => delivery.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    const again = target.received.slice(sentBefore);
+    expect(again.map((request) => request.json.event)).toEqual([
+      'channel_live',
+      'channel_stop',
+      'channel_live',
+    ]);
+    for (const request of again) {
+      expect(firstIds.has(String(request.headers['webhook-id']))).toBe(true);
+    }
+  });
+
   it('honours Retry-After on 429 within the schedule bounds', async () => {
     const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,3s' });
     try {

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
@@ -16,6 +16,8 @@ import {
   DeliveryDto,
   DeliveryPageDto,
   ListDeliveriesQueryDto,
+  RecoverDeliveriesDto,
+  RecoveredDto,
 } from './dto/delivery.dto.js';
 import { DeliveryService } from './delivery.service.js';
 
@@ -80,6 +82,29 @@ export class DeliveryController {
     @DeliveryIdParam() deliveryId: string,
   ): Promise<DeliveryDto> {
     return this.deliveries.redeliver(webhookId, deliveryId);
+  }
+
+  @Post('recover')
+  @HttpCode(202)
+  @WEBHOOK_ID
+  @ApiOperation({
+    summary: "Queue a webhook's failed deliveries of a time window again",
+    description:
+      'Each failed delivery created in [since, until) gets one more attempt, same webhook-id, per ' +
+      'channel in its original order and behind anything still open on that channel.',
+  })
+  @ApiAcceptedResponse({ type: RecoveredDto })
+  @ApiBadRequest('since must be a valid ISO 8601 date string')
+  @ApiNotFound('webhook')
+  recover(
+    @WebhookIdParam() webhookId: string,
+    @Body() body: RecoverDeliveriesDto,
+  ): Promise<RecoveredDto> {
+    return this.deliveries.recover(
+      webhookId,
+      new Date(body.since),
+      body.until === undefined ? undefined : new Date(body.until),
+    );
   }
 
   @Post('test')

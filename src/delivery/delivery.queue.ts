@@ -469,6 +469,60 @@ export class DeliveryQueue {
     });
   }
 
+  /**
+   * Queues a webhook's failed deliveries created in [since, until) again, one more attempt each,
+   * same message: per channel in their original order, behind anything still open on that line
+   * (the first of a line with nothing open is due now, the rest wait their turn). Answers how many.
+   */
+  async recover(webhookId: string, since: Date, until: Date | undefined): Promise<number> {
+    return this.transactions.run(async (manager) => {
+      const failed = await manager.query<
+        { id: string | number; channelId: string | number; attempts: number | string }[]
+      >(
+        'SELECT id, channel_id AS channelId, attempts FROM delivery' +
+          ` WHERE webhook_id = ? AND status = '${DeliveryStatus.Failed}' AND event <> 'ping'` +
+          ` AND created_at >= ?${until ? ' AND created_at < ?' : ''} ORDER BY id` +
+          this.sql.forUpdate(),
+        [webhookId, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
+      );
+      if (failed.length === 0) return 0;
+      const channels = [...new Set(failed.map((row) => String(row.channelId)))];
+      const open = await manager.query<{ id: string | number; channelId: string | number }[]>(
+        'SELECT id, channel_id AS channelId FROM delivery' +
+          ` WHERE webhook_id = ? AND status IN ${OPEN}` +
+          ` AND channel_id IN (${this.sql.list(channels.length)})${this.sql.forUpdate()}`,
+        [webhookId, ...channels],
+      );
+      const busy = new Set(open.map((row) => String(row.channelId)));
+      const now = this.sql.time(new Date());
+      // Whatever is open on those lines now has followers: the line moves on to them.
+      if (open.length > 0) {
+        await manager.query(
+          `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(open.length)})`,
+          open.map((row) => row.id),
+        );
+      }
+      const lastOf = new Map(failed.map((row) => [String(row.channelId), String(row.id)]));
+      for (const row of failed) {
+        const channelId = String(row.channelId);
+        const head = !busy.has(channelId);
+        busy.add(channelId);
+        await manager.query(
+          `UPDATE delivery SET status = ?, next_attempt_at = ${head ? this.sql.now : 'NULL'},` +
+            ' max_attempts = ?, has_followers = ?, updated_at = ? WHERE id = ?',
+          [
+            head ? DeliveryStatus.Pending : DeliveryStatus.Waiting,
+            Number(row.attempts) + 1,
+            lastOf.get(channelId) === String(row.id) ? 0 : 1,
+            now,
+            row.id,
+          ],
+        );
+      }
+      return failed.length;
+    });
+  }
+
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
   async backlog(): Promise<DeliveryBacklog> {
     const [open] = await this.reads.query<{ pending: string | number }[]>(

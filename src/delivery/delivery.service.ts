@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '../common/errors.js';
+import { invalid, notFound } from '../common/errors.js';
 import { type Page, toPage } from '../common/paging.dto.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import type {
@@ -65,6 +65,15 @@ export class DeliveryService {
     const updated = await this.queue.redeliver(webhookId, deliveryId);
     this.worker.wake();
     return toDeliveryDto(updated);
+  }
+
+  /** Queues the webhook's failed deliveries created in [since, until) again (see DeliveryQueue). */
+  async recover(webhookId: string, since: Date, until?: Date): Promise<{ recovered: number }> {
+    await this.assertWebhook(webhookId);
+    if (until && until <= since) throw invalid('until must be later than since');
+    const recovered = await this.queue.recover(webhookId, since, until);
+    if (recovered > 0) this.worker.wake();
+    return { recovered };
   }
 
   /** Sends `{"event":"ping","eventTime":…,"webhookId":…}`, signed and logged like any delivery (one attempt). */

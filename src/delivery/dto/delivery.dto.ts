@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional } from 'class-validator';
 import { PageOf, PageQueryDto } from '../../common/paging.dto.js';
 
 export const PUBLIC_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
@@ -99,3 +99,27 @@ export class DeliveryDetailDto extends DeliveryFieldsDto {
 }
 
 export class DeliveryPageDto extends PageOf(DeliveryDto, 'DeliveryPageDto') {}
+
+export class RecoverDeliveriesDto {
+  @ApiProperty({
+    description: 'Failed deliveries created at or after this time are queued again',
+    format: 'date-time',
+    example: '2026-11-27T10:00:00.000Z',
+  })
+  @IsISO8601({ strict: true })
+  since: string;
+
+  @ApiPropertyOptional({
+    description: 'And before this time (left out: up to now)',
+    format: 'date-time',
+    example: '2026-11-27T12:00:00.000Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  until?: string;
+}
+
+export class RecoveredDto {
+  @ApiProperty({ description: 'How many failed deliveries were queued again', example: 12 })
+  recovered: number;
+}
