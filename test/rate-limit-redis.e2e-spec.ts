@@ -6,8 +6,8 @@ import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
  * Rate limits shared through Redis (REDIS_URL) by several instances. Runs when TEST_REDIS_URL names
- * a Redis database this suite may empty (CI: the local Redis, database 15); fails if it is set and
- * Redis cannot be reached.
+ * a Redis database this suite may empty (CI: the local Redis, database 15; vitest.e2e.config.ts
+ * leaves the file out otherwise); fails if it is set and Redis cannot be reached.
  */
 const REDIS_URL = process.env.TEST_REDIS_URL;
 
