@@ -80,7 +80,7 @@ export function configureApp(
 
   // Credentials first, before any body is read or judged: without them a request is a 401
   // (429 past the ingest-denial limit), whatever its method, type or size. The route's guard
-  // checks again with the route's own metadata.
+  // goes by the route's own metadata and does not check again what this hook checked.
   const auth = app.get(AuthGuard);
   const authLog = new Logger('Auth');
   fastify.addHook('onRequest', async (request, reply) => {

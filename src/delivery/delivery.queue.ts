@@ -476,10 +476,8 @@ export class DeliveryQueue {
    */
   async recover(webhookId: string, since: Date, until: Date | undefined): Promise<number> {
     return this.transactions.run(async (manager) => {
-      const failed = await manager.query<
-        { id: string | number; channelId: string | number; attempts: number | string }[]
-      >(
-        'SELECT id, channel_id AS channelId, attempts FROM delivery' +
+      const failed = await manager.query<{ id: string | number; channelId: string | number }[]>(
+        'SELECT id, channel_id AS channelId FROM delivery' +
           ` WHERE webhook_id = ? AND status = '${DeliveryStatus.Failed}' AND event <> 'ping'` +
           ` AND created_at >= ?${until ? ' AND created_at < ?' : ''} ORDER BY id` +
           this.sql.forUpdate(),
@@ -494,29 +492,37 @@ export class DeliveryQueue {
         [webhookId, ...channels],
       );
       const busy = new Set(open.map((row) => String(row.channelId)));
-      const now = this.sql.time(new Date());
+      /** The last recovered delivery seen of each line so far. */
+      const previousOf = new Map<string, string>();
       // Whatever is open on those lines now has followers: the line moves on to them.
-      if (open.length > 0) {
-        await manager.query(
-          `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(open.length)})`,
-          open.map((row) => row.id),
-        );
-      }
-      const lastOf = new Map(failed.map((row) => [String(row.channelId), String(row.id)]));
+      const followed = open.map((row) => String(row.id));
+      // Per line: the first recovered one leads where nothing is open; all but the last are followed.
+      const heads: string[] = [];
       for (const row of failed) {
         const channelId = String(row.channelId);
-        const head = !busy.has(channelId);
-        busy.add(channelId);
+        const previous = previousOf.get(channelId);
+        if (previous !== undefined) followed.push(previous);
+        else if (!busy.has(channelId)) heads.push(String(row.id));
+        previousOf.set(channelId, String(row.id));
+      }
+      const ids = failed.map((row) => String(row.id));
+      await manager.query(
+        `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
+          ` max_attempts = attempts + 1, has_followers = 0, updated_at = ?` +
+          ` WHERE id IN (${this.sql.list(ids.length)})`,
+        [this.sql.time(new Date()), ...ids],
+      );
+      if (followed.length > 0) {
         await manager.query(
-          `UPDATE delivery SET status = ?, next_attempt_at = ${head ? this.sql.now : 'NULL'},` +
-            ' max_attempts = ?, has_followers = ?, updated_at = ? WHERE id = ?',
-          [
-            head ? DeliveryStatus.Pending : DeliveryStatus.Waiting,
-            Number(row.attempts) + 1,
-            lastOf.get(channelId) === String(row.id) ? 0 : 1,
-            now,
-            row.id,
-          ],
+          `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
+          followed,
+        );
+      }
+      if (heads.length > 0) {
+        await manager.query(
+          `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now}` +
+            ` WHERE id IN (${this.sql.list(heads.length)})`,
+          heads,
         );
       }
       return failed.length;

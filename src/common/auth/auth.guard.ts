@@ -14,6 +14,9 @@ import { AUTH_KIND, type AuthKind } from './auth.decorators.js';
 import { IngestDenials } from '../rate-limit/ingest-denials.js';
 import { SecretSet } from './constant-time.js';
 
+/** Requests whose credentials were checked, and for which kind. */
+const AUTHENTICATED = new WeakMap<object, AuthKind>();
+
 /**
  * The global guard: every route wants `Authorization: Bearer <API key>` unless it says otherwise.
  * With no keys configured the API is open (start-up logs a warning; production refuses to start).
@@ -50,7 +53,10 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
         context.getClass(),
       ]) ?? 'api-key';
     if (kind === 'public') return true;
-    await this.authenticate(kind, context.switchToHttp().getRequest<FastifyRequest>());
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // Already checked before the body was read, for the same kind of credential.
+    if (AUTHENTICATED.get(request.raw) === kind) return true;
+    await this.authenticate(kind, request);
     return true;
   }
 
@@ -60,6 +66,11 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
    * app.setup.ts), so an unauthenticated request is a 401 whatever its body.
    */
   async authenticate(kind: Exclude<AuthKind, 'public'>, request: FastifyRequest): Promise<void> {
+    await this.check(kind, request);
+    AUTHENTICATED.set(request.raw, kind);
+  }
+
+  private async check(kind: Exclude<AuthKind, 'public'>, request: FastifyRequest): Promise<void> {
     if (kind === 'ingest-token') {
       this.denials.assertAllowed(`token:${request.ip}`);
       try {
