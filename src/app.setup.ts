@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
@@ -11,6 +11,7 @@ import { deferredJsonParser } from './common/json-body.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { redactUrl } from './logging/logging.module.js';
 import { HttpMetrics } from './metrics/metrics.registry.js';
+import { buildOpenApiDocument } from './openapi.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -133,17 +134,7 @@ export function configureApp(
     done();
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('channel-webhooks')
-      .setDescription(
-        'Webhooks for live-streaming channels: subscribe HTTP callbacks to `channel_live`, `channel_stop` and `channel_ended`.',
-      )
-      .setVersion(version)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' })
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, version);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -44,9 +44,17 @@ const INGEST_ROUTES: [string, string][] = [
 type OpenApi = {
   paths: Record<
     string,
-    Record<string, { summary?: string; responses: Record<string, unknown>; security?: unknown[] }>
+    Record<
+      string,
+      {
+        summary?: string;
+        responses: Record<string, unknown>;
+        security?: unknown[];
+        parameters?: unknown[];
+      }
+    >
   >;
-  components: { securitySchemes?: Record<string, { scheme?: string }> };
+  components: { securitySchemes?: Record<string, Record<string, unknown>> };
 };
 
 describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind) => {
@@ -122,9 +130,18 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
     expect(json.status).toBe(200);
   });
 
-  it('documents every route with a summary, its answers, its errors and bearer auth', async () => {
+  it('documents every route with a summary, its answers, its errors and its credentials', async () => {
     const doc = (await (await fetch(`${t.baseUrl}/docs-json`)).json()) as OpenApi;
-    expect(doc.components.securitySchemes?.bearer?.scheme).toBe('bearer');
+    expect(doc.components.securitySchemes?.['api-key']).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'opaque',
+    });
+    expect(doc.components.securitySchemes?.['ingest-token']).toMatchObject({
+      type: 'apiKey',
+      in: 'query',
+      name: 'token',
+    });
     const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
@@ -136,15 +153,30 @@ describe.each(databaseKinds())('API keys and the OpenAPI document on %s', (kind)
     for (const [method, path] of INGEST_ROUTES) {
       const operation = doc.paths[path][method];
       expect(operation.summary).toBeTruthy();
+      expect(operation.security).toEqual([{ 'ingest-token': [] }]);
       expect(Object.keys(operation.responses)).toEqual(
-        expect.arrayContaining(['200', '400', '401']),
+        expect.arrayContaining(['200', '400', '401', '413', '415', '429', '503']),
       );
+    }
+    for (const [method, path] of PUBLIC_ROUTES) {
+      const operation = doc.paths[path][method];
+      if (path === '/metrics') {
+        expect(operation.security).toEqual([{}, { 'metrics-token': [] }]);
+        expect(operation.parameters ?? []).toEqual([]);
+      } else {
+        expect(operation.security).toEqual([]);
+      }
     }
     for (const [method, path] of API_ROUTES) {
       const operation = doc.paths[path][method];
       expect(operation.summary, `${method} ${path}`).toBeTruthy();
-      expect(operation.security).toEqual([{ bearer: [] }]);
-      expect(Object.keys(operation.responses)).toContain('401');
+      expect(operation.security).toEqual([{ 'api-key': [] }]);
+      expect(Object.keys(operation.responses)).toEqual(
+        expect.arrayContaining(['401', '429', '503']),
+      );
+      if (method === 'post' || method === 'put') {
+        expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['413', '415']));
+      }
       expect(Object.keys(operation.responses).some((status) => status.startsWith('2'))).toBe(true);
       if (path.includes('{')) expect(Object.keys(operation.responses)).toContain('404');
       // every request that takes a body or a query documents its 400

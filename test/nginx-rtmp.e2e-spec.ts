@@ -1,10 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel, eventually, storedEvents } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
+import { readmeBlocks } from './helpers/readme.js';
 import { freePort } from './helpers/spawn-app.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -204,5 +206,28 @@ rtmp {
     expect(log).toMatch(/notify: publish '[^']*\/v1\/ingest\/nginx-rtmp\/publish/);
     expect((await storedEvents(t)).length).toBe(eventsBefore);
     expect((await t.request('GET', `/v1/channel/${created.id}`)).body.status).toBe('idle');
+  });
+});
+
+describe("the README's nginx.conf", () => {
+  it('is a whole configuration nginx -t accepts as written', async () => {
+    const [conf] = readmeBlocks().filter((block) => block.lang === 'nginx');
+    const folder = mkdtempSync(join(tmpdir(), 'cw-readme-nginx-'));
+    try {
+      writeFileSync(join(folder, 'nginx.conf'), conf.code);
+      const { stderr } = await promisify(execFile)('nginx', [
+        '-t',
+        '-p',
+        folder,
+        '-e',
+        'stderr',
+        '-c',
+        join(folder, 'nginx.conf'),
+      ]);
+      expect(stderr).toContain('syntax is ok');
+      expect(stderr).toContain('test is successful');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

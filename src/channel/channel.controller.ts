@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import {
   ApiBadRequest,
-  ApiBodyTooLarge,
+  ApiBodyRefusals,
   ApiKeyProtected,
   ApiNotFound,
 } from '../common/api-errors.decorator.js';
@@ -45,7 +45,7 @@ export class ChannelController {
   })
   @ApiCreatedResponse({ type: CreatedChannelDto })
   @ApiBadRequest('reconnectWindow must not be greater than 1800')
-  @ApiBodyTooLarge()
+  @ApiBodyRefusals()
   create(@Body() body: CreateChannelDto): Promise<CreatedChannelDto> {
     return this.channels.create(body);
   }
@@ -76,7 +76,7 @@ export class ChannelController {
   @ApiOkResponse({ type: ChannelDto })
   @ApiBadRequest('body must set at least one of name, description, reconnectWindow')
   @ApiNotFound('channel')
-  @ApiBodyTooLarge()
+  @ApiBodyRefusals()
   update(@ChannelIdParam() channelId: string, @Body() body: UpdateChannelDto): Promise<ChannelDto> {
     return this.channels.update(channelId, body);
   }
@@ -112,6 +112,7 @@ export class ChannelController {
   })
   @ApiOkResponse({ type: StreamKeyDto })
   @ApiNotFound('channel')
+  @ApiBodyRefusals()
   async rotateStreamKey(@ChannelIdParam() channelId: string): Promise<StreamKeyDto> {
     return { streamKey: await this.channels.rotateStreamKey(channelId) };
   }
@@ -122,6 +123,7 @@ export class ChannelController {
   @ApiOperation({ summary: 'End the live session now', description: 'Sends channel_ended.' })
   @ApiOkResponse({ type: ChannelDto })
   @ApiNotFound('channel')
+  @ApiBodyRefusals()
   @ApiConflictResponse({
     description: 'The channel is not live or stopped',
     type: ErrorResponseDto,

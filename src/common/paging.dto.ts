@@ -11,6 +11,7 @@ export const MAX_PAGE_LENGTH = 100;
 
 export class PageQueryDto {
   @ApiPropertyOptional({
+    type: 'integer',
     description: 'Zero-based page number',
     default: 0,
     minimum: 0,
@@ -24,6 +25,7 @@ export class PageQueryDto {
   page: number = 0;
 
   @ApiPropertyOptional({
+    type: 'integer',
     description: 'Items per page',
     default: 10,
     minimum: 1,
@@ -51,13 +53,17 @@ export function PageOf<T>(item: Type<T>, name: string): Type<Page<T>> {
     @ApiProperty({ type: [item] })
     data: T[];
 
-    @ApiProperty({ description: 'Items matching the query, all pages', example: 1 })
+    @ApiProperty({
+      type: 'integer',
+      description: 'Items matching the query, all pages',
+      example: 1,
+    })
     total: number;
 
-    @ApiProperty({ description: 'Items on this page', example: 1 })
+    @ApiProperty({ type: 'integer', description: 'Items on this page', example: 1 })
     length: number;
 
-    @ApiProperty({ description: 'This page number', example: 0 })
+    @ApiProperty({ type: 'integer', description: 'This page number', example: 0 })
     page: number;
   }
   Object.defineProperty(PageDto, 'name', { value: name });
@@ -69,7 +75,7 @@ export function toPage<T>(data: T[], total: number, query: PageQueryDto): Page<T
 }
 
 export class ErrorResponseDto {
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ type: 'integer', example: 400 })
   statusCode: number;
 
   @ApiProperty({

@@ -7,7 +7,12 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiBadRequest, ApiKeyProtected, ApiNotFound } from '../common/api-errors.decorator.js';
+import {
+  ApiBadRequest,
+  ApiBodyRefusals,
+  ApiKeyProtected,
+  ApiNotFound,
+} from '../common/api-errors.decorator.js';
 import { ErrorResponseDto } from '../common/paging.dto.js';
 import { ResourceIdPipe } from '../common/resource-id.pipe.js';
 import { WebhookIdParam } from '../webhook/webhook-id.param.js';
@@ -68,6 +73,7 @@ export class DeliveryController {
   })
   @ApiAcceptedResponse({ type: DeliveryDto })
   @ApiNotFound('delivery')
+  @ApiBodyRefusals()
   @ApiConflictResponse({
     description: 'The delivery is waiting behind an earlier one of its channel',
     type: ErrorResponseDto,
@@ -96,6 +102,7 @@ export class DeliveryController {
   @ApiAcceptedResponse({ type: RecoveredDto })
   @ApiBadRequest('since must be a valid ISO 8601 date string')
   @ApiNotFound('webhook')
+  @ApiBodyRefusals()
   recover(
     @WebhookIdParam() webhookId: string,
     @Body() body: RecoverDeliveriesDto,
@@ -117,6 +124,7 @@ export class DeliveryController {
   })
   @ApiAcceptedResponse({ type: DeliveryDto })
   @ApiNotFound('webhook')
+  @ApiBodyRefusals()
   test(@WebhookIdParam() webhookId: string): Promise<DeliveryDto> {
     return this.deliveries.test(webhookId);
   }

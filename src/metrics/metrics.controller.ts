@@ -1,7 +1,15 @@
-import { Controller, Get, Header, Headers, UnauthorizedException } from '@nestjs/common';
+import { Controller, Get, Header, Req, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { PublicRoute } from '../common/auth/auth.decorators.js';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { PublicRoute, SECURITY_SCHEMES } from '../common/auth/auth.decorators.js';
+import { ErrorResponseDto } from '../common/paging.dto.js';
 import { SecretSet } from '../common/auth/constant-time.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsRegistry } from './metrics.registry.js';
@@ -33,12 +41,22 @@ export class MetricsController {
       'text/plain': { example: 'deliveries_total{event="channel_live",outcome="succeeded"} 42' },
     },
   })
+  // the token only when METRICS_TOKEN is set: either requirement
+  @ApiSecurity(SECURITY_SCHEMES.metricsToken)
+  @ApiSecurity({})
   @ApiUnauthorizedResponse({
     description: 'METRICS_TOKEN is set and the request does not carry it',
+    type: ErrorResponseDto,
+    example: {
+      statusCode: 401,
+      message: 'metrics token is missing or wrong',
+      error: 'Unauthorized',
+    },
   })
-  async scrape(@Headers('authorization') authorization?: string): Promise<string> {
+  async scrape(@Req() request: FastifyRequest): Promise<string> {
     if (this.token !== undefined) {
-      const given = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? '';
+      const authorization = request.headers.authorization ?? '';
+      const given = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? '';
       if (!this.token.has(given))
         throw new UnauthorizedException('metrics token is missing or wrong');
     }

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import {
   ApiBadRequest,
-  ApiBodyTooLarge,
+  ApiBodyRefusals,
   ApiKeyProtected,
   ApiNotFound,
 } from '../common/api-errors.decorator.js';
@@ -43,7 +43,7 @@ export class WebhookController {
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
   @ApiBadRequest('event has an unknown event "channel_start"')
-  @ApiBodyTooLarge()
+  @ApiBodyRefusals()
   create(@Body() body: CreateWebhookDto): Promise<CreatedWebhookDto> {
     return this.webhooks.create(body);
   }
@@ -74,7 +74,7 @@ export class WebhookController {
   @ApiOkResponse({ type: WebhookDto })
   @ApiBadRequest('body must set at least one of uri, event, active')
   @ApiNotFound('webhook')
-  @ApiBodyTooLarge()
+  @ApiBodyRefusals()
   update(@WebhookIdParam() webhookId: string, @Body() body: UpdateWebhookDto): Promise<WebhookDto> {
     return this.webhooks.update(webhookId, body);
   }
@@ -107,6 +107,7 @@ export class WebhookController {
   })
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiNotFound('webhook')
+  @ApiBodyRefusals()
   async rotateSecret(@WebhookIdParam() webhookId: string): Promise<WebhookSecretDto> {
     return { secret: await this.webhooks.rotateSecret(webhookId) };
   }

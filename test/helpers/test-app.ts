@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createAdapter } from '../../src/app.setup.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { OpenApiAnswers } from './openapi-answers.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -64,6 +65,7 @@ export async function createTestApp(
   await app.listen(0, '127.0.0.1');
   const baseUrl = await app.getUrl();
   const defaultKey = fullEnv.API_KEYS ? fullEnv.API_KEYS.split(',')[0].trim() : undefined;
+  let answers: OpenApiAnswers | undefined;
 
   const request = async (
     method: string,
@@ -86,6 +88,16 @@ export async function createTestApp(
     } catch {
       parsed = undefined;
     }
+    // Every answer a suite reads is held to what the OpenAPI document promises.
+    answers ??= await openApiAnswers(baseUrl);
+    const problem = answers.problem(
+      method,
+      path,
+      response.status,
+      response.headers.get('content-type'),
+      parsed,
+    );
+    if (problem) throw new Error(`Answer outside the OpenAPI document: ${problem}`);
     return { status: response.status, headers: response.headers, text, body: parsed };
   };
 
@@ -99,4 +111,17 @@ export async function createTestApp(
       if (!options.keepDatabase) await database.drop();
     },
   };
+}
+
+const checkers = new Map<string, OpenApiAnswers>();
+
+/** The checker of the app's own document (GET /docs-json), one per distinct document. */
+async function openApiAnswers(baseUrl: string): Promise<OpenApiAnswers> {
+  const text = await (await fetch(`${baseUrl}/docs-json`)).text();
+  let checker = checkers.get(text);
+  if (!checker) {
+    checker = new OpenApiAnswers(JSON.parse(text));
+    checkers.set(text, checker);
+  }
+  return checker;
 }

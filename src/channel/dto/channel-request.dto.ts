@@ -35,6 +35,7 @@ export class CreateChannelDto {
   name: string;
 
   @ApiPropertyOptional({
+    type: String,
     description: 'Free text',
     maxLength: 2000,
     nullable: true,
@@ -47,10 +48,11 @@ export class CreateChannelDto {
   description?: string | null;
 
   @ApiPropertyOptional({
-    description: 'Seconds a stopped channel waits for its publisher to come back before it ends',
+    type: 'integer',
+    // the default is told in words: generators read a schema `default` as "always present"
+    description: `Seconds a stopped channel waits for its publisher to come back before it ends; ${DEFAULT_RECONNECT_WINDOW} when left out`,
     minimum: 0,
     maximum: MAX_RECONNECT_WINDOW,
-    default: DEFAULT_RECONNECT_WINDOW,
     example: 60,
   })
   @IsOptionalNotNull()
@@ -75,6 +77,7 @@ export class UpdateChannelDto {
   name?: string;
 
   @ApiPropertyOptional({
+    type: String,
     description: 'Free text; null clears it',
     maxLength: 2000,
     nullable: true,
@@ -86,7 +89,13 @@ export class UpdateChannelDto {
   @MaxLength(2000)
   description?: string | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_RECONNECT_WINDOW, example: 120 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Seconds a stopped channel waits for its publisher to come back before it ends',
+    minimum: 0,
+    maximum: MAX_RECONNECT_WINDOW,
+    example: 120,
+  })
   @IsOptionalNotNull()
   @IsInt()
   @Min(0)

@@ -1,5 +1,6 @@
-import { PageOf } from '../../common/paging.dto.js';
 import { ApiProperty } from '@nestjs/swagger';
+import { CHANNEL_EVENT_NAMES, type ChannelEventName } from '../../common/channel-event-name.js';
+import { PageOf } from '../../common/paging.dto.js';
 import { CHANNEL_STATUSES, type ChannelStatus } from '../channel.entity.js';
 
 /** The channel as GET /v1/channel/{id} returns it, and as every callback carries it. */
@@ -16,7 +17,7 @@ export class ChannelDto {
   @ApiProperty({ enum: CHANNEL_STATUSES, example: 'live' })
   status: ChannelStatus;
 
-  @ApiProperty({ description: 'Seconds', example: 60 })
+  @ApiProperty({ type: 'integer', description: 'Seconds', example: 60 })
   reconnectWindow: number;
 
   @ApiProperty({
@@ -56,6 +57,19 @@ export class ChannelDto {
 
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   updatedAt: string;
+}
+
+/** A channel event's callback body: the event, when it happened, and the channel as it was then. */
+export class ChannelEventCallbackDto extends ChannelDto {
+  @ApiProperty({ enum: CHANNEL_EVENT_NAMES, example: 'channel_live' })
+  event: ChannelEventName;
+
+  @ApiProperty({
+    type: 'integer',
+    description: 'When the event happened, ms since the epoch',
+    example: 1764237600000,
+  })
+  eventTime: number;
 }
 
 export class StreamKeyDto {

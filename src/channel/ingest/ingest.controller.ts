@@ -1,15 +1,15 @@
-import { Body, Controller, HttpCode, Ip, Post, UseFilters } from '@nestjs/common';
+import { applyDecorators, Body, Controller, HttpCode, Ip, Post, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConsumes,
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { ApiBodyRefusals, ApiServerErrors } from '../../common/api-errors.decorator.js';
 import { IngestTokenAuth } from '../../common/auth/auth.decorators.js';
 import { DomainError, ErrorCode } from '../../common/errors.js';
 import { ErrorResponseDto } from '../../common/paging.dto.js';
@@ -23,13 +23,8 @@ import {
 import { denied, IngestService } from './ingest.service.js';
 import { SrsExceptionFilter } from './srs-exception.filter.js';
 
-const TOKEN = ApiQuery({
-  name: 'token',
-  required: false,
-  description: 'The ingest token (INGEST_TOKEN); required when one is configured',
-});
 const UNAUTHORIZED = ApiUnauthorizedResponse({
-  description: 'No token, or a wrong one',
+  description: 'No token, or a wrong one (when INGEST_TOKEN is set)',
   type: ErrorResponseDto,
   example: { statusCode: 401, message: 'token is not valid', error: 'Unauthorized' },
 });
@@ -53,25 +48,30 @@ const BAD = ApiBadRequestResponse({
   type: ErrorResponseDto,
   example: { statusCode: 400, message: ['name must be a string'], error: 'Bad Request' },
 });
+/** What every hook can answer besides its own outcome. */
+const INGEST_ANSWERS = applyDecorators(
+  BAD,
+  UNAUTHORIZED,
+  LIMITED,
+  ApiServerErrors(),
+  ApiBodyRefusals('a form (application/x-www-form-urlencoded) or JSON'),
+);
 
 @ApiTags('ingest')
 @IngestTokenAuth()
+@INGEST_ANSWERS
 @Controller('v1/ingest/nginx-rtmp')
 export class NginxRtmpIngestController {
   constructor(private readonly ingest: IngestService) {}
 
   @Post('publish')
   @HttpCode(200)
-  @TOKEN
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({
     summary: 'nginx-rtmp on_publish',
     description: '2xx lets the publisher in (the channel goes live); 403 refuses it.',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
-  @BAD
-  @UNAUTHORIZED
-  @LIMITED
   @DENIED
   async publish(@Body() body: NginxRtmpHookDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish')
@@ -81,16 +81,12 @@ export class NginxRtmpIngestController {
 
   @Post('publish_done')
   @HttpCode(200)
-  @TOKEN
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({
     summary: 'nginx-rtmp on_publish_done',
     description: 'The channel stops. Always 2xx for a well-formed call (nginx ignores the answer).',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
-  @BAD
-  @UNAUTHORIZED
-  @LIMITED
   async publishDone(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish_done')
       throw callMismatch(body.call, 'publish_done');
@@ -99,7 +95,6 @@ export class NginxRtmpIngestController {
 
   @Post('update')
   @HttpCode(200)
-  @TOKEN
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({
     summary: 'nginx-rtmp on_update',
@@ -109,9 +104,6 @@ export class NginxRtmpIngestController {
       'anything else).',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
-  @BAD
-  @UNAUTHORIZED
-  @LIMITED
   async update(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
     // The same URL hears from players (update_play): only a publisher keeps a channel live.
     if (body.call === 'update_play') return { outcome: 'ignored' };
@@ -127,6 +119,7 @@ function callMismatch(call: string, expected: string) {
 
 @ApiTags('ingest')
 @IngestTokenAuth()
+@INGEST_ANSWERS
 @UseFilters(SrsExceptionFilter)
 @Controller('v1/ingest/srs')
 export class SrsIngestController {
@@ -134,15 +127,11 @@ export class SrsIngestController {
 
   @Post()
   @HttpCode(200)
-  @TOKEN
   @ApiOperation({
     summary: 'SRS http_hooks on_publish / on_unpublish',
     description: 'Answers `{"code":0}` to allow; a non-zero `code` with a 4xx status to deny.',
   })
   @ApiOkResponse({ type: SrsAnswerDto })
-  @BAD
-  @UNAUTHORIZED
-  @LIMITED
   @DENIED
   async hook(@Body() body: SrsHookDto, @Ip() address: string): Promise<SrsAnswerDto> {
     if (body.action === 'on_publish') {
@@ -156,13 +145,13 @@ export class SrsIngestController {
 
 @ApiTags('ingest')
 @IngestTokenAuth()
+@INGEST_ANSWERS
 @Controller('v1/ingest/events')
 export class GenericIngestController {
   constructor(private readonly ingest: IngestService) {}
 
   @Post()
   @HttpCode(200)
-  @TOKEN
   @ApiOperation({
     summary: 'Publish / unpublish / update from any media server or script',
     description:
@@ -170,9 +159,6 @@ export class GenericIngestController {
       '(update, see INGEST_STALE_AFTER); 403 denies an unknown key or a channel already live.',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
-  @BAD
-  @UNAUTHORIZED
-  @LIMITED
   @DENIED
   async event(@Body() body: IngestEventDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.action === 'publish')

@@ -37,7 +37,7 @@ class DeliveryFieldsDto {
   })
   status: PublicDeliveryStatus;
 
-  @ApiProperty({ type: Number, nullable: true, example: 503 })
+  @ApiProperty({ type: 'integer', nullable: true, example: 503 })
   lastStatusCode: number | null;
 
   @ApiProperty({ type: String, nullable: true, example: 'HTTP 503' })
@@ -56,7 +56,7 @@ class DeliveryFieldsDto {
 }
 
 export class DeliveryDto extends DeliveryFieldsDto {
-  @ApiProperty({ description: 'Attempts made so far', example: 8 })
+  @ApiProperty({ type: 'integer', description: 'Attempts made so far', example: 8 })
   attempts: number;
 }
 
@@ -65,14 +65,14 @@ export class DeliveryAttemptDto {
   at: string;
 
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     description: 'null when no answer came',
     example: 503,
   })
   statusCode: number | null;
 
-  @ApiProperty({ example: 35 })
+  @ApiProperty({ type: 'integer', example: 35 })
   durationMs: number;
 
   @ApiProperty({ type: String, nullable: true, example: 'HTTP 503' })
@@ -120,6 +120,22 @@ export class RecoverDeliveriesDto {
 }
 
 export class RecoveredDto {
-  @ApiProperty({ description: 'How many failed deliveries were queued again', example: 12 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'How many failed deliveries were queued again',
+    example: 12,
+  })
   recovered: number;
+}
+
+/** The body of a test callback (POST /v1/webhook/{webhookId}/test). */
+export class PingCallbackDto {
+  @ApiProperty({ enum: ['ping'], example: 'ping' })
+  event: 'ping';
+
+  @ApiProperty({ type: 'integer', description: 'ms since the epoch', example: 1764237600000 })
+  eventTime: number;
+
+  @ApiProperty({ description: 'The webhook pinged', example: '123456' })
+  webhookId: string;
 }

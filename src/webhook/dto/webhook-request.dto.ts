@@ -121,6 +121,7 @@ export class UpdateWebhookDto {
 
 export class ListWebhooksQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
+    type: String,
     description:
       'Only webhooks subscribed to at least one of these events (comma-separated); a webhook on `all` matches any',
   })
@@ -132,6 +133,7 @@ export class ListWebhooksQueryDto extends PageQueryDto {
 
 export class DeleteWebhookQueryDto {
   @ApiPropertyOptional({
+    type: String,
     description:
       'Take only these events (comma-separated) off the webhook; without it, or when none is left, the webhook is deleted',
   })

@@ -122,6 +122,6 @@ export class IngestAnswerDto {
 }
 
 export class SrsAnswerDto {
-  @ApiProperty({ description: '0 allows; anything else denies', example: 0 })
+  @ApiProperty({ type: 'integer', description: '0 allows; anything else denies', example: 0 })
   code: number;
 }

@@ -1,0 +1,129 @@
+import type { INestApplication } from '@nestjs/common';
+import { SECURITY_SCHEMES as SECURITY } from './common/auth/auth.decorators.js';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ChannelEventCallbackDto } from './channel/dto/channel-response.dto.js';
+import { CHANNEL_EVENT_NAMES } from './common/channel-event-name.js';
+import { ErrorResponseDto } from './common/paging.dto.js';
+import { PingCallbackDto } from './delivery/dto/delivery.dto.js';
+
+const EVENT_SUMMARIES: Record<string, string> = {
+  channel_live:
+    'The channel went live: a publisher started (or came back within the reconnect window)',
+  channel_stop: 'The publisher stopped sending; the channel waits reconnectWindow seconds',
+  channel_ended: 'The live session is over (ended explicitly, or nobody came back in time)',
+  ping: 'A test callback sent by POST /v1/webhook/{webhookId}/test',
+};
+
+const SIGNATURE_HEADERS = [
+  {
+    name: 'webhook-id',
+    in: 'header',
+    required: true,
+    description: 'The message id: the same on every retry and redelivery of one delivery',
+    schema: { type: 'string', example: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W' },
+  },
+  {
+    name: 'webhook-timestamp',
+    in: 'header',
+    required: true,
+    description: 'Unix seconds of this attempt; refuse one too far from your clock',
+    schema: { type: 'string', pattern: '^[0-9]+$', example: '1764237600' },
+  },
+  {
+    name: 'webhook-signature',
+    in: 'header',
+    required: true,
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">`, ' +
+      "keyed with the base64-decoded part of the webhook's `whsec_` secret; during a rotation's " +
+      'grace period one signature per secret (Standard Webhooks)',
+    schema: { type: 'string', example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=' },
+  },
+];
+
+/** One `webhooks` entry: the POST a receiver gets for `event`. */
+function callback(event: string, schema: string): Record<string, unknown> {
+  return {
+    post: {
+      operationId: `callback_${event}`,
+      summary: EVENT_SUMMARIES[event],
+      description:
+        'Sent to every active webhook subscribed to the event (or to `all`), signed per ' +
+        'Standard Webhooks. Answer 2xx within DELIVERY_TIMEOUT; anything else, or no answer, ' +
+        'is retried with backoff. Deliveries of one channel arrive in order.',
+      tags: ['callbacks'],
+      security: [],
+      parameters: SIGNATURE_HEADERS,
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+      },
+      responses: {
+        '200': { description: 'Received (any 2xx counts)' },
+        default: { description: 'Anything else (or no answer in time) is retried' },
+      },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the API, with the callbacks receivers get as `webhooks`. */
+export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('channel-webhooks')
+    .setDescription(
+      'Webhooks for live-streaming channels: subscribe HTTP callbacks to `channel_live`, ' +
+        '`channel_stop` and `channel_ended`. The callbacks themselves are described under `webhooks`.',
+    )
+    .setVersion(version)
+    .setLicense('UNLICENSED', 'https://spdx.org/licenses/')
+    .addServer('/', 'This service')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque',
+        description:
+          'An API key from API_KEYS (an opaque string), as `Authorization: Bearer <key>`',
+      },
+      SECURITY.apiKey,
+    )
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'query',
+        name: 'token',
+        description: 'The ingest token (INGEST_TOKEN) in the hook URL: `?token=<token>`',
+      },
+      SECURITY.ingestToken,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque',
+        description: 'METRICS_TOKEN, as `Authorization: Bearer <token>`; only when it is set',
+      },
+      SECURITY.metricsToken,
+    )
+    .addTag('webhooks', 'Subscriptions: which events go to which URL')
+    .addTag('deliveries', "A webhook's delivery log: attempts, redelivery, recovery, test pings")
+    .addTag('channels', 'Channels and their live sessions')
+    .addTag('ingest', "Media servers' publish hooks (nginx-rtmp, SRS, generic)")
+    .addTag('operations', 'Health and metrics')
+    .addTag('callbacks', 'What a receiver gets (see `webhooks`)')
+    .build();
+  const entries: [string, Record<string, unknown>][] = [
+    ...CHANNEL_EVENT_NAMES.map((event): [string, Record<string, unknown>] => [
+      event,
+      callback(event, ChannelEventCallbackDto.name),
+    ]),
+    ['ping', callback('ping', PingCallbackDto.name)],
+  ];
+  const webhooks = Object.fromEntries(entries) as OpenAPIObject['webhooks'];
+  return SwaggerModule.createDocument(
+    app,
+    { ...config, webhooks },
+    { extraModels: [ChannelEventCallbackDto, PingCallbackDto, ErrorResponseDto] },
+  );
+}

@@ -1,0 +1,165 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readmeBlocks } from './helpers/readme.js';
+import { freePort, PROJECT_ROOT } from './helpers/spawn-app.js';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+const run = promisify(execFile);
+
+/**
+ * The answers a block shows: `# {…}` comment lines (continued by `#  …` lines), with `…` standing
+ * for anything, as patterns to find in what the block printed.
+ */
+function shownAnswers(code: string): { text: string; pattern: RegExp }[] {
+  const answers: string[] = [];
+  for (const line of code.split('\n')) {
+    if (/^# [{[]/.test(line)) answers.push(line.slice(2));
+    else if (/^# {2}/.test(line) && answers.length > 0)
+      answers[answers.length - 1] += line.slice(1).trim();
+  }
+  return answers.map((text) => ({
+    text,
+    pattern: new RegExp(
+      text
+        .split('…')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*?'),
+    ),
+  }));
+}
+
+const onPort = (code: string, port: number) =>
+  code.replace(/(localhost|127\.0\.0\.1):3000/g, `$1:${port}`);
+
+describe('the README, followed as written', () => {
+  let t: TestApp;
+  let folder: string;
+  const readme = readmeBlocks();
+
+  beforeAll(async () => {
+    // the settings the README starts the service with
+    t = await createTestApp('sqlite', { API_KEYS: 'my-key', INGEST_TOKEN: 'my-ingest-token' });
+    folder = mkdtempSync(join(tmpdir(), 'cw-readme-'));
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('runs every shell block top to bottom, each answer as shown', async () => {
+    const shell = readme.filter((block) => block.lang === 'sh' && !block.skipped);
+    expect(shell.length).toBeGreaterThanOrEqual(4);
+    const port = Number(new URL(t.baseUrl).port);
+    // every curl fails the run on an HTTP error, and ends its answer with a new line
+    const script = [
+      'set -euo pipefail',
+      'curl() { command curl --fail-with-body "$@"; echo; }',
+      ...shell.flatMap((block, index) => [`echo '::block ${index}::'`, onPort(block.code, port)]),
+    ].join('\n');
+    const { stdout } = await run('bash', ['-c', script], { cwd: folder, timeout: 60_000 }).catch(
+      (error: { stdout: string; stderr: string }) => {
+        throw new Error(
+          `a README block failed:\n${error.stdout.split('::block ').at(-1)}\n${error.stderr}`,
+        );
+      },
+    );
+    const outputs = stdout.split(/::block \d+::\n/).slice(1);
+    expect(outputs).toHaveLength(shell.length);
+    shell.forEach((block, index) => {
+      for (const answer of shownAnswers(block.code)) {
+        expect(outputs[index], `the README shows ${answer.text}`).toMatch(answer.pattern);
+      }
+    });
+  });
+
+  describe.each([
+    ['js', 'receiver.mjs', () => [process.execPath]],
+    ['python', 'receiver.py', () => ['python3']],
+  ])('its %s receiver ("Verifying callbacks")', (lang, file, command) => {
+    let receiver: ChildProcess;
+    let printed = '';
+
+    afterAll(() => receiver?.kill());
+
+    it('verifies real callbacks, and refuses a forged or replayed one', async () => {
+      const [example] = readme.filter(
+        (block) => block.section === 'Verifying callbacks' && block.lang === lang,
+      );
+      expect(example).toBeDefined();
+      // inside the project, so `standardwebhooks` resolves from its node_modules
+      const where = join(PROJECT_ROOT, 'test', 'artifacts', 'readme');
+      mkdirSync(where, { recursive: true });
+      writeFileSync(join(where, file), example.code);
+
+      const created = await t.request('POST', '/v1/webhook', {
+        body: { uri: 'http://127.0.0.1:1/placeholder', event: 'all' },
+      });
+      const port = await freePort();
+      const [program, ...args] = command();
+      receiver = spawn(program, [...args, join(where, file)], {
+        env: { ...process.env, WEBHOOK_SECRET: created.body.secret, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      receiver.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      const url = `http://127.0.0.1:${port}/hooks`;
+      await expect
+        .poll(() => fetch(url, { method: 'POST', body: '{}' }).then((r) => r.status), {
+          timeout: 15_000,
+        })
+        .toBe(401);
+      await t.request('PUT', `/v1/webhook/${created.body.id}`, { body: { uri: url } });
+
+      // a channel event and a test ping, signed by the service
+      const channel = (await t.request('POST', '/v1/channel', { body: { name: lang } })).body;
+      const live = await t.request('POST', '/v1/ingest/events?token=my-ingest-token', {
+        body: { streamKey: channel.streamKey, action: 'publish' },
+        apiKey: false,
+      });
+      expect(live.status).toBe(200);
+      const ping = await t.request('POST', `/v1/webhook/${created.body.id}/test`);
+      await expect.poll(() => printed, { timeout: 20_000 }).toContain('verified ping');
+      expect(printed).toContain('verified channel_live');
+      const log = await t.request(
+        'GET',
+        `/v1/webhook/${created.body.id}/deliveries/${ping.body.id}`,
+      );
+      expect(log.body.status).toBe('succeeded');
+      expect(printed).toContain(log.body.messageId);
+
+      // a forged signature, and a good one replayed ten minutes later, are refused
+      const body = JSON.stringify({ event: 'ping', eventTime: Date.now(), webhookId: '1' });
+      const now = Math.floor(Date.now() / 1000);
+      const forged = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'msg_forged',
+          'webhook-timestamp': String(now),
+          'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+        },
+        body,
+      });
+      expect(forged.status).toBe(401);
+      const { Webhook } = await import('standardwebhooks');
+      const old = new Date((now - 600) * 1000);
+      const replayed = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'msg_replayed',
+          'webhook-timestamp': String(now - 600),
+          'webhook-signature': new Webhook(created.body.secret).sign('msg_replayed', old, body),
+        },
+        body,
+      });
+      expect(replayed.status).toBe(401);
+      expect(printed).not.toContain('msg_forged');
+      expect(printed).not.toContain('msg_replayed');
+    });
+  });
+});
