@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { AuthGuard } from './common/auth/auth.guard.js';
+import { FORM_TYPE, markFormBody, mediaTypeOf, takesFormBody } from './common/form-body.js';
 import { sendErrorAnswer, toErrorAnswer } from './common/http-exception.filter.js';
 import { deferredJsonParser } from './common/json-body.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -49,19 +50,31 @@ function authKindOf(url: string): 'api-key' | 'ingest-token' | undefined {
   return undefined;
 }
 
-function needsJsonBody(
+function sendsBody(
   method: string,
   url: string,
   headers: Record<string, string | string[] | undefined>,
 ): boolean {
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return false;
   if (!url.startsWith('/v1/') || url.startsWith('/v1/ingest/')) return false;
-  const hasBody =
+  return (
     headers['transfer-encoding'] !== undefined ||
-    (headers['content-length'] !== undefined && headers['content-length'] !== '0');
-  if (!hasBody) return false;
-  const type = String(headers['content-type'] ?? '').toLowerCase();
-  return !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/.test(type);
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  );
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+/** Why a /v1 body of this type is refused (415), or undefined when the route takes it. */
+function refusedBodyType(request: FastifyRequest): string | undefined {
+  if (!sendsBody(request.method, request.url, request.headers)) return undefined;
+  const type = mediaTypeOf(request.headers['content-type']);
+  if (JSON_TYPE.test(type)) return undefined;
+  if (!takesFormBody(request.routeOptions.config)) {
+    return 'body must be sent as Content-Type: application/json';
+  }
+  if (type === FORM_TYPE) return undefined;
+  return `body must be sent as Content-Type: application/json or ${FORM_TYPE}`;
 }
 
 /** Everything main.ts and the e2e tests share: pipes, error answers, Swagger. */
@@ -102,15 +115,19 @@ export function configureApp(
     }
   });
 
-  // The API speaks JSON only; ingest hooks take the media servers' own formats.
+  // The API speaks JSON, and forms on the routes that say so; ingest hooks take the media
+  // servers' own formats.
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (!needsJsonBody(request.method, request.url, request.headers)) return done();
-    const body = {
-      statusCode: 415,
-      message: 'body must be sent as Content-Type: application/json',
-      error: 'Unsupported Media Type',
-    };
-    void reply.code(415).send(body);
+    const refused = refusedBodyType(request);
+    if (refused === undefined) return done();
+    void reply
+      .code(415)
+      .send({ statusCode: 415, message: refused, error: 'Unsupported Media Type' });
+  });
+  // Form values are all strings: the DTOs convert a form's, never a JSON body's (see form-body.ts).
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    if (mediaTypeOf(request.headers['content-type']) === FORM_TYPE) markFormBody(request.body);
+    done();
   });
 
   // One log line and the HTTP metrics per request, from Fastify itself, so 404s and refused

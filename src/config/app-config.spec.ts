@@ -31,6 +31,7 @@ describe('loadAppConfig', () => {
       webhookDisableAfterMs: 5 * 86_400_000,
       webhookSecretGraceMs: 24 * 3_600_000,
       logLevel: 'info',
+      compatGetDelete: false,
     });
   });
 
@@ -55,6 +56,7 @@ describe('loadAppConfig', () => {
       LOG_LEVEL: 'debug',
       RATE_LIMIT_API: '50/10s',
       RATE_LIMIT_INGEST_DENIALS: '3/1h',
+      COMPAT_GET_DELETE: 'true',
     });
     expect(sut).toMatchObject({
       port: 8080,
@@ -76,6 +78,7 @@ describe('loadAppConfig', () => {
       metricsToken: 'm',
       redisUrl: 'redis://cache.internal:6379/2',
       logLevel: 'debug',
+      compatGetDelete: true,
       rateLimits: {
         api: { limit: 50, windowMs: 10_000 },
         ingestDenials: { limit: 3, windowMs: 3_600_000 },
@@ -93,6 +96,7 @@ describe('loadAppConfig', () => {
     [{ DATABASE_URL: 'mysql://host:99999/db' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL'],
     [{ DB_MIGRATE_ON_START: 'maybe' }, 'DB_MIGRATE_ON_START'],
+    [{ COMPAT_GET_DELETE: 'on' }, 'COMPAT_GET_DELETE'],
     [{ DELIVERY_CONCURRENCY: '0' }, 'DELIVERY_CONCURRENCY'],
     [{ DELIVERY_CONCURRENCY_PER_WEBHOOK: '0' }, 'DELIVERY_CONCURRENCY_PER_WEBHOOK'],
     [{ REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],

@@ -48,6 +48,11 @@ export interface AppConfig {
   healthMaxDueAgeMs: number;
   /** A live channel with no hook for this long is stopped; undefined: never. */
   ingestStaleAfterMs: number | undefined;
+  /**
+   * GET /v1/webhook/{webhookId} deletes, as the original API document says, instead of reading:
+   * for clients written against that document.
+   */
+  compatGetDelete: boolean;
   rateLimits: {
     /** Requests per API key (or per address, without a key) in each window. */
     api: RateLimit;
@@ -203,6 +208,7 @@ export function loadAppConfig(env: Env): AppConfig {
     logLevel,
     healthMaxDueAgeMs: duration('HEALTH_MAX_DUE_AGE', '5m'),
     ingestStaleAfterMs: optionalDuration('INGEST_STALE_AFTER'),
+    compatGetDelete: boolean('COMPAT_GET_DELETE', false),
     rateLimits: {
       api: rateLimit('RATE_LIMIT_API', '1200/1m'),
       ingestDenials: rateLimit('RATE_LIMIT_INGEST_DENIALS', '30/1m'),

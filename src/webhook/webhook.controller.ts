@@ -1,10 +1,24 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Logger,
+  type OnApplicationBootstrap,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import {
   ApiBadRequest,
@@ -12,7 +26,9 @@ import {
   ApiKeyProtected,
   ApiNotFound,
 } from '../common/api-errors.decorator.js';
+import { TakesFormBody } from '../common/form-body.js';
 import { EmptyResponseDto } from '../common/paging.dto.js';
+import type { AppConfig } from '../config/app-config.js';
 import {
   CreateWebhookDto,
   DeleteWebhookQueryDto,
@@ -33,13 +49,30 @@ const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', exam
 @ApiTags('webhooks')
 @ApiKeyProtected()
 @Controller('v1/webhook')
-export class WebhookController {
-  constructor(private readonly webhooks: WebhookService) {}
+export class WebhookController implements OnApplicationBootstrap {
+  /** COMPAT_GET_DELETE: GET /v1/webhook/{webhookId} is the original API document's delete. */
+  private readonly getDeletes: boolean;
+
+  constructor(
+    private readonly webhooks: WebhookService,
+    config: ConfigService<{ app: AppConfig }, true>,
+  ) {
+    this.getDeletes = config.get('app', { infer: true }).compatGetDelete;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.getDeletes) return;
+    new Logger('Webhooks').warn(
+      'COMPAT_GET_DELETE is on: GET /v1/webhook/{webhookId} deletes the webhook (or the events in ?event=) as the original API document says; one webhook can be read only through the list',
+    );
+  }
 
   @Post()
+  @TakesFormBody()
   @ApiOperation({
     summary: 'Register a webhook',
-    description: 'The answer carries the signing secret, shown this once.',
+    description:
+      'The answer carries the signing secret, shown this once. The body is JSON or a form (`application/x-www-form-urlencoded`) with the same fields.',
   })
   @ApiCreatedResponse({ type: CreatedWebhookDto })
   @ApiBadRequest('event has an unknown event "channel_start"')
@@ -58,18 +91,46 @@ export class WebhookController {
 
   @Get(':webhookId')
   @WEBHOOK_ID
-  @ApiOperation({ summary: 'Read one webhook' })
-  @ApiOkResponse({ type: WebhookDto })
+  @ApiOperation({
+    summary: 'Read one webhook (with COMPAT_GET_DELETE=true: delete it)',
+    description:
+      "Answers the webhook. With COMPAT_GET_DELETE=true this is the original API document's delete instead: " +
+      'exactly `DELETE /v1/webhook/{webhookId}` (with `event`, only those events are taken off; the ' +
+      'webhook is deleted when none is left), answering `{}`; one webhook is then read through the list.',
+  })
+  @ApiQuery({
+    name: 'event',
+    required: false,
+    type: String,
+    description:
+      'With COMPAT_GET_DELETE=true, the events (comma-separated) to take off, as for DELETE; otherwise unused',
+  })
+  @ApiOkResponse({
+    description: 'The webhook; `{}` with COMPAT_GET_DELETE=true',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(WebhookDto) },
+        { type: 'object', properties: {}, additionalProperties: false },
+      ],
+    },
+  })
+  @ApiBadRequest('event has an unknown event "channel_start"')
   @ApiNotFound('webhook')
-  findOne(@WebhookIdParam() webhookId: string): Promise<WebhookDto> {
+  findOne(
+    @WebhookIdParam() webhookId: string,
+    @Query() query: DeleteWebhookQueryDto,
+  ): Promise<WebhookDto | EmptyResponseDto> {
+    if (this.getDeletes) return this.remove(webhookId, query);
     return this.webhooks.findOne(webhookId);
   }
 
   @Put(':webhookId')
   @WEBHOOK_ID
+  @TakesFormBody()
   @ApiOperation({
     summary: 'Change the URI, the events or the active flag',
-    description: 'Fields left out stay as they are; at least one must be given.',
+    description:
+      'Fields left out stay as they are; at least one must be given. The body is JSON or a form (`application/x-www-form-urlencoded`) with the same fields.',
   })
   @ApiOkResponse({ type: WebhookDto })
   @ApiBadRequest('body must set at least one of uri, event, active')

@@ -16,6 +16,7 @@ import {
   CHANNEL_EVENT_NAMES,
   type EventSubscription,
 } from '../../common/channel-event-name.js';
+import { FormBoolean, FormNumber } from '../../common/form-body.js';
 import { PageQueryDto } from '../../common/paging.dto.js';
 import { IsOptionalNotNull } from '../../common/validation.pipe.js';
 import { AtLeastOneOf, IsEventList, IsHttpUrl, ToEventList } from '../../common/validators.js';
@@ -34,17 +35,18 @@ class IsWebhookSecret implements ValidatorConstraintInterface {
   }
 }
 
-/** A webhook's `rateLimit`: whole deliveries per second, 1–10,000, or null. */
+/** A webhook's `rateLimit`: whole deliveries per second, 1–10,000, or null (in a form: empty). */
 function RateLimitProperty(absent: string): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({
-      description: `At most this many deliveries per second to this webhook (per instance); those over it wait, they do not fail. ${absent}`,
+      description: `At most this many deliveries per second to this webhook (per instance); those over it wait, they do not fail. ${absent} In a form body, an empty value is null.`,
       type: 'integer',
       minimum: 1,
       maximum: 10_000,
       nullable: true,
       example: 50,
     }),
+    FormNumber(),
     IsOptional(),
     IsInt(),
     Min(1),
@@ -54,7 +56,7 @@ function RateLimitProperty(absent: string): PropertyDecorator {
 
 const EVENT_PROPERTY = {
   description:
-    '`all`, or event names separated by `,`, or an array of names. Blanks are trimmed, repeats dropped; `all` with names is `all`.',
+    '`all`, or event names separated by `,`, or an array of names (in a form body: the field repeated). Blanks are trimmed, repeats dropped; `all` with names is `all`.',
   oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', enum: EVENT_NAMES } }],
   example: 'channel_live,channel_ended',
 };
@@ -108,9 +110,10 @@ export class UpdateWebhookDto {
 
   @ApiPropertyOptional({
     description:
-      'Re-activate (true) or pause (false) the webhook; an inactive webhook gets no callbacks',
+      'Re-activate (true) or pause (false) the webhook; an inactive webhook gets no callbacks. In a form body, `true` or `false`.',
     example: true,
   })
+  @FormBoolean()
   @IsOptionalNotNull()
   @IsBoolean()
   active?: boolean;
