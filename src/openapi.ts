@@ -1,8 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { SECURITY_SCHEMES as SECURITY } from './common/auth/auth.decorators.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ChannelEventCallbackDto } from './channel/dto/channel-response.dto.js';
 import { CHANNEL_EVENT_NAMES } from './common/channel-event-name.js';
+import type { AppConfig } from './config/app-config.js';
 import { ErrorResponseDto } from './common/paging.dto.js';
 import { PingCallbackDto } from './delivery/dto/delivery.dto.js';
 
@@ -66,6 +68,25 @@ function callback(event: string, schema: string): Record<string, unknown> {
   };
 }
 
+/**
+ * With COMPAT_GET_DELETE=true, `GET /v1/webhook/{webhookId}` is the original document's delete:
+ * the served document says so, so that generated clients type its answer as `{}`.
+ */
+function describeGetAsDelete(document: OpenAPIObject): void {
+  const item = document.paths['/v1/webhook/{webhookId}'];
+  if (!item.get || !item.delete) return;
+  item.get = {
+    ...item.get,
+    summary: 'Delete a webhook, or take some events off it (COMPAT_GET_DELETE=true)',
+    description:
+      "The original API document's delete: exactly `DELETE /v1/webhook/{webhookId}` (with " +
+      '`event`, only those events are taken off; the webhook is deleted when none is left), ' +
+      'answering `{}`. One webhook is read through the list in this mode.',
+    parameters: item.delete.parameters,
+    responses: { ...item.get.responses, '200': item.delete.responses['200'] },
+  };
+}
+
 /** The OpenAPI 3.1 document of the API, with the callbacks receivers get as `webhooks`. */
 export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -121,9 +142,12 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
     ['ping', callback('ping', PingCallbackDto.name)],
   ];
   const webhooks = Object.fromEntries(entries) as OpenAPIObject['webhooks'];
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     { ...config, webhooks },
     { extraModels: [ChannelEventCallbackDto, PingCallbackDto, ErrorResponseDto] },
   );
+  const settings = app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true });
+  if (settings.compatGetDelete) describeGetAsDelete(document);
+  return document;
 }

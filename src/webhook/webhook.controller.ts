@@ -18,7 +18,6 @@ import {
   ApiParam,
   ApiQuery,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
 import {
   ApiBadRequest,
@@ -92,11 +91,10 @@ export class WebhookController implements OnApplicationBootstrap {
   @Get(':webhookId')
   @WEBHOOK_ID
   @ApiOperation({
-    summary: 'Read one webhook (with COMPAT_GET_DELETE=true: delete it)',
+    summary: 'Read one webhook',
     description:
-      "Answers the webhook. With COMPAT_GET_DELETE=true this is the original API document's delete instead: " +
-      'exactly `DELETE /v1/webhook/{webhookId}` (with `event`, only those events are taken off; the ' +
-      'webhook is deleted when none is left), answering `{}`; one webhook is then read through the list.',
+      "With COMPAT_GET_DELETE=true this is the original API document's delete instead (see the " +
+      'document a service in that mode serves).',
   })
   @ApiQuery({
     name: 'event',
@@ -105,15 +103,8 @@ export class WebhookController implements OnApplicationBootstrap {
     description:
       'With COMPAT_GET_DELETE=true, the events (comma-separated) to take off, as for DELETE; otherwise unused',
   })
-  @ApiOkResponse({
-    description: 'The webhook; `{}` with COMPAT_GET_DELETE=true',
-    schema: {
-      oneOf: [
-        { $ref: getSchemaPath(WebhookDto) },
-        { type: 'object', properties: {}, additionalProperties: false },
-      ],
-    },
-  })
+  // with COMPAT_GET_DELETE=true the served document describes this operation as the delete it is
+  @ApiOkResponse({ type: WebhookDto })
   @ApiBadRequest('event has an unknown event "channel_start"')
   @ApiNotFound('webhook')
   findOne(
