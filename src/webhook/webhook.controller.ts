@@ -68,11 +68,12 @@ export class WebhookController {
   @Put(':webhookId')
   @WEBHOOK_ID
   @ApiOperation({
-    summary: 'Change the URI, the events or the active flag',
-    description: 'Fields left out stay as they are; at least one must be given.',
+    summary: 'Change the URI, the events, the active flag, the rate limit or the headers',
+    description:
+      'Fields left out stay as they are; at least one must be given. `headers` replaces the whole set.',
   })
   @ApiOkResponse({ type: WebhookDto })
-  @ApiBadRequest('body must set at least one of uri, event, active')
+  @ApiBadRequest('body must set at least one of uri, event, active, rateLimit, headers')
   @ApiNotFound('webhook')
   @ApiBodyTooLarge()
   update(@WebhookIdParam() webhookId: string, @Body() body: UpdateWebhookDto): Promise<WebhookDto> {
