@@ -1,10 +1,10 @@
-import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelEventEntity } from '../src/channel-events/channel-event.entity.js';
 import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
-import { type Received, startReceiver, type Receiver } from './helpers/receiver.js';
+import { receiverPool, startReceiver } from './helpers/receiver.js';
+import { verifySignature as verify } from './helpers/signature.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 const FAST = {
@@ -13,24 +13,10 @@ const FAST = {
   DELIVERY_TIMEOUT: '1s',
 };
 
-/** Verifies with the official Standard Webhooks package, not our own code. */
-function verify(secret: string, request: Received): unknown {
-  return new Webhook(secret).verify(request.body, {
-    'webhook-id': String(request.headers['webhook-id']),
-    'webhook-timestamp': String(request.headers['webhook-timestamp']),
-    'webhook-signature': String(request.headers['webhook-signature']),
-  });
-}
-
 describe.each(databaseKinds())('delivery on %s', (kind) => {
   let t: TestApp;
-  const receivers: Receiver[] = [];
-
-  const receiver = async (behave?: Parameters<typeof startReceiver>[0]) => {
-    const started = await startReceiver(behave);
-    receivers.push(started);
-    return started;
-  };
+  const receivers = receiverPool();
+  const receiver = receivers.start;
   const webhook = async (uri: string, event: string | string[] = 'all') => {
     const response = await t.request('POST', '/v1/webhook', { body: { uri, event } });
     expect(response.status, response.text).toBe(201);
@@ -52,7 +38,7 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
   });
   afterAll(async () => {
     await t?.close();
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
   });
 
   it('delivers each event to the active webhooks subscribed to it or to all, signed, with the channel as GET shows it', async () => {

@@ -33,10 +33,15 @@ describe('logs', () => {
     const base = `http://127.0.0.1:${port}`;
     await waitForHttp(`${base}/health/live`, app);
     const headers = { authorization: 'Bearer log-api-key', 'content-type': 'application/json' };
+    const receiverCredential = 'Bearer log-receiver-credential';
     const created = await fetch(`${base}/v1/webhook`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ uri: receiver.url, event: 'all' }),
+      body: JSON.stringify({
+        uri: receiver.url,
+        event: 'all',
+        headers: { Authorization: receiverCredential },
+      }),
     });
     const webhook = (await created.json()) as { id: string; secret: string };
     const requestId = created.headers.get('x-request-id');
@@ -81,7 +86,8 @@ describe('logs', () => {
     const ingestLine = lines.find((line) => line.route === '/v1/ingest/events');
     expect(ingestLine?.url).toBe('/v1/ingest/events?token=[redacted]');
     const output = app.output();
-    for (const secret of [token, 'log-api-key', webhook.secret])
+    expect(receiver.received[0]?.headers.authorization).toBe(receiverCredential);
+    for (const secret of [token, 'log-api-key', webhook.secret, receiverCredential])
       expect(output).not.toContain(secret);
   });
 });

@@ -173,6 +173,7 @@ describe.each(databaseKinds())('webhook API on %s', (kind) => {
         event: ['channel_live'],
         active: true,
         rateLimit: null,
+        headers: {},
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

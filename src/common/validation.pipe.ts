@@ -40,6 +40,25 @@ function nestingDepthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Keys Nest's ValidationPipe deletes without a word (against prototype pollution). Refused
+ * instead, so nothing a caller set is silently lost (e.g. a webhook header of that name).
+ */
+const STRIPPED_KEYS = new Set(['constructor', 'prototype']);
+
+function strippedKeyIn(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current !== 'object' || current === null) continue;
+    for (const [key, child] of Object.entries(current)) {
+      if (!Array.isArray(current) && STRIPPED_KEYS.has(key)) return key;
+      stack.push(child);
+    }
+  }
+  return undefined;
+}
+
 /** Optional, but when given not null: for fields whose column cannot hold a null. */
 export function IsOptionalNotNull(): PropertyDecorator {
   return ValidateIf((_object: object, value: unknown) => value !== undefined);
@@ -71,6 +90,10 @@ export class AppValidationPipe extends ValidationPipe {
     const type = metadata.metatype as object | undefined;
     if (type && Reflect.getMetadata(ACCEPTS_UNKNOWN_FIELDS, type) === true) {
       return this.lenient.transform(value, metadata) as Promise<unknown>;
+    }
+    const stripped = strippedKeyIn(value);
+    if (stripped !== undefined) {
+      throw new BadRequestException([`${metadata.type} may not use the key "${stripped}"`]);
     }
     return super.transform(value, metadata) as Promise<unknown>;
   }

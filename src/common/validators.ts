@@ -25,20 +25,29 @@ export function checkHttpUrl(value: unknown, field: string): string | undefined 
   return undefined;
 }
 
-export function IsHttpUrl(options?: ValidationOptions) {
-  return (target: object, propertyName: string) =>
+/** A property judged by `check`, which answers why a value is refused (naming the field), or undefined. */
+export function CheckedBy(
+  name: string,
+  check: (value: unknown, field: string) => string | undefined,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
     registerDecorator({
-      name: 'isHttpUrl',
+      name,
       target: target.constructor,
-      propertyName,
+      propertyName: String(propertyName),
       options,
       validator: {
         validate: (value: unknown, args: ValidationArguments) =>
-          checkHttpUrl(value, args.property) === undefined,
+          check(value, args.property) === undefined,
         defaultMessage: (args: ValidationArguments) =>
-          checkHttpUrl(args.value, args.property) ?? `${args.property} is not valid`,
+          check(args.value, args.property) ?? `${args.property} is not valid`,
       },
     });
+}
+
+export function IsHttpUrl(options?: ValidationOptions) {
+  return CheckedBy('isHttpUrl', checkHttpUrl, options);
 }
 
 /** `"all"`, `"a,b"` or `["a","b"]` of known event names (see parseEventList). */

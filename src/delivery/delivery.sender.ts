@@ -8,6 +8,7 @@ import { Agent } from 'undici';
 import type { AppConfig } from '../config/app-config.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
 import { VERSION } from '../config/version.js';
+import type { WebhookHeaders } from '../webhook/webhook-headers.js';
 import type { SigningSecrets } from '../webhook/webhook.types.js';
 import { Deadlines } from './deadlines.js';
 import { signatureHeader } from './signature.js';
@@ -29,6 +30,8 @@ export interface Message {
   /** The stored body, sent byte for byte as it was signed. */
   body: string;
   secrets: SigningSecrets;
+  /** The webhook's own headers; the service's own (all reserved names) are set after them. */
+  headers: WebhookHeaders;
 }
 
 export interface AttemptResult {
@@ -183,6 +186,7 @@ export class DeliverySender implements OnApplicationShutdown {
       url: message.uri,
       data: message.body,
       headers: {
+        ...message.headers,
         'content-type': 'application/json',
         'user-agent': this.userAgent,
         'webhook-id': message.messageId,

@@ -374,6 +374,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           messageId: delivery.messageId,
           body: delivery.body,
           secrets: target.secrets,
+          headers: target.headers,
         })
       : {
           at: new Date(),

@@ -6,6 +6,7 @@ import {
 } from '../common/channel-event-name.js';
 import type { SnapshotWebhook } from './webhook.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
+import { readStoredHeaders, type WebhookHeaders } from './webhook-headers.js';
 import {
   type DeliveryTarget,
   PAUSED_REASON,
@@ -15,6 +16,11 @@ import {
 
 /** Reloaded at least this often, so an edit made in the database by hand is seen too. */
 const MAX_AGE_MS = 60_000;
+
+/** A webhook as held: its headers parsed once, not per attempt. */
+interface HeldWebhook extends SnapshotWebhook {
+  parsedHeaders: WebhookHeaders;
+}
 
 /**
  * What delivery reads of webhooks, held in memory: who wants each event, and where and how to
@@ -28,7 +34,7 @@ export class WebhookDirectory {
   private loadedAt = 0;
   private loading: Promise<void> | undefined;
   private subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
-  private webhooks = new Map<string, SnapshotWebhook>();
+  private webhooks = new Map<string, HeldWebhook>();
 
   constructor(private readonly repository: WebhookRepository) {}
 
@@ -65,6 +71,7 @@ export class WebhookDirectory {
       paused,
       rateLimit: webhook.rateLimit,
       secrets,
+      headers: webhook.parsedHeaders,
     };
   }
 
@@ -81,7 +88,16 @@ export class WebhookDirectory {
   private async reload(): Promise<void> {
     const loadedAt = Date.now();
     const snapshot = await this.repository.snapshot();
-    const webhooks = new Map(snapshot.webhooks.map((webhook) => [webhook.id, webhook]));
+    const webhooks = new Map<string, HeldWebhook>();
+    for (const webhook of snapshot.webhooks) {
+      // Most reloads change no headers: what was parsed before is kept.
+      const held = this.webhooks.get(webhook.id);
+      const parsedHeaders =
+        held !== undefined && held.headers === webhook.headers
+          ? held.parsedHeaders
+          : readStoredHeaders(webhook.headers);
+      webhooks.set(webhook.id, { ...webhook, parsedHeaders });
+    }
     const subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
     for (const webhook of snapshot.webhooks) {
       if (!webhook.active) continue;

@@ -119,12 +119,13 @@ export class WebhookController implements OnApplicationBootstrap {
   @WEBHOOK_ID
   @TakesFormBody()
   @ApiOperation({
-    summary: 'Change the URI, the events or the active flag',
+    summary: 'Change the URI, the events, the active flag, the rate limit or the headers',
     description:
-      'Fields left out stay as they are; at least one must be given. The body is JSON or a form (`application/x-www-form-urlencoded`) with the same fields.',
+      'Fields left out stay as they are; at least one must be given. `headers` replaces the whole set. ' +
+      'The body is JSON or a form (`application/x-www-form-urlencoded`) with the same fields.',
   })
   @ApiOkResponse({ type: WebhookDto })
-  @ApiBadRequest('body must set at least one of uri, event, active')
+  @ApiBadRequest('body must set at least one of uri, event, active, rateLimit, headers')
   @ApiNotFound('webhook')
   @ApiBodyRefusals()
   update(@WebhookIdParam() webhookId: string, @Body() body: UpdateWebhookDto): Promise<WebhookDto> {

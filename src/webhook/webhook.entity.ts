@@ -44,6 +44,10 @@ export class WebhookEntity {
   @Column({ name: 'rate_limit', type: 'int', nullable: true })
   rateLimit: number | null;
 
+  /** The caller's own headers for every attempt, as JSON text (null: none): credentials. */
+  @Column({ type: 'text', nullable: true, select: false })
+  headers: string | null;
+
   @OneToMany(() => WebhookEventEntity, (subscription) => subscription.webhook, { cascade: true })
   events: WebhookEventEntity[];
 

@@ -7,10 +7,17 @@ import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
+import { readStoredHeaders } from './webhook-headers.js';
 
-/** A webhook as the API shows it (no secrets), with its events in subscription order. */
+/**
+ * A webhook as the API shows it (no secrets: of its headers, only the names), with its events in
+ * subscription order.
+ */
 export interface WebhookWithEvents {
-  webhook: Pick<
+  webhook: {
+    /** The names of its own headers, as set. */
+    headerNames: string[];
+  } & Pick<
     WebhookEntity,
     | 'id'
     | 'uri'
@@ -29,6 +36,7 @@ interface WebhookRow {
   uri: string;
   active: number | boolean;
   rateLimit: number | string | null;
+  headers: string | null;
   failingSince: Date | string | null;
   disabledReason: string | null;
   createdAt: Date | string;
@@ -39,7 +47,7 @@ interface WebhookRow {
 const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
 
 const VIEW_COLUMNS =
-  'w.id, w.uri, w.active, w.rate_limit AS rateLimit, w.failing_since AS failingSince,' +
+  'w.id, w.uri, w.active, w.rate_limit AS rateLimit, w.headers, w.failing_since AS failingSince,' +
   ' w.disabled_reason AS disabledReason,' +
   ' w.created_at AS createdAt, w.updated_at AS updatedAt, e.event';
 
@@ -53,6 +61,8 @@ export interface SnapshotWebhook {
   failingSince: Date | null;
   disabledReason: string | null;
   rateLimit: number | null;
+  /** The stored JSON text (null: none). */
+  headers: string | null;
   events: EventSubscription[];
 }
 
@@ -73,6 +83,7 @@ export type WebhookChanges = Partial<
     | 'failingSince'
     | 'disabledReason'
     | 'rateLimit'
+    | 'headers'
     | 'updatedAt'
   >
 >;
@@ -96,6 +107,8 @@ export class WebhookRepository {
       secret: string;
       events: EventSubscription[];
       rateLimit?: number | null;
+      /** JSON text; left out or null: none. */
+      headers?: string | null;
       now: Date;
     },
   ): Promise<string> {
@@ -103,6 +116,7 @@ export class WebhookRepository {
       uri: row.uri,
       secret: row.secret,
       rateLimit: row.rateLimit ?? null,
+      headers: row.headers ?? null,
       active: true,
       createdAt: row.now,
       updatedAt: row.now,
@@ -267,7 +281,8 @@ export class WebhookRepository {
   }
 
   /**
-   * The version of what fan-out and sending read of webhooks (subscriptions, uri, active, secrets):
+   * The version of what fan-out and sending read of webhooks (subscriptions, uri, active, secrets,
+   * headers):
    * every change that affects them bumps it in its own transaction, so a reader that sees the
    * version of a change sees the change. In a pipeline it is deferred: await it only once the
    * transaction has sent a statement after it.
@@ -295,11 +310,13 @@ export class WebhookRepository {
         failingSince: Date | string | null;
         disabledReason: string | null;
         rateLimit: number | string | null;
+        headers: string | null;
       }[]
     >(
       'SELECT id, uri, active, secret, previous_secret AS previousSecret,' +
         ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
-        ' disabled_reason AS disabledReason, rate_limit AS rateLimit FROM webhook ORDER BY id',
+        ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers FROM webhook' +
+        ' ORDER BY id',
     );
     const events = await this.reads.manager.query<
       { webhookId: string | number; event: EventSubscription }[]
@@ -321,6 +338,7 @@ export class WebhookRepository {
         failingSince: this.sql.readTime(row.failingSince),
         disabledReason: row.disabledReason,
         rateLimit: row.rateLimit === null ? null : Number(row.rateLimit),
+        headers: row.headers,
         events: byWebhook.get(String(row.id)) ?? [],
       })),
     };
@@ -339,6 +357,7 @@ export class WebhookRepository {
             uri: row.uri,
             active: Boolean(row.active),
             rateLimit: row.rateLimit === null ? null : Number(row.rateLimit),
+            headerNames: Object.keys(readStoredHeaders(row.headers)),
             failingSince: this.sql.readTime(row.failingSince),
             disabledReason: row.disabledReason,
             createdAt: this.sql.readTime(row.createdAt)!,

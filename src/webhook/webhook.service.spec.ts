@@ -9,6 +9,7 @@ import { DestinationPolicy } from '../destination/destination-policy.js';
 import { WebhookEntity } from './webhook.entity.js';
 import type { WebhookChanges, WebhookRepository } from './webhook.repository.js';
 import { WebhookService } from './webhook.service.js';
+import { readStoredHeaders } from './webhook-headers.js';
 
 /** The repository's interface over a map: what the service asks of its table, nothing more. */
 class InMemoryWebhooks {
@@ -17,7 +18,13 @@ class InMemoryWebhooks {
 
   insert(
     _m: EntityManager,
-    row: { uri: string; secret: string; events: EventSubscription[]; now: Date },
+    row: {
+      uri: string;
+      secret: string;
+      events: EventSubscription[];
+      headers?: string | null;
+      now: Date;
+    },
   ) {
     const id = String(this.next++);
     const webhook = Object.assign(new WebhookEntity(), {
@@ -29,6 +36,7 @@ class InMemoryWebhooks {
       previousSecretExpiresAt: null,
       failingSince: null,
       disabledReason: null,
+      headers: row.headers ?? null,
       createdAt: row.now,
       updatedAt: row.now,
     });
@@ -36,11 +44,17 @@ class InMemoryWebhooks {
     return Promise.resolve(id);
   }
   findWithEvents(ids: string[]) {
-    return Promise.resolve(ids.flatMap((id) => (this.rows.has(id) ? [this.rows.get(id)!] : [])));
+    return Promise.resolve(ids.flatMap((id) => (this.rows.has(id) ? [this.view(id)] : [])));
   }
   page(_events: EventSubscription[] | undefined, offset: number, limit: number) {
-    const all = [...this.rows.values()];
+    const all = [...this.rows.keys()].map((id) => this.view(id));
     return Promise.resolve({ found: all.slice(offset, offset + limit), total: all.length });
+  }
+  /** A row as the repository reads it for the API: of the headers, the names only. */
+  private view(id: string) {
+    const { webhook, events } = this.rows.get(id)!;
+    const headerNames = Object.keys(readStoredHeaders(webhook.headers));
+    return { webhook: { ...webhook, headerNames }, events };
   }
   lock(_m: EntityManager, id: string) {
     return Promise.resolve(this.rows.has(id));
@@ -106,6 +120,22 @@ describe('WebhookService', () => {
     expect((await sut.create({ uri: 'https://a.example/h', event: ['all'], secret })).secret).toBe(
       secret,
     );
+  });
+
+  it('stores headers as given and answers them masked; an update replaces, removes or keeps them', async () => {
+    const headers = { Authorization: 'Bearer x', 'X-Tenant': 't' };
+    const created = await sut.create({ uri: 'https://a.example/h', event: ['all'], headers });
+    expect(created.headers).toEqual({ Authorization: '********', 'X-Tenant': '********' });
+    expect(JSON.parse(repository.rows.get('1')!.webhook.headers!)).toEqual(headers);
+    expect((await sut.update('1', { active: true })).headers).toEqual(created.headers);
+    expect((await sut.update('1', { headers: { 'X-Other': 'o' } })).headers).toEqual({
+      'X-Other': '********',
+    });
+    expect((await sut.update('1', { headers: {} })).headers).toEqual({});
+    expect(repository.rows.get('1')!.webhook.headers).toBeNull();
+    await sut.update('1', { headers });
+    expect((await sut.update('1', { headers: null })).headers).toEqual({});
+    expect(repository.rows.get('1')!.webhook.headers).toBeNull();
   });
 
   it('refuses a destination the SSRF guard denies, at create and at update, writing nothing', async () => {

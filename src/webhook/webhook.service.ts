@@ -12,6 +12,7 @@ import { Transactions } from '../database/transactions.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
 import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.js';
 import type { WebhookEntity } from './webhook.entity.js';
+import { maskedHeaders, storedHeaders, type WebhookHeaders } from './webhook-headers.js';
 import { WebhookRepository, type WebhookWithEvents } from './webhook.repository.js';
 import { PAUSED_REASON } from './webhook.types.js';
 import { generateWebhookSecret } from './webhook-secret.js';
@@ -21,6 +22,7 @@ export interface CreateWebhookInput {
   event: EventSubscription[];
   secret?: string;
   rateLimit?: number | null;
+  headers?: WebhookHeaders | null;
 }
 
 export interface UpdateWebhookInput {
@@ -29,6 +31,8 @@ export interface UpdateWebhookInput {
   active?: boolean;
   /** null: no limit any more. */
   rateLimit?: number | null;
+  /** Replaces the whole set; null or {}: none any more. */
+  headers?: WebhookHeaders | null;
 }
 
 export interface ListWebhooksInput extends PageQueryDto {
@@ -62,6 +66,7 @@ export class WebhookService {
         secret,
         events: input.event,
         rateLimit: input.rateLimit,
+        headers: storedHeaders(input.headers),
         now: new Date(),
       }),
     );
@@ -95,6 +100,7 @@ export class WebhookService {
       const changes: Partial<WebhookEntity> = { updatedAt: new Date() };
       if (input.uri !== undefined) changes.uri = input.uri;
       if (input.rateLimit !== undefined) changes.rateLimit = input.rateLimit;
+      if (input.headers !== undefined) changes.headers = storedHeaders(input.headers);
       if (input.active === true) {
         Object.assign(changes, { active: true, failingSince: null, disabledReason: null });
       } else if (input.active === false) {
@@ -163,6 +169,7 @@ export function toWebhookDto(
     event: events,
     active: Boolean(webhook.active),
     rateLimit: webhook.rateLimit,
+    headers: maskedHeaders(webhook.headerNames),
     createdAt: webhook.createdAt.toISOString(),
     updatedAt: webhook.updatedAt.toISOString(),
   };

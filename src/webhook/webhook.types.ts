@@ -4,6 +4,8 @@ export interface WebhookTarget {
   uri: string;
 }
 
+import type { WebhookHeaders } from './webhook-headers.js';
+
 export interface SigningSecrets {
   current: string;
   /** The secret before the last rotation, while its grace period lasts. */
@@ -23,6 +25,8 @@ export interface DeliveryTarget {
   /** At most this many deliveries per second (null: no limit). */
   rateLimit: number | null;
   secrets: SigningSecrets;
+  /** The webhook's own headers, sent on every attempt. */
+  headers: WebhookHeaders;
 }
 
 /** The disabled reason a pause by the API records; the service's own reasons say why it acted. */

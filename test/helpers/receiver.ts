@@ -95,3 +95,18 @@ export async function startReceiver(
     },
   };
 }
+
+/** Receivers a suite starts as it goes, closed together when it ends. */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  return {
+    start: async (behave?: Parameters<typeof startReceiver>[0]): Promise<Receiver> => {
+      const receiver = await startReceiver(behave);
+      started.push(receiver);
+      return receiver;
+    },
+    closeAll: async (): Promise<void> => {
+      await Promise.all(started.map((receiver) => receiver.close()));
+    },
+  };
+}

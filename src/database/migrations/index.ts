@@ -6,6 +6,7 @@ import { SessionStreamKey1764000400000 } from './1764000400000-SessionStreamKey.
 import { ChannelLastSeen1764000500000 } from './1764000500000-ChannelLastSeen.js';
 import { DeliveryRetention1764000600000 } from './1764000600000-DeliveryRetention.js';
 import { WebhookRateLimit1764000700000 } from './1764000700000-WebhookRateLimit.js';
+import { WebhookHeaders1764000800000 } from './1764000800000-WebhookHeaders.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ChannelLastSeen1764000500000,
   DeliveryRetention1764000600000,
   WebhookRateLimit1764000700000,
+  WebhookHeaders1764000800000,
 ];

@@ -1,16 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsInt,
-  IsOptional,
-  Max,
-  Min,
-  Validate,
-  ValidatorConstraint,
-  type ValidatorConstraintInterface,
-  type ValidationArguments,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
   ALL_EVENTS,
   CHANNEL_EVENT_NAMES,
@@ -19,20 +10,43 @@ import {
 import { FormBoolean, FormNumber } from '../../common/form-body.js';
 import { PageQueryDto } from '../../common/paging.dto.js';
 import { IsOptionalNotNull } from '../../common/validation.pipe.js';
-import { AtLeastOneOf, IsEventList, IsHttpUrl, ToEventList } from '../../common/validators.js';
+import {
+  AtLeastOneOf,
+  CheckedBy,
+  IsEventList,
+  IsHttpUrl,
+  ToEventList,
+} from '../../common/validators.js';
+import {
+  checkWebhookHeaders,
+  MAX_HEADER_VALUE_LENGTH,
+  MAX_HEADERS_SIZE,
+  MAX_WEBHOOK_HEADERS,
+  type WebhookHeaders,
+} from '../webhook-headers.js';
 import { checkWebhookSecret } from '../webhook-secret.js';
 
 const EVENT_NAMES = [ALL_EVENTS, ...CHANNEL_EVENT_NAMES];
 
-@ValidatorConstraint({ name: 'isWebhookSecret' })
-class IsWebhookSecret implements ValidatorConstraintInterface {
-  validate(value: unknown, args: ValidationArguments): boolean {
-    return checkWebhookSecret(value, args.property) === undefined;
-  }
-
-  defaultMessage(args: ValidationArguments): string {
-    return checkWebhookSecret(args.value, args.property) ?? `${args.property} is not valid`;
-  }
+/** A webhook's own `headers`: names to string values, sent on every attempt, or null. */
+function HeadersProperty(absent: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description:
+        `Headers of your own sent with every callback (e.g. your receiver's \`Authorization\`): at most ${MAX_WEBHOOK_HEADERS}, names unique ignoring case, values of visible ASCII up to ${MAX_HEADER_VALUE_LENGTH} characters (${MAX_HEADERS_SIZE} in all, names included). ` +
+        'Refused names: `webhook-*`, `content-type`, `content-length`, `host`, `user-agent` and the hop-by-hop ones (`connection`, `keep-alive`, `te`, `trailer`, `transfer-encoding`, `upgrade`, `expect`, `proxy-*`), and `constructor` and `prototype`. ' +
+        `Values are never shown again: answers mask them. ${absent}`,
+      type: 'object',
+      additionalProperties: { type: 'string', maxLength: MAX_HEADER_VALUE_LENGTH },
+      maxProperties: MAX_WEBHOOK_HEADERS,
+      nullable: true,
+      example: { Authorization: 'Bearer 3f9a6c1e7b2d' },
+    }),
+    IsOptional(),
+    // The object as sent: class-transformer would drop names like `toString` or `hasOwnProperty`.
+    Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => obj[key]),
+    CheckedBy('isWebhookHeaders', checkWebhookHeaders),
+  );
 }
 
 /** A webhook's `rateLimit`: whole deliveries per second, 1–10,000, or null (in a form: empty). */
@@ -81,14 +95,17 @@ export class CreateWebhookDto {
     example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   })
   @IsOptional()
-  @Validate(IsWebhookSecret)
+  @CheckedBy('isWebhookSecret', checkWebhookSecret)
   secret?: string;
 
   @RateLimitProperty('Left out or null: no limit')
   rateLimit?: number | null;
+
+  @HeadersProperty('Left out, null or {}: none')
+  headers?: WebhookHeaders | null;
 }
 
-@AtLeastOneOf(['uri', 'event', 'active', 'rateLimit'])
+@AtLeastOneOf(['uri', 'event', 'active', 'rateLimit', 'headers'])
 export class UpdateWebhookDto {
   @ApiPropertyOptional({
     description: 'New callback URL; left out, it stays',
@@ -120,6 +137,9 @@ export class UpdateWebhookDto {
 
   @RateLimitProperty('null removes the limit; left out, it stays')
   rateLimit?: number | null;
+
+  @HeadersProperty('An object replaces them all; null or {} removes them all; left out, they stay.')
+  headers?: WebhookHeaders | null;
 }
 
 export class ListWebhooksQueryDto extends PageQueryDto {

@@ -5,6 +5,7 @@ import {
   CHANNEL_EVENT_NAMES,
   type EventSubscription,
 } from '../../common/channel-event-name.js';
+import { MASKED_HEADER_VALUE } from '../webhook-headers.js';
 
 export class WebhookDto {
   @ApiProperty({ description: 'Webhook id', example: '123456' })
@@ -36,6 +37,14 @@ export class WebhookDto {
     example: null,
   })
   rateLimit: number | null;
+
+  @ApiProperty({
+    description: `The webhook's own headers, sent with every callback: the names, each value masked as \`${MASKED_HEADER_VALUE}\` (values are never shown again); \`{}\` for none`,
+    type: 'object',
+    additionalProperties: { type: 'string', enum: [MASKED_HEADER_VALUE] },
+    example: { Authorization: MASKED_HEADER_VALUE },
+  })
+  headers: Record<string, string>;
 
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   createdAt: string;
