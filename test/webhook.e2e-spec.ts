@@ -406,6 +406,16 @@ describe.each(databaseKinds())('webhook list on %s', (kind) => {
     expect(JSON.stringify(response.body.message)).toContain(named);
   });
 
+  it.each([
+    ['page=0.5', 'page must be an integer number'],
+    ['page=-1', 'page must not be less than 0'],
+    ['length=2.5', 'length must be an integer number'],
+    ['length=101', 'length must not be greater than 100'],
+  ])('says in one message what is wrong with %s', async (query, message) => {
+    const response = await t.request('GET', `/v1/webhook?${query}`);
+    expect(response.body.message).toEqual([message]);
+  });
+
   it('filters by event, with all matching any event', async () => {
     const live = await t.request('GET', '/v1/webhook?event=channel_live&length=100');
     expect(live.body.data.map((w: { id: string }) => w.id)).toEqual([

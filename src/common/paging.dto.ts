@@ -1,9 +1,10 @@
 import type { Type } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsIntegerIn } from './validators.js';
 
-/** Query strings carry text: turn whole numbers into numbers, leave anything else for @IsInt to refuse. */
+/** Query strings carry text: turn whole numbers into numbers, leave anything else for IsIntegerIn to refuse. */
 export const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\s*-?\d{1,16}\s*$/.test(value) ? Number(value) : value;
 
@@ -19,9 +20,7 @@ export class PageQueryDto {
   })
   @IsOptional()
   @Transform(toInteger)
-  @IsInt()
-  @Min(0)
-  @Max(2_147_483_647)
+  @IsIntegerIn(0, 2_147_483_647)
   page: number = 0;
 
   @ApiPropertyOptional({
@@ -34,9 +33,7 @@ export class PageQueryDto {
   })
   @IsOptional()
   @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LENGTH)
+  @IsIntegerIn(1, MAX_PAGE_LENGTH)
   length: number = 10;
 }
 

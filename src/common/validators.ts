@@ -46,6 +46,20 @@ export function CheckedBy(
     });
 }
 
+/**
+ * A whole number in [min, max], refused with one message that says what is wrong with it (not
+ * "must be an integer" beside range messages that a fraction inside the range does not break).
+ */
+export function IsIntegerIn(min: number, max: number): PropertyDecorator {
+  return CheckedBy('isIntegerIn', (value, field) => {
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      return `${field} must be an integer number`;
+    if (value < min) return `${field} must not be less than ${min}`;
+    if (value > max) return `${field} must not be greater than ${max}`;
+    return undefined;
+  });
+}
+
 export function IsHttpUrl(options?: ValidationOptions) {
   return CheckedBy('isHttpUrl', checkHttpUrl, options);
 }

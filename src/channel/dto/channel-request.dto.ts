@@ -1,19 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-  ValidateIf,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../common/paging.dto.js';
 import { IsOptionalNotNull } from '../../common/validation.pipe.js';
-import { AtLeastOneOf } from '../../common/validators.js';
+import { AtLeastOneOf, IsIntegerIn } from '../../common/validators.js';
 import { CHANNEL_STATUSES, type ChannelStatus } from '../channel.entity.js';
 
 export const MAX_RECONNECT_WINDOW = 1800;
@@ -56,9 +46,7 @@ export class CreateChannelDto {
     example: 60,
   })
   @IsOptionalNotNull()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_RECONNECT_WINDOW)
+  @IsIntegerIn(0, MAX_RECONNECT_WINDOW)
   reconnectWindow?: number;
 }
 
@@ -97,9 +85,7 @@ export class UpdateChannelDto {
     example: 120,
   })
   @IsOptionalNotNull()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_RECONNECT_WINDOW)
+  @IsIntegerIn(0, MAX_RECONNECT_WINDOW)
   reconnectWindow?: number;
 }
 

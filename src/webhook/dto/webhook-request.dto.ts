@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsOptional } from 'class-validator';
 import {
   ALL_EVENTS,
   CHANNEL_EVENT_NAMES,
@@ -15,6 +15,7 @@ import {
   CheckedBy,
   IsEventList,
   IsHttpUrl,
+  IsIntegerIn,
   ToEventList,
 } from '../../common/validators.js';
 import {
@@ -62,9 +63,7 @@ function RateLimitProperty(absent: string): PropertyDecorator {
     }),
     FormNumber(),
     IsOptional(),
-    IsInt(),
-    Min(1),
-    Max(10_000),
+    IsIntegerIn(1, 10_000),
   );
 }
 
