@@ -238,9 +238,11 @@ describe.each(kinds)('dashboard and Swagger UI in Chromium on %s', (kind) => {
     expect((await page.goto(`${t.baseUrl}/docs`))?.status()).toBe(200);
     await page.locator('.auth-wrapper button.authorize').click();
     const modal = page.locator('.modal-ux');
-    await modal.locator('input').first().fill(TEST_API_KEY);
-    await modal.locator('button.authorize[type="submit"]').click();
-    await modal.locator('button.btn-done').click();
+    // one form per security scheme: the API key's
+    const apiKey = modal.locator('form', { hasText: 'api-key' });
+    await apiKey.locator('input').first().fill(TEST_API_KEY);
+    await apiKey.locator('button.authorize[type="submit"]').click();
+    await modal.locator('button.btn-done').first().click();
 
     const list = page.locator('.opblock-get', {
       has: page.locator('.opblock-summary-path[data-path="/v1/webhook"]'),
