@@ -23,6 +23,8 @@ const API_ROUTES: [string, string][] = [
   ['post', '/v1/webhook/{webhookId}/deliveries/{deliveryId}/redeliver'],
   ['post', '/v1/webhook/{webhookId}/recover'],
   ['post', '/v1/webhook/{webhookId}/test'],
+  ['get', '/v1/webhook-summary'],
+  ['get', '/v1/channel/{channelId}/events'],
 ];
 
 /** Reviewed: open to anyone (health for load balancers; metrics has its own optional token). */

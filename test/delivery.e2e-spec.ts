@@ -128,6 +128,15 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
       durationMs: expect.any(Number),
       error: 'HTTP 500',
       responseBody: 'broken',
+      requestHeaders: {
+        'content-type': 'application/json',
+        'user-agent': target.received[0].headers['user-agent'],
+        'webhook-id': delivery.messageId,
+        'webhook-timestamp': target.received[0].headers['webhook-timestamp'],
+        'webhook-signature': target.received[0].headers['webhook-signature'],
+      },
+      responseHeaders: expect.objectContaining({ 'content-type': 'text/plain' }),
+      errorDescription: 'The receiver answered 500 Internal Server Error',
     });
     expect(detail.payload).toEqual(target.received[0].json);
     await sleep(700);

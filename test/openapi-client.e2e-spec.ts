@@ -74,6 +74,8 @@ describe('the OpenAPI document, as generated clients meet it', () => {
       allowed: 0,
       endedAt: true,
       attempts: expect.any(Number),
+      states: [expect.stringMatching(/^(healthy|failing)$/)],
+      timelineEvents: expect.arrayContaining(['channel_ended']),
       recovered: expect.any(Number),
     });
   });

@@ -255,7 +255,15 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
   describe('DeliveryQueue', () => {
     const succeeded = (delivery: Completion['delivery']): Completion => ({
       delivery,
-      result: { at: new Date(), statusCode: 200, durationMs: 3, error: null, responseBody: 'ok' },
+      result: {
+        at: new Date(),
+        statusCode: 200,
+        durationMs: 3,
+        error: null,
+        responseBody: 'ok',
+        requestHeaders: null,
+        responseHeaders: null,
+      },
       decision: { kind: 'succeeded' },
     });
 
@@ -300,7 +308,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const claimed = (await claim('me')).filter((c) => c.channelId === '601');
       expect(claimed.map((c) => c.event)).toEqual(['channel_live']);
       expect(claimed[0].body).toBe(JSON.stringify({ event: 'channel_live', id: '601' }));
-      const [waiting] = (await queue.page(target, undefined, 0, 10))[0].filter(
+      const [waiting] = (await queue.page(target, {}, 0, 10))[0].filter(
         (row) => row.event === 'channel_stop',
       );
       const refused = await queue.redeliver(target, waiting.id).catch((error: unknown) => error);

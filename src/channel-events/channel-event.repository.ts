@@ -25,6 +25,15 @@ export interface UndispatchedEvent {
   cursor: string | null;
 }
 
+/** An event as a channel's timeline shows it. */
+export interface TimelineEvent {
+  id: string;
+  name: ChannelEventName;
+  eventTime: number;
+  sessionId: string | null;
+  createdAt: Date;
+}
+
 /** Event bodies kept in memory, newest last (a few MB at most). */
 const RECENT_BODIES = 2_000;
 
@@ -117,6 +126,35 @@ export class ChannelEventRepository {
   /** Records how far an event's fan-out got (the last webhook id done), deferred. */
   saveProgress(tx: Pipeline, id: string, cursor: string): void {
     void tx.defer('UPDATE channel_event SET fanout_cursor = ? WHERE id = ?', [cursor, id]);
+  }
+
+  /** A channel's events, newest first, those with an id below `before` if given (by the channel index). */
+  async ofChannel(
+    channelId: string,
+    before: string | undefined,
+    limit: number,
+  ): Promise<TimelineEvent[]> {
+    const rows = await this.reads.query<
+      {
+        id: string | number;
+        name: ChannelEventName;
+        eventTime: string | number;
+        sessionId: string | null;
+        createdAt: Date | string;
+      }[]
+    >(
+      'SELECT id, name, event_time AS eventTime, session_id AS sessionId, created_at AS createdAt' +
+        ` FROM channel_event WHERE channel_id = ?${before === undefined ? '' : ' AND id < ?'}` +
+        ' ORDER BY id DESC LIMIT ?',
+      before === undefined ? [channelId, limit] : [channelId, before, limit],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      name: row.name,
+      eventTime: Number(row.eventTime),
+      sessionId: row.sessionId,
+      createdAt: this.sql.readTime(row.createdAt)!,
+    }));
   }
 
   /** Channels with events recorded before `before` and still not fanned out, oldest first. */

@@ -1,7 +1,7 @@
-import type { Type } from '@nestjs/common';
+import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { IsIntegerIn } from './validators.js';
 
 /** Query strings carry text: turn whole numbers into numbers, leave anything else for IsIntegerIn to refuse. */
@@ -35,6 +35,23 @@ export class PageQueryDto {
   @Transform(toInteger)
   @IsIntegerIn(1, MAX_PAGE_LENGTH)
   length: number = 10;
+}
+
+/**
+ * `before`, the cursor of a list newest first: only items with a smaller id (the `nextCursor` of
+ * the page before).
+ */
+export function CursorBefore(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description: 'Only those with a smaller id: the `nextCursor` of the previous page',
+      pattern: '^[1-9][0-9]{0,18}$',
+    }),
+    IsOptional(),
+    Matches(/^[1-9]\d{0,18}$/, {
+      message: 'before must be an id (digits): the nextCursor of the previous page',
+    }),
+  );
 }
 
 export interface Page<T> {

@@ -27,6 +27,9 @@ export const OPEN_STATUSES: readonly DeliveryStatus[] = [
 @Index('IDX_delivery_line', ['channelId', 'webhookId', 'status', 'id'])
 @Index('IDX_delivery_log', ['webhookId', 'id'])
 @Index('IDX_delivery_finished', ['status', 'updatedAt'])
+@Index('IDX_delivery_last_attempt', ['webhookId', 'lastAttemptAt'])
+@Index('IDX_delivery_event', ['eventId'])
+@Index('IDX_delivery_message', ['messageId'])
 export class DeliveryEntity {
   @BigIntPrimaryKey()
   id: string;
@@ -93,6 +96,7 @@ export class DeliveryEntity {
 
 @Entity({ name: 'delivery_attempt' })
 @Index('IDX_delivery_attempt_delivery', ['deliveryId', 'id'])
+@Index('IDX_delivery_attempt_at', ['at'])
 export class DeliveryAttemptEntity {
   @BigIntPrimaryKey()
   id: string;
@@ -115,4 +119,12 @@ export class DeliveryAttemptEntity {
   /** The receiver's answer, cut at 64 KiB. */
   @Column({ name: 'response_body', type: 'text', nullable: true })
   responseBody: string | null;
+
+  /** The headers sent, as JSON text, custom values masked; null for attempts recorded before them. */
+  @Column({ name: 'request_headers', type: 'text', nullable: true })
+  requestHeaders: string | null;
+
+  /** The answer's headers (bounded), as JSON text; null when no answer came. */
+  @Column({ name: 'response_headers', type: 'text', nullable: true })
+  responseHeaders: string | null;
 }

@@ -7,6 +7,8 @@ import type { AppConfig } from '../config/app-config.js';
 import { DestinationModule } from '../destination/destination.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { WebhookModule } from '../webhook/webhook.module.js';
+import { ChannelTimelineController } from './channel-timeline.controller.js';
+import { ChannelTimelineService } from './channel-timeline.service.js';
 import { DeliveryController } from './delivery.controller.js';
 import { DeliveryDispatcher } from './delivery.dispatcher.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from './delivery.entity.js';
@@ -17,12 +19,16 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryRetention } from './delivery-retention.js';
+import { DeliveryStats } from './delivery-stats.js';
 import { RetryPolicy } from './retry-policy.js';
+import { WebhookSummaryController } from './webhook-summary.controller.js';
+import { WebhookSummaryService } from './webhook-summary.service.js';
 
 /**
  * Turns channel events into signed, retried, ordered deliveries to the webhooks subscribed to
  * them: the dispatcher (fan-out), the queue (the delivery tables and the line rule), the worker
- * and the sender; and the delivery log API. Health asks it through DeliveryHealth alone.
+ * and the sender; and the delivery log API, the webhooks' summary and the channels' timelines.
+ * Health asks it through DeliveryHealth alone.
  */
 @Module({
   imports: [
@@ -33,7 +39,7 @@ import { RetryPolicy } from './retry-policy.js';
     DestinationModule,
     MetricsModule,
   ],
-  controllers: [DeliveryController],
+  controllers: [DeliveryController, WebhookSummaryController, ChannelTimelineController],
   providers: [
     {
       provide: RetryPolicy,
@@ -54,6 +60,9 @@ import { RetryPolicy } from './retry-policy.js';
     DeliveryMetrics,
     DeliveryHealth,
     DeliveryRetention,
+    DeliveryStats,
+    WebhookSummaryService,
+    ChannelTimelineService,
   ],
   exports: [DeliveryHealth],
 })

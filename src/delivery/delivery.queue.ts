@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import type { ChannelEventName } from '../common/channel-event-name.js';
 import { conflict, notFound } from '../common/errors.js';
@@ -51,6 +51,19 @@ export interface FanOutEvent {
 export interface FanOutItem {
   event: FanOutEvent;
   targets: WebhookTarget[];
+}
+
+/** Which of a webhook's deliveries a page shows; every field left out matches all. */
+export interface DeliveryFilter {
+  statuses?: readonly DeliveryStatus[];
+  event?: string;
+  channelId?: string;
+  messageId?: string;
+  /** created_at in [since, until). */
+  since?: Date;
+  until?: Date;
+  /** Only ids below this one (the cursor). */
+  before?: string;
 }
 
 /** Who holds claimed deliveries, and for how long. */
@@ -366,12 +379,15 @@ export class DeliveryQueue {
         result.durationMs,
         result.error?.slice(0, ERROR_LIMIT) ?? null,
         result.responseBody,
+        result.requestHeaders,
+        result.responseHeaders,
       );
     }
     if (unlogged.length > 0) {
       void tx.defer(
         'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
-          ` response_body) VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+          ' response_body, request_headers, response_headers)' +
+          ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         attempts,
       );
     }
@@ -581,19 +597,67 @@ export class DeliveryQueue {
     return repaired;
   }
 
-  /** A webhook's deliveries, newest first, optionally in some stored statuses; and their count. */
-  page(
+  /**
+   * A webhook's deliveries matching `filter`, newest first, and the count of all that match it
+   * (`before` aside). Read by the (webhook_id, id) index, or by the line index for a channel or
+   * the message index for a message id.
+   */
+  async page(
     webhookId: string,
-    statuses: readonly DeliveryStatus[] | undefined,
+    filter: DeliveryFilter,
     offset: number,
     limit: number,
   ): Promise<[DeliveryEntity[], number]> {
-    return this.reads.manager.findAndCount(DeliveryEntity, {
-      where: { webhookId, ...(statuses ? { status: In(statuses) } : {}) },
-      order: { id: 'DESC' },
-      skip: offset,
-      take: limit,
-    });
+    const query = this.reads.manager
+      .createQueryBuilder(DeliveryEntity, 'd')
+      .where('d.webhook_id = :webhookId', { webhookId });
+    if (filter.statuses)
+      query.andWhere('d.status IN (:...statuses)', { statuses: filter.statuses });
+    if (filter.event) query.andWhere('d.event = :event', { event: filter.event });
+    if (filter.channelId)
+      query.andWhere('d.channel_id = :channelId', { channelId: filter.channelId });
+    if (filter.messageId)
+      query.andWhere('d.message_id = :messageId', { messageId: filter.messageId });
+    if (filter.since)
+      query.andWhere('d.created_at >= :since', { since: this.sql.time(filter.since) });
+    if (filter.until)
+      query.andWhere('d.created_at < :until', { until: this.sql.time(filter.until) });
+    const total = query.clone().getCount();
+    if (filter.before) query.andWhere('d.id < :before', { before: filter.before });
+    const rows = query.orderBy('d.id', 'DESC').offset(offset).limit(limit).getMany();
+    return Promise.all([rows, total]);
+  }
+
+  /**
+   * The deliveries of these events (by the event index), each event's first `perEvent` by
+   * webhook id: id, webhook and stored status.
+   */
+  async ofEvents(
+    eventIds: string[],
+    perEvent: number,
+  ): Promise<{ id: string; eventId: string; webhookId: string; status: DeliveryStatus }[]> {
+    if (eventIds.length === 0) return [];
+    const rows = await this.reads.query<
+      {
+        id: string | number;
+        eventId: string | number;
+        webhookId: string | number;
+        status: DeliveryStatus;
+      }[]
+    >(
+      'SELECT id, eventId, webhookId, status FROM (SELECT id, event_id AS eventId,' +
+        ' webhook_id AS webhookId, status,' +
+        ' ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY webhook_id, id) AS position' +
+        ` FROM delivery WHERE event_id IN (${this.sql.list(eventIds.length)})) ranked` +
+        ' WHERE position <= ? ORDER BY eventId, webhookId, id',
+      [...eventIds, perEvent],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      eventId: String(row.eventId),
+      webhookId: String(row.webhookId),
+      status: row.status,
+    }));
   }
 
   find(webhookId: string, deliveryId: string): Promise<DeliveryEntity | null> {

@@ -2,19 +2,23 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosAdapter, type AxiosResponse } from 'axios';
+import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import type { AppConfig } from '../config/app-config.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
 import { VERSION } from '../config/version.js';
-import type { WebhookHeaders } from '../webhook/webhook-headers.js';
+import { maskedHeaders, type WebhookHeaders } from '../webhook/webhook-headers.js';
 import type { SigningSecrets } from '../webhook/webhook.types.js';
 import { Deadlines } from './deadlines.js';
 import { signatureHeader } from './signature.js';
 import { undiciAdapter } from './undici-adapter.js';
 
 export const RESPONSE_BODY_LIMIT = 64 * 1024;
+/** Of an answer's headers, the first this many are kept, and at most this many characters in all. */
+export const RESPONSE_HEADERS_MAX = 50;
+export const RESPONSE_HEADERS_SIZE = 8 * 1024;
 const LITERAL_CACHE = 10_000;
 /**
  * An idle pooled connection is dropped after this long, before common servers close theirs
@@ -40,6 +44,10 @@ export interface AttemptResult {
   durationMs: number;
   error: string | null;
   responseBody: string | null;
+  /** The headers sent, as JSON text, custom values masked; null when nothing was sent. */
+  requestHeaders: string | null;
+  /** The answer's headers (see RESPONSE_HEADERS_MAX), as JSON text; null when no answer came. */
+  responseHeaders: string | null;
   retryAfter?: string;
 }
 
@@ -63,6 +71,8 @@ export class DeliverySender implements OnApplicationShutdown {
   private readonly userAgent = `channel-webhooks/${VERSION}`;
   /** uri → why its literal address is denied ('' when it is not, or is a name). */
   private readonly literalDenials = new Map<string, string>();
+  /** A webhook's headers (one frozen object per version of it) → their masked form, for the log. */
+  private readonly masked = new WeakMap<WebhookHeaders, Record<string, string>>();
 
   constructor(
     private readonly http: HttpService,
@@ -123,11 +133,26 @@ export class DeliverySender implements OnApplicationShutdown {
         durationMs: 0,
         error: `destination denied: ${denial}`,
         responseBody: null,
+        requestHeaders: null,
+        responseHeaders: null,
       };
     }
+    const own = {
+      'content-type': 'application/json',
+      'user-agent': this.userAgent,
+      'webhook-id': message.messageId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(
+        message.secrets,
+        message.messageId,
+        timestamp,
+        message.body,
+      ),
+    };
+    const requestHeaders = JSON.stringify({ ...this.maskedOf(message.headers), ...own });
     const { signal, done } = this.deadlines.start();
     try {
-      const response = await this.post(message, timestamp, signal);
+      const response = await this.post(message, own, signal);
       const responseBody = await readCapped(response.data, RESPONSE_BODY_LIMIT);
       const retryAfter = response.headers['retry-after'] as string | undefined;
       const statusCode = response.status;
@@ -140,6 +165,9 @@ export class DeliverySender implements OnApplicationShutdown {
           ? null
           : describeStatus(statusCode, response.headers.location as string | undefined),
         responseBody,
+        requestHeaders,
+        // undici's headers, as the adapter hands them on
+        responseHeaders: recordedHeaders(response.headers as IncomingHttpHeaders),
         retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
       };
     } catch (error) {
@@ -149,6 +177,8 @@ export class DeliverySender implements OnApplicationShutdown {
         durationMs: elapsed(),
         error: describeError(error, signal, this.timeoutMs),
         responseBody: null,
+        requestHeaders,
+        responseHeaders: null,
       };
     } finally {
       done();
@@ -163,42 +193,29 @@ export class DeliverySender implements OnApplicationShutdown {
    */
   private async post(
     message: Message,
-    timestamp: number,
+    own: Record<string, string>,
     signal: AbortSignal,
   ): Promise<AxiosResponse<Readable>> {
     try {
-      return await this.request(message, timestamp, signal, this.adapter);
+      return await this.request(message, own, signal, this.adapter);
     } catch (error) {
       if (signal.aborted || !CLOSED_BEFORE_ANSWER.has(errorCode(error) ?? '')) throw error;
-      return this.request(message, timestamp, signal, this.freshAdapter, { connection: 'close' });
+      return this.request(message, { ...own, connection: 'close' }, signal, this.freshAdapter);
     }
   }
 
+  /** The webhook's headers with the service's own (`own`, reserved names) set after them. */
   private request(
     message: Message,
-    timestamp: number,
+    own: Record<string, string>,
     signal: AbortSignal,
     adapter: AxiosAdapter,
-    extraHeaders: Record<string, string> = {},
   ): Promise<AxiosResponse<Readable>> {
     return this.http.axiosRef.request<Readable>({
       method: 'POST',
       url: message.uri,
       data: message.body,
-      headers: {
-        ...message.headers,
-        'content-type': 'application/json',
-        'user-agent': this.userAgent,
-        'webhook-id': message.messageId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signatureHeader(
-          message.secrets,
-          message.messageId,
-          timestamp,
-          message.body,
-        ),
-        ...extraHeaders,
-      },
+      headers: { ...message.headers, ...own },
       transformRequest: [(data: unknown) => data],
       transformResponse: [],
       adapter,
@@ -206,6 +223,35 @@ export class DeliverySender implements OnApplicationShutdown {
       signal,
     });
   }
+
+  private maskedOf(headers: WebhookHeaders): Record<string, string> {
+    let masked = this.masked.get(headers);
+    if (!masked) {
+      masked = maskedHeaders(Object.keys(headers));
+      this.masked.set(headers, masked);
+    }
+    return masked;
+  }
+}
+
+/**
+ * An answer's headers as JSON text: names as received (lower case), repeated ones joined with
+ * ", ", the first RESPONSE_HEADERS_MAX of them while they fit in RESPONSE_HEADERS_SIZE characters.
+ */
+export function recordedHeaders(headers: IncomingHttpHeaders): string {
+  const kept: Record<string, string> = {};
+  let count = 0;
+  let size = 0;
+  for (const name in headers) {
+    const raw = headers[name];
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.join(', ') : raw;
+    size += name.length + value.length;
+    if (count === RESPONSE_HEADERS_MAX || size > RESPONSE_HEADERS_SIZE) break;
+    kept[name] = value;
+    count++;
+  }
+  return JSON.stringify(kept);
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -27,9 +27,9 @@ const delivery = (fields: Partial<DeliveryEntity>) =>
 
 function setup(existing: DeliveryEntity[]) {
   const queue = {
-    page: vi.fn((_w: string, statuses: readonly string[] | undefined) =>
+    page: vi.fn((_w: string, filter: { statuses?: readonly string[] }) =>
       Promise.resolve([
-        existing.filter((row) => !statuses || statuses.includes(row.status)),
+        existing.filter((row) => !filter.statuses || filter.statuses.includes(row.status)),
         existing.length,
       ]),
     ),
@@ -61,7 +61,10 @@ describe('DeliveryService', () => {
       delivery({ status: DeliveryStatus.Waiting, nextAttemptAt: null }),
     ]);
     const page = await sut.list('1', { page: 0, length: 10, status: 'pending' });
-    expect(queue.page.mock.calls[0][1]).toEqual([DeliveryStatus.Pending, DeliveryStatus.Waiting]);
+    expect(queue.page.mock.calls[0][1].statuses).toEqual([
+      DeliveryStatus.Pending,
+      DeliveryStatus.Waiting,
+    ]);
     expect(page.data[0]).toMatchObject({ status: 'pending', nextAttemptAt: null });
   });
 

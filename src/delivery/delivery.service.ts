@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { invalid, notFound } from '../common/errors.js';
-import { type Page, toPage } from '../common/paging.dto.js';
+import { toPage } from '../common/paging.dto.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
+import { describeAttempt } from './attempt-description.js';
 import type {
   DeliveryAttemptDto,
   DeliveryDetailDto,
   DeliveryDto,
+  DeliveryPageDto,
   ListDeliveriesQueryDto,
   PublicDeliveryStatus,
 } from './dto/delivery.dto.js';
@@ -17,7 +19,7 @@ import {
 import { DeliveryQueue } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
 
-const STORED_STATUSES: Record<PublicDeliveryStatus, DeliveryStatus[]> = {
+export const STORED_STATUSES: Record<PublicDeliveryStatus, DeliveryStatus[]> = {
   pending: [DeliveryStatus.Pending, DeliveryStatus.Waiting],
   succeeded: [DeliveryStatus.Succeeded],
   failed: [DeliveryStatus.Failed],
@@ -32,16 +34,32 @@ export class DeliveryService {
     private readonly worker: DeliveryWorker,
   ) {}
 
-  /** Newest first. */
-  async list(webhookId: string, query: ListDeliveriesQueryDto): Promise<Page<DeliveryDto>> {
+  /** Newest first, filtered; `nextCursor` is the `before` of the next page (null on the last). */
+  async list(webhookId: string, query: ListDeliveriesQueryDto): Promise<DeliveryPageDto> {
+    const since = query.since === undefined ? undefined : new Date(query.since);
+    const until = query.until === undefined ? undefined : new Date(query.until);
+    if (since && until && until <= since) throw invalid('until must be later than since');
     await this.assertWebhook(webhookId);
     const [rows, total] = await this.queue.page(
       webhookId,
-      query.status ? STORED_STATUSES[query.status] : undefined,
+      {
+        statuses: query.status ? STORED_STATUSES[query.status] : undefined,
+        event: query.event,
+        channelId: query.channelId,
+        messageId: query.messageId,
+        since,
+        until,
+        before: query.before,
+      },
       query.page * query.length,
-      query.length,
+      // one more than asked: whether there is a next page
+      query.length + 1,
     );
-    return toPage(rows.map(toDeliveryDto), total, query);
+    const shown = rows.slice(0, query.length);
+    return {
+      ...toPage(shown.map(toDeliveryDto), total, query),
+      nextCursor: rows.length > query.length ? shown[shown.length - 1].id : null,
+    };
   }
 
   async findOne(webhookId: string, deliveryId: string): Promise<DeliveryDetailDto> {
@@ -99,6 +117,11 @@ export class DeliveryService {
   }
 }
 
+/** A stored status as answers show it: a delivery waiting behind another is pending too. */
+export function publicStatus(status: DeliveryStatus): PublicDeliveryStatus {
+  return status === DeliveryStatus.Waiting ? 'pending' : status;
+}
+
 export function toDeliveryDto(delivery: DeliveryEntity): DeliveryDto {
   const done =
     delivery.status === DeliveryStatus.Succeeded || delivery.status === DeliveryStatus.Failed;
@@ -107,7 +130,7 @@ export function toDeliveryDto(delivery: DeliveryEntity): DeliveryDto {
     event: delivery.event,
     channelId: delivery.channelId,
     messageId: delivery.messageId,
-    status: delivery.status === DeliveryStatus.Waiting ? 'pending' : delivery.status,
+    status: publicStatus(delivery.status),
     attempts: delivery.attempts,
     lastStatusCode: delivery.lastStatusCode,
     lastError: delivery.lastError,
@@ -124,5 +147,21 @@ function toAttemptDto(attempt: DeliveryAttemptEntity): DeliveryAttemptDto {
     durationMs: attempt.durationMs,
     error: attempt.error,
     responseBody: attempt.responseBody,
+    requestHeaders: readHeaders(attempt.requestHeaders),
+    responseHeaders: readHeaders(attempt.responseHeaders),
+    errorDescription: describeAttempt(attempt),
   };
+}
+
+/** Headers stored as JSON text; null when none were kept (or the text is not an object). */
+function readHeaders(text: string | null): Record<string, string> | null {
+  if (text === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, string>)
+      : null;
+  } catch {
+    return null;
+  }
 }

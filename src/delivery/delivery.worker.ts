@@ -382,6 +382,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           durationMs: 0,
           error: 'webhook is inactive',
           responseBody: null,
+          requestHeaders: null,
+          responseHeaders: null,
         };
     const decision = sendable
       ? this.policy.decide({

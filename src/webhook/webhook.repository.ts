@@ -168,6 +168,19 @@ export class WebhookRepository {
     return { found: this.group(rows), total: Number(count.total) };
   }
 
+  /**
+   * Up to `limit` webhooks for an overview, those most likely to need attention first: inactive
+   * ones, then those in a failing run, then the rest; each group oldest first.
+   */
+  async mostUrgent(limit: number): Promise<WebhookWithEvents[]> {
+    const rows = await this.reads.query<{ id: string | number }[]>(
+      'SELECT id FROM webhook' +
+        ' ORDER BY active, CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
+      [limit],
+    );
+    return this.findWithEvents(rows.map((row) => String(row.id)));
+  }
+
   /** Locks the webhook row for the caller's transaction; false when there is none. */
   async lock(manager: EntityManager, id: string): Promise<boolean> {
     const found = await forUpdate(

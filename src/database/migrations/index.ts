@@ -7,6 +7,7 @@ import { ChannelLastSeen1764000500000 } from './1764000500000-ChannelLastSeen.js
 import { DeliveryRetention1764000600000 } from './1764000600000-DeliveryRetention.js';
 import { WebhookRateLimit1764000700000 } from './1764000700000-WebhookRateLimit.js';
 import { WebhookHeaders1764000800000 } from './1764000800000-WebhookHeaders.js';
+import { DeliveryConsole1764000900000 } from './1764000900000-DeliveryConsole.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   DeliveryRetention1764000600000,
   WebhookRateLimit1764000700000,
   WebhookHeaders1764000800000,
+  DeliveryConsole1764000900000,
 ];

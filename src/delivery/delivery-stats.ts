@@ -1,0 +1,153 @@
+import { Injectable } from '@nestjs/common';
+import { Reads } from '../database/reads.js';
+import { Sql } from '../database/sql.js';
+import { DeliveryStatus } from './delivery.entity.js';
+import { type LatencyBucket, latencyBucketSql } from './latency-histogram.js';
+
+/** A webhook's most recent attempt, as its delivery records it. */
+export interface LastAttempt {
+  at: Date;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** A webhook's open deliveries. */
+export interface OpenDeliveries {
+  pending: number;
+  /** The earliest due time among them (null: none scheduled, e.g. all held or waiting). */
+  nextAt: Date | null;
+}
+
+/** A webhook's attempts in a window: per time bucket, and their durations' histogram. */
+export interface WindowStats {
+  /** Per time bucket index: attempts and successes (2xx). */
+  buckets: Map<number, { attempts: number; succeeded: number }>;
+  latency: LatencyBucket[];
+}
+
+const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
+const SUCCESS = 'a.status_code >= 200 AND a.status_code < 300';
+
+/**
+ * Aggregates of the delivery log for the webhooks' overview: a fixed number of grouped queries
+ * whatever the number of webhooks, each on an index (delivery_attempt (at) for the window,
+ * delivery (webhook_id, last_attempt_at) for the last attempts, delivery (status, …) for the
+ * open ones).
+ */
+@Injectable()
+export class DeliveryStats {
+  constructor(
+    private readonly reads: Reads,
+    private readonly sql: Sql,
+  ) {}
+
+  /** Each webhook's most recent attempt (of any delivery, test pings included): one seek each. */
+  async lastAttempts(webhookIds: string[]): Promise<Map<string, LastAttempt>> {
+    if (webhookIds.length === 0) return new Map();
+    const rows = await this.reads.query<
+      {
+        webhookId: string | number;
+        at: Date | string;
+        statusCode: number | string | null;
+        error: string | null;
+      }[]
+    >(
+      'SELECT w.id AS webhookId, d.last_attempt_at AS at, d.last_status_code AS statusCode,' +
+        ' d.last_error AS error FROM webhook w JOIN delivery d ON d.id = (SELECT l.id FROM delivery l' +
+        ' WHERE l.webhook_id = w.id AND l.last_attempt_at IS NOT NULL' +
+        ' ORDER BY l.last_attempt_at DESC, l.id DESC LIMIT 1)' +
+        ` WHERE w.id IN (${this.sql.list(webhookIds.length)})`,
+      webhookIds,
+    );
+    return new Map(
+      rows.map((row) => [
+        String(row.webhookId),
+        {
+          at: this.sql.readTime(row.at)!,
+          statusCode: row.statusCode === null ? null : Number(row.statusCode),
+          error: row.error,
+        },
+      ]),
+    );
+  }
+
+  /** Open deliveries per webhook (read through the status index: only the open ones). */
+  async open(): Promise<Map<string, OpenDeliveries>> {
+    const rows = await this.reads.query<
+      { webhookId: string | number; pending: string | number; nextAt: Date | string | null }[]
+    >(
+      'SELECT webhook_id AS webhookId, COUNT(*) AS pending, MIN(next_attempt_at) AS nextAt' +
+        ` FROM delivery WHERE status IN ${OPEN} GROUP BY webhook_id`,
+    );
+    return new Map(
+      rows.map((row) => [
+        String(row.webhookId),
+        { pending: Number(row.pending), nextAt: this.sql.readTime(row.nextAt) },
+      ]),
+    );
+  }
+
+  /**
+   * Attempts made at or after `since`, per webhook: counted per time bucket (bucket i starts at
+   * bucketStarts[i]; the first starts at `since`) and by duration.
+   */
+  async window(since: Date, bucketStarts: Date[]): Promise<Map<string, WindowStats>> {
+    const from = ' FROM delivery_attempt a JOIN delivery d ON d.id = a.delivery_id WHERE a.at >= ?';
+    const bounds = bucketStarts.slice(1);
+    const timeBucket = `CASE ${bounds.map((_, index) => `WHEN a.at < ? THEN ${index}`).join(' ')} ELSE ${bounds.length} END`;
+    const [byTime, byDuration] = await Promise.all([
+      this.reads.query<
+        {
+          webhookId: string | number;
+          bucket: string | number;
+          attempts: string | number;
+          succeeded: string | number;
+        }[]
+      >(
+        `SELECT d.webhook_id AS webhookId, ${timeBucket} AS bucket, COUNT(*) AS attempts,` +
+          ` SUM(CASE WHEN ${SUCCESS} THEN 1 ELSE 0 END) AS succeeded${from}` +
+          ' GROUP BY d.webhook_id, bucket',
+        [...bounds.map((bound) => this.sql.time(bound)), this.sql.time(since)],
+      ),
+      this.reads.query<
+        {
+          webhookId: string | number;
+          bucket: string | number;
+          count: string | number;
+          minMs: string | number;
+          maxMs: string | number;
+        }[]
+      >(
+        `SELECT d.webhook_id AS webhookId, ${latencyBucketSql('a.duration_ms')} AS bucket,` +
+          ` COUNT(*) AS count, MIN(a.duration_ms) AS minMs, MAX(a.duration_ms) AS maxMs${from}` +
+          ' GROUP BY d.webhook_id, bucket',
+        [this.sql.time(since)],
+      ),
+    ]);
+    const stats = new Map<string, WindowStats>();
+    const of = (webhookId: string | number) => {
+      const id = String(webhookId);
+      let entry = stats.get(id);
+      if (!entry) {
+        entry = { buckets: new Map(), latency: [] };
+        stats.set(id, entry);
+      }
+      return entry;
+    };
+    for (const row of byTime) {
+      of(row.webhookId).buckets.set(Number(row.bucket), {
+        attempts: Number(row.attempts),
+        succeeded: Number(row.succeeded),
+      });
+    }
+    for (const row of byDuration) {
+      of(row.webhookId).latency.push({
+        index: Number(row.bucket),
+        count: Number(row.count),
+        minMs: Number(row.minMs),
+        maxMs: Number(row.maxMs),
+      });
+    }
+    return stats;
+  }
+}
