@@ -10,23 +10,27 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import type { DatabaseKind } from './helpers/databases.js';
-import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { receiverPool, type Receiver } from './helpers/receiver.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
 
 /**
- * The delivery dashboard and Swagger UI in a real Chromium. vitest.e2e.config.ts runs it when
- * TEST_BROWSER=1 (CI installs Debian's chromium and sets it); the browser matters, not the
- * database, so SQLite only.
+ * The operator console and Swagger UI in a real Chromium, against the real service and loopback
+ * receivers that succeed and fail. vitest.e2e.config.ts runs it when TEST_BROWSER=1 (CI installs
+ * Debian's chromium and sets it); the browser matters, not the database, so SQLite only.
+ * The screenshots of the main views go to docs/screenshots/, which the README shows.
  */
 const kinds: DatabaseKind[] = ['sqlite'];
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const WIDE = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
 
 // Shown in the attempt log: must appear as text, never become an element or run.
 const HOSTILE_BODY = '<img src=x onerror="window.__injected=1"><b>broken</b>';
 
 /** Polls the text of `locator` until it matches; on timeout, fails showing what was there. */
-async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 20_000) {
+async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   let actual: string | undefined;
   for (;;) {
@@ -41,44 +45,96 @@ async function expectText(locator: Locator, expected: string | RegExp, timeoutMs
   else expect(actual, String(locator)).toMatch(expected);
 }
 
-async function expectCount(locator: Locator, count: number, timeoutMs = 20_000) {
+async function expectCount(locator: Locator, count: number, timeoutMs = 15_000) {
   await eventually(async () => (await locator.count()) === count, timeoutMs).catch(() => undefined);
   expect(await locator.count(), String(locator)).toBe(count);
 }
 
-describe.each(kinds)('dashboard and Swagger UI in Chromium on %s', (kind) => {
+/** The data-webhook-id of the overview's cards, top to bottom. */
+const cardOrder = (page: Page) =>
+  page
+    .getByTestId('webhook-row')
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-webhook-id')));
+
+describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind) => {
   let t: TestApp;
-  let receiver: Receiver;
+  const receivers = receiverPool();
+  let ok: Receiver;
+  let failing: Receiver;
+  let gone: Receiver;
+  /** What the failing receiver answers; the tests turn it to 200 to see a recovery. */
+  let failingAnswer = 500;
   let browser: Browser;
   let context: BrowserContext | undefined;
-  let answer = 500;
 
   /** A fresh page that records what would otherwise go unnoticed: errors and where it connects. */
-  const openPage = async () => {
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  const openPage = async (options: { signedIn?: boolean; viewport?: typeof WIDE } = {}) => {
+    context = await browser.newContext({ viewport: options.viewport ?? WIDE });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: t.baseUrl,
+    });
+    if (options.signedIn !== false)
+      await context.addInitScript(
+        `sessionStorage.setItem('channel-webhooks.dashboard.api-key', ${JSON.stringify(TEST_API_KEY)})`,
+      );
     const page = await context.newPage();
     const problems: string[] = [];
-    const requests: { url: string; authorization?: string }[] = [];
+    const requests: { url: string; method: string; authorization?: string }[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page: ${error.message}`));
     page.on('request', (request) =>
-      requests.push({ url: request.url(), authorization: request.headers().authorization }),
+      requests.push({
+        url: request.url(),
+        method: request.method(),
+        authorization: request.headers().authorization,
+      }),
     );
     return { page, problems, requests };
   };
 
-  const screenshot = (page: Page, name: string) =>
-    page.screenshot({ path: `${ARTIFACTS}${name}`, fullPage: true });
+  const screenshot = (page: Page, name: string, fullPage = true) =>
+    page.screenshot({ path: `${SCREENSHOTS}${name}`, fullPage });
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await t.request(method, path, body === undefined ? {} : { body });
+    expect(response.status, `${method} ${path}: ${response.text}`).toBeLessThan(300);
+    return response.body;
+  };
+
+  const deliveriesOf = async (webhookId: string) =>
+    (await api('GET', `/v1/webhook/${webhookId}/deliveries?length=100`)).data as {
+      id: string;
+      event: string;
+      status: string;
+      attempts: number;
+      channelId: string | null;
+      messageId: string;
+    }[];
+
+  /** Webhooks made by the first test, the others build on them. */
+  const hooks = {} as Record<'healthy' | 'failing' | 'disabled' | 'paused', string>;
+  let channel: { id: string; streamKey: string };
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    receiver = await startReceiver(() =>
-      answer === 200 ? { status: 200, body: 'thanks' } : { status: answer, body: HOSTILE_BODY },
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    ok = await receivers.start(() => ({ status: 200, body: 'thanks' }));
+    failing = await receivers.start(() =>
+      failingAnswer === 200
+        ? { status: 200, body: 'back again' }
+        : {
+            status: failingAnswer,
+            headers: { 'x-receiver': 'failing-one' },
+            body: HOSTILE_BODY,
+          },
     );
+    gone = await receivers.start(() => ({ status: 410, body: 'no such hook' }));
+    // One attempt, then a retry an hour later: a failing receiver stays failing while the test
+    // runs, and a redelivery is its last attempt.
     t = await createTestApp(kind, {
-      DELIVERY_RETRY_SCHEDULE: '200ms',
+      DELIVERY_RETRY_SCHEDULE: '1h',
       DELIVERY_RETRY_JITTER: '0',
       DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
     });
@@ -103,27 +159,27 @@ describe.each(kinds)('dashboard and Swagger UI in Chromium on %s', (kind) => {
   afterAll(async () => {
     await browser?.close();
     await t?.close();
-    await receiver?.close();
+    await receivers.closeAll();
   });
 
-  it('shows a failed delivery, redelivers it, and shows it succeed', async () => {
-    const created = await t.request('POST', '/v1/webhook', {
-      body: { uri: receiver.url, event: 'channel_live' },
-    });
-    expect(created.status, created.text).toBe(201);
-    const hook = created.body as { id: string };
-    const channel = await createChannel(t);
+  it('shows a receiver answering 500 as failing after one attempt, failing and disabled first', async () => {
+    const create = async (uri: string, extra: Record<string, unknown> = {}) =>
+      (await api('POST', '/v1/webhook', { uri, event: 'all', ...extra })).id as string;
+    hooks.healthy = await create(ok.url);
+    hooks.paused = await create(`${ok.url}?paused`);
+    hooks.failing = await create(failing.url, { headers: { Authorization: 'Bearer s3cret' } });
+    hooks.disabled = await create(gone.url);
+    await api('PUT', `/v1/webhook/${hooks.paused}`, { active: false });
+    channel = await createChannel(t, { name: 'Morning show' });
     expect((await ingest(t, channel.streamKey, 'publish')).status).toBe(200);
-    const failed = await eventually(async () => {
-      const [delivery] = (await t.request('GET', `/v1/webhook/${hook.id}/deliveries`)).body.data;
-      return delivery?.status === 'failed' ? (delivery as { id: string; attempts: number }) : false;
-    });
-    expect(failed.attempts).toBe(2);
+    await eventually(async () => ok.received.length === 1 && failing.received.length === 1);
+    await eventually(
+      async () => (await api('GET', `/v1/webhook/${hooks.disabled}`)).active === false,
+    );
 
-    const { page, problems, requests } = await openPage();
+    const { page, problems, requests } = await openPage({ signedIn: false });
     const loaded = await page.goto(`${t.baseUrl}/dashboard`);
     expect(loaded?.status()).toBe(200);
-    expect(loaded?.headers()['content-type']).toMatch(/^text\/html/);
     expect(loaded?.headers()['content-security-policy']).toMatch(/default-src 'self'/);
 
     // A wrong key is refused and asked for again.
@@ -133,76 +189,66 @@ describe.each(kinds)('dashboard and Swagger UI in Chromium on %s', (kind) => {
     expect(await page.getByTestId('login').isVisible()).toBe(true);
     expect(problems).toEqual([expect.stringMatching(/status of 401/)]);
     problems.length = 0;
-
     await page.getByTestId('api-key-input').fill(TEST_API_KEY);
     await page.getByTestId('api-key-submit').click();
-    const row = page.locator(`[data-testid="webhook-row"][data-webhook-id="${hook.id}"]`);
-    await expectText(row.getByTestId('webhook-open'), receiver.url);
-    await expectText(row.getByTestId('webhook-events'), /channel_live/);
-    await expectText(row.getByTestId('webhook-active'), 'active');
-    await expectText(row.getByTestId('success-rate'), /^0% \(0\/1\)/);
-    await expectText(row.getByTestId('latency-summary'), /^p50 \d+ ms/);
-    expect(await row.getByTestId('success-chart').getAttribute('data-failed')).toBe('1');
-    expect(await row.getByTestId('latency-chart').getAttribute('data-attempts')).toBe('2');
 
-    await row.getByTestId('webhook-open').click();
-    const delivery = page.locator(`[data-testid="delivery-row"][data-delivery-id="${failed.id}"]`);
-    await expectText(delivery.getByTestId('delivery-status'), 'failed');
-    await expectText(delivery.getByTestId('delivery-event'), 'channel_live');
-    await expectText(delivery.getByTestId('delivery-channel'), channel.id);
-    await expectText(delivery.getByTestId('delivery-attempts'), '2');
-    await expectText(delivery.getByTestId('delivery-status-code'), '500');
-    await expectText(delivery.getByTestId('delivery-error'), 'HTTP 500');
+    const card = (webhookId: string) =>
+      page.locator(`[data-testid="webhook-row"][data-webhook-id="${webhookId}"]`);
+    const failingCard = card(hooks.failing);
+    await expectText(failingCard.getByTestId('webhook-state'), 'failing');
+    // One attempt so far, and the page already says so, with why and what comes next.
+    expect(failing.received).toHaveLength(1);
+    await expectText(failingCard.getByTestId('state-detail'), /^Failing since /);
+    await expectText(failingCard.getByTestId('last-error'), 'HTTP 500');
+    expect(await failingCard.getByTestId('next-retry').getAttribute('datetime')).toMatch(/Z$/);
+    await expectText(failingCard.getByTestId('pending'), '1');
+    await expectText(failingCard.getByTestId('success-rate'), '0% (0/1)');
+    expect(await failingCard.getByTestId('attempt-chart').getAttribute('data-failed')).toBe('1');
 
-    await delivery.getByTestId('delivery-open').click();
-    const detail = page.getByTestId('delivery-detail');
-    await expectText(detail.getByTestId('detail-status'), 'failed');
-    const attempts = detail.getByTestId('attempt-row');
-    await expectCount(attempts, 2);
-    await expectText(attempts.first().getByTestId('attempt-status-code'), '500');
-    await expectText(attempts.first().getByTestId('attempt-duration'), /^(\d+ ms|\d+\.\d\d s)$/);
-    await expectText(attempts.first().getByTestId('attempt-response'), HOSTILE_BODY);
-    expect(await detail.locator('img, b').count()).toBe(0);
-    expect(await page.evaluate(() => (globalThis as { __injected?: number }).__injected)).toBe(
-      undefined,
+    await expectText(card(hooks.disabled).getByTestId('webhook-state'), 'disabled');
+    await expectText(card(hooks.disabled).getByTestId('disabled-reason'), /\S/);
+    await expectText(card(hooks.paused).getByTestId('webhook-state'), 'paused');
+    const healthy = card(hooks.healthy);
+    await expectText(healthy.getByTestId('webhook-state'), 'healthy');
+    await expectText(healthy.getByTestId('success-rate'), '100% (1/1)');
+    await expectText(healthy.getByTestId('latency'), /^p50 \d+ ms · p95 \d+ ms$/);
+    expect(await cardOrder(page)).toEqual([
+      hooks.disabled,
+      hooks.failing,
+      hooks.paused,
+      hooks.healthy,
+    ]);
+
+    // Times in the viewer's zone, the UTC instant on hover.
+    const titles = await page
+      .locator('time')
+      .evaluateAll((times) => times.map((node) => node.getAttribute('title')));
+    expect(titles.length).toBeGreaterThan(3);
+    for (const title of titles) expect(title).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+
+    // The window is in the address, so the view can be shared.
+    await page.getByTestId('window').selectOption('7d');
+    await eventually(async () => page.url().endsWith('#/?window=7d'));
+    await expectText(page.getByTestId('summary-status'), /last 7 days/);
+    expect(requests.some((request) => request.url.includes('/v1/webhook-summary?window=7d'))).toBe(
+      true,
     );
-    const shown = JSON.parse((await detail.getByTestId('payload').textContent()) ?? '');
-    expect(shown).toEqual(receiver.received[0].json);
-    expect(shown).toMatchObject({ event: 'channel_live', id: channel.id });
-    await screenshot(page, 'dashboard-failed.png');
+    await page.getByTestId('window').selectOption('24h');
+    await expectText(page.getByTestId('summary-status'), /last 24 hours/);
+    await expectText(failingCard.getByTestId('webhook-state'), 'failing');
+    await screenshot(page, 'overview.png');
 
-    answer = 200;
-    await detail.getByTestId('redeliver').click();
-    await expectText(delivery.getByTestId('delivery-status'), 'succeeded');
-    await expectText(delivery.getByTestId('delivery-attempts'), '3');
-    await expectText(delivery.getByTestId('delivery-status-code'), '200');
-    await expectText(detail.getByTestId('detail-status'), 'succeeded');
-    await expectCount(attempts, 3);
-    await expectText(attempts.last().getByTestId('attempt-status-code'), '200');
-    await expectText(row.getByTestId('success-rate'), /^100% \(1\/1\)/);
-    expect(receiver.received).toHaveLength(3);
-    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    const [after] = (await t.request('GET', `/v1/webhook/${hook.id}/deliveries`)).body.data;
-    expect(after).toMatchObject({ id: failed.id, status: 'succeeded', attempts: 3 });
-    await screenshot(page, 'dashboard-redelivered.png');
-
-    await page.getByTestId('send-test').click();
-    const ping = page.locator('[data-testid="delivery-row"]', {
-      has: page.locator('[data-testid="delivery-event"]', { hasText: 'ping' }),
-    });
-    await expectText(ping.getByTestId('delivery-status'), 'succeeded');
-    await expectText(detail.getByTestId('detail-status'), 'succeeded');
-    expect(receiver.received.at(-1)?.json).toMatchObject({ event: 'ping', webhookId: hook.id });
-    await expectText(row.getByTestId('success-rate'), /^100% \(2\/2\)/);
-
-    // The key lives in this tab's sessionStorage: a reload keeps it and the address the view.
-    await page.reload();
-    await expectText(detail.getByTestId('detail-status'), 'succeeded');
-    await expectText(detail.getByTestId('delivery-summary'), /ping/);
-    expect(await page.evaluate('localStorage.length')).toBe(0);
+    await page.setViewportSize(PHONE);
+    await expectText(failingCard.getByTestId('pending'), '1');
+    // Nothing wider than the phone: no sideways scrolling of the page.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      PHONE.width,
+    );
+    expect(await failingCard.getByTestId('pending').isVisible()).toBe(true);
+    await screenshot(page, 'overview-phone.png');
 
     expect(problems).toEqual([]);
-    // The key stays on this origin, and only the page's own files are loaded without it.
+    // Works offline: nothing but this origin, and the key only to /v1.
     for (const request of requests) {
       expect(new URL(request.url).origin, request.url).toBe(t.baseUrl);
       const path = new URL(request.url).pathname;
@@ -210,7 +256,375 @@ describe.each(kinds)('dashboard and Swagger UI in Chromium on %s', (kind) => {
         expect(request.authorization, path).toBe(`Bearer ${TEST_API_KEY}`);
       if (path.startsWith('/dashboard')) expect(request.authorization, path).toBeUndefined();
     }
-    expect(requests.some((request) => request.url.endsWith('/redeliver'))).toBe(true);
+  });
+
+  it('finds deliveries by filters kept in the address, and pages through older ones', async () => {
+    // 55 pings to the healthy webhook, and the channel's events before them.
+    for (let index = 0; index < 55; index++) await api('POST', `/v1/webhook/${hooks.healthy}/test`);
+    await eventually(async () => ok.received.length >= 56, 20_000);
+    const all = await deliveriesOf(hooks.healthy);
+    const live = all.find((delivery) => delivery.event === 'channel_live');
+    expect(live).toBeDefined();
+
+    const { page, problems } = await openPage();
+    await page.goto(`${t.baseUrl}/dashboard#/`);
+    await page
+      .locator(`[data-testid="webhook-row"][data-webhook-id="${hooks.healthy}"]`)
+      .getByTestId('webhook-open')
+      .click();
+    await expectText(page.getByTestId('webhook-uri'), ok.url);
+    const rows = page.getByTestId('delivery-row');
+    await expectCount(rows, 50);
+    await expectText(
+      page.getByTestId('delivery-count'),
+      'Showing 50 of 56 deliveries, newest first.',
+    );
+    await page.getByTestId('older').click();
+    await expectCount(rows, 56);
+    expect(await page.getByTestId('older').isVisible()).toBe(false);
+    const ids = await rows.evaluateAll((nodes) =>
+      nodes.map((node) => Number(node.getAttribute('data-delivery-id'))),
+    );
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+
+    // By event: the address says so, and a reload (a shared link) shows the same view.
+    await page.getByTestId('filter-event').selectOption('channel_live');
+    await page.getByTestId('filter-apply').click();
+    await eventually(async () => page.url().includes('event=channel_live'));
+    await expectCount(rows, 1);
+    await expectText(rows.first().getByTestId('delivery-channel'), channel.id);
+    await page.reload();
+    await expectCount(rows, 1);
+    expect(await page.getByTestId('filter-event').inputValue()).toBe('channel_live');
+
+    // By channel and status together.
+    await page.getByTestId('filter-event').selectOption('');
+    await page.getByTestId('filter-channelId').fill(channel.id);
+    await page.getByTestId('filter-status').selectOption('succeeded');
+    await page.getByTestId('filter-apply').click();
+    await expectCount(rows, 1);
+    await page.getByTestId('filter-status').selectOption('failed');
+    await page.getByTestId('filter-apply').click();
+    await expectText(page.getByTestId('delivery-count'), 'No delivery matches these filters.');
+    await expectCount(rows, 0);
+
+    // By message id (the webhook-id header a receiver logged).
+    await page.getByTestId('filter-clear').click();
+    await expectCount(rows, 50);
+    await page.getByTestId('filter-messageId').fill(all[10].messageId);
+    await page.getByTestId('filter-apply').click();
+    await expectCount(rows, 1);
+    expect(await rows.first().getAttribute('data-delivery-id')).toBe(all[10].id);
+
+    // By time: nothing was created in the coming hour; everything in the last one.
+    await page.getByTestId('filter-clear').click();
+    await expectCount(rows, 50);
+    const local = (offsetMs: number) =>
+      page.evaluate((offset) => {
+        const date = new Date(Date.now() + offset);
+        return new Date(date.getTime() - date.getTimezoneOffset() * 60_000)
+          .toISOString()
+          .slice(0, 19);
+      }, offsetMs);
+    await page.getByTestId('filter-since').fill(await local(3_600_000));
+    await page.getByTestId('filter-apply').click();
+    await expectCount(rows, 0);
+    expect(decodeURIComponent(page.url())).toMatch(/since=\d{4}-\d\d-\d\dT[\d:.]+Z/);
+    await page.getByTestId('filter-since').fill(await local(-3_600_000));
+    await page.getByTestId('filter-until').fill(await local(60_000));
+    await page.getByTestId('filter-event').selectOption('ping');
+    await page.getByTestId('filter-apply').click();
+    await expectText(
+      page.getByTestId('delivery-count'),
+      'Showing 50 of 55 matching deliveries, newest first.',
+    );
+    await screenshot(page, 'delivery-search.png', false);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the whole attempt, says why a redelivery must wait, redelivers and recovers', async () => {
+    expect((await ingest(t, channel.streamKey, 'unpublish')).status).toBe(200);
+    const [stop, live] = await eventually(async () => {
+      const found = await deliveriesOf(hooks.failing);
+      return found.length === 2 ? found : undefined;
+    });
+    expect(stop).toMatchObject({ event: 'channel_stop', status: 'pending', attempts: 0 });
+    expect(live).toMatchObject({ event: 'channel_live', status: 'pending', attempts: 1 });
+
+    const { page, problems } = await openPage();
+    await page.goto(`${t.baseUrl}/dashboard#/webhooks/${hooks.failing}/deliveries/${live.id}`);
+    const detail = page.getByTestId('delivery-detail');
+    await expectText(detail.getByTestId('detail-status'), 'pending');
+    const attempts = detail.getByTestId('attempt');
+    await expectCount(attempts, 1);
+    const first = attempts.first();
+    await expectText(first.getByTestId('attempt-status-code'), '500');
+    await expectText(first.getByTestId('attempt-duration'), /^(\d+ ms|\d+\.\d\d s)$/);
+    await expectText(first.getByTestId('attempt-why'), /500/);
+    // The request as sent: the signature headers, and the custom header's value masked.
+    const sent = failing.received[0].headers;
+    const request = first.getByTestId('request-headers');
+    await expectText(request.locator('[data-header="webhook-id"] td'), String(sent['webhook-id']));
+    await expectText(
+      request.locator('[data-header="webhook-signature"] td'),
+      String(sent['webhook-signature']),
+    );
+    await expectText(request.locator('[data-header="webhook-timestamp"] td'), /^\d+$/);
+    await expectText(request.locator('[data-header="authorization"] td'), '********');
+    expect(await request.textContent()).not.toContain('s3cret');
+    // The answer as received: headers and body, as text.
+    await expectText(
+      first.getByTestId('response-headers').locator('[data-header="x-receiver"] td'),
+      'failing-one',
+    );
+    await expectText(first.getByTestId('attempt-response'), HOSTILE_BODY);
+    expect(await detail.locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { __injected?: number }).__injected)).toBe(
+      undefined,
+    );
+    const payload = JSON.parse((await detail.getByTestId('payload').textContent()) ?? '');
+    expect(payload).toEqual(failing.received[0].json);
+    await screenshot(page, 'attempt-detail.png');
+
+    // The stop waits behind the live one: redelivering it is refused, in words.
+    await page.goto(`${t.baseUrl}/dashboard#/webhooks/${hooks.failing}/deliveries/${stop.id}`);
+    await expectText(detail.getByTestId('no-attempt'), /waits for an earlier delivery of channel/);
+    await detail.getByTestId('redeliver').click();
+    const dialog = page.getByTestId('dialog');
+    await expectText(dialog.locator('h2'), `Redeliver delivery ${stop.id}?`);
+    await expectText(dialog.locator('.dialog-body'), new RegExp(stop.messageId));
+    await screenshot(page, 'confirm-redeliver.png', false);
+    await dialog.getByTestId('dialog-confirm').click();
+    await expectText(
+      dialog.getByTestId('dialog-error'),
+      /cannot be sent again yet: it is waiting for an earlier delivery of channel \d+ to finish/,
+    );
+    await dialog.getByTestId('dialog-cancel').click();
+    await expectCount(dialog, 0);
+    expect(await page.getByTestId('notice').isVisible()).toBe(false);
+    problems.length = 0; // the 409 in the console is the browser's, the page said it in words
+
+    // Redelivering the live one spends its last attempt (the receiver still fails): failed.
+    await page.goto(`${t.baseUrl}/dashboard#/webhooks/${hooks.failing}/deliveries/${live.id}`);
+    await expectCount(attempts, 1);
+    await detail.getByTestId('redeliver').click();
+    await dialog.getByTestId('dialog-confirm').click();
+    await expectText(detail.getByTestId('detail-status'), 'failed');
+    await expectCount(attempts, 2);
+    // Then the stop goes out and fails too; its redelivery is its last attempt.
+    await eventually(async () => failing.received.length === 3);
+    await eventually(async () => {
+      const found = await deliveriesOf(hooks.failing);
+      return found.find((delivery) => delivery.id === stop.id)?.attempts === 1;
+    });
+    await page.goto(`${t.baseUrl}/dashboard#/webhooks/${hooks.failing}/deliveries/${stop.id}`);
+    await expectCount(attempts, 1);
+    await detail.getByTestId('redeliver').click();
+    await dialog.getByTestId('dialog-confirm').click();
+    await expectText(detail.getByTestId('detail-status'), 'failed');
+
+    // The receiver is back: recover everything that failed in the last hour, in order.
+    failingAnswer = 200;
+    await page.getByTestId('back-to-webhook').click();
+    await page.getByTestId('recover').click();
+    const since = await page.getByTestId('recover-since').inputValue();
+    expect(since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    await page.getByTestId('recover-since').fill(
+      await page.evaluate(() => {
+        const date = new Date(Date.now() - 3_600_000);
+        return new Date(date.getTime() - date.getTimezoneOffset() * 60_000)
+          .toISOString()
+          .slice(0, 19);
+      }),
+    );
+    await dialog.getByTestId('dialog-confirm').click();
+    await expectText(page.getByTestId('notice'), '2 failed deliveries queued again.');
+    await eventually(async () => failing.received.length === 6);
+    const order = failing.received.slice(4).map((received) => received.json.event);
+    expect(order).toEqual(['channel_live', 'channel_stop']);
+    await page.getByTestId('refresh').click();
+    await expectText(page.getByTestId('webhook-detail').getByTestId('webhook-state'), 'healthy');
+    expect(problems).toEqual([]);
+  });
+
+  it('creates, edits, pauses, resumes, tests, rotates and deletes a webhook, each confirmed', async () => {
+    const { page, problems } = await openPage();
+    await page.goto(`${t.baseUrl}/dashboard#/`);
+    await expectCount(page.getByTestId('webhook-row'), 4);
+
+    // Keyboard: from the window picker, Tab reaches "New webhook", Enter opens its form.
+    await page.getByTestId('window').focus();
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate<string | null>("document.activeElement?.getAttribute('data-testid')"),
+    ).toBe('create-webhook');
+    await page.keyboard.press('Enter');
+    const form = page.getByTestId('webhook-form');
+    await expectCount(form, 1);
+    // Every control of the form has a label.
+    const unlabelled = await form
+      .locator('input, select, textarea')
+      .evaluateAll((nodes) =>
+        nodes
+          .filter(
+            (node) =>
+              (node as unknown as { labels: { length: number } | null }).labels?.length === 0 &&
+              !node.getAttribute('aria-label'),
+          )
+          .map((node) => node.outerHTML),
+      );
+    expect(unlabelled).toEqual([]);
+
+    // The service's own refusal, in its words: an address it will not call.
+    await form.getByTestId('form-uri').fill('http://10.1.2.3/hook');
+    await form.getByTestId('dialog-confirm').click();
+    await expectText(form.getByTestId('dialog-error'), /10\.1\.2\.3/);
+    problems.length = 0; // the browser logs the 400; the page showed it in words
+    await form.getByTestId('form-uri').fill(ok.url + '?created');
+    await form.locator('input[data-event="all"]').uncheck();
+    await form.locator('input[data-event="channel_live"]').check();
+    await form.getByTestId('dialog-confirm').click();
+    const secretDialog = page.getByTestId('secret-dialog');
+    const created = await secretDialog.getByTestId('secret-value').inputValue();
+    expect(created).toMatch(/^whsec_/);
+    await secretDialog.getByTestId('secret-copy').click();
+    await expectText(secretDialog.getByTestId('secret-copied'), 'Copied.');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(created);
+    await secretDialog.getByTestId('dialog-done').click();
+    await eventually(async () => /#\/webhooks\/\d+$/.test(page.url()));
+    const webhookId = /#\/webhooks\/(\d+)$/.exec(page.url())![1];
+    await expectText(page.getByTestId('webhook-uri'), `${ok.url}?created`);
+    expect(await api('GET', `/v1/webhook/${webhookId}`)).toMatchObject({
+      event: ['channel_live'],
+      active: true,
+    });
+
+    // Edit: events, rate limit and a header of our own.
+    await page.getByTestId('edit').click();
+    await form.locator('input[data-event="channel_ended"]').check();
+    await form.getByTestId('form-rate-limit').fill('5');
+    await form.getByTestId('form-headers').fill('X-Token: abc123');
+    await form.getByTestId('dialog-confirm').click();
+    await expectText(page.getByTestId('notice'), `Webhook ${webhookId} saved.`);
+    expect(await api('GET', `/v1/webhook/${webhookId}`)).toMatchObject({
+      event: ['channel_live', 'channel_ended'],
+      rateLimit: 5,
+      headers: { 'X-Token': '********' },
+    });
+
+    // Pause and resume.
+    const dialog = page.getByTestId('dialog');
+    await page.getByTestId('pause').click();
+    await expectText(dialog.locator('.dialog-body'), /No callbacks will be sent/);
+    await dialog.getByTestId('dialog-confirm').click();
+    await expectText(page.getByTestId('webhook-detail').getByTestId('webhook-state'), 'paused');
+    expect((await api('GET', `/v1/webhook/${webhookId}`)).active).toBe(false);
+    await page.getByTestId('resume').click();
+    await dialog.getByTestId('dialog-confirm').click();
+    await expectText(page.getByTestId('webhook-detail').getByTestId('webhook-state'), 'healthy');
+    expect((await api('GET', `/v1/webhook/${webhookId}`)).active).toBe(true);
+
+    // Rotate: the new secret once, then a test ping signed with both.
+    await page.getByTestId('rotate-secret').click();
+    await dialog.getByTestId('dialog-confirm').click();
+    const rotated = await secretDialog.getByTestId('secret-value').inputValue();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(created);
+    await secretDialog.getByTestId('dialog-done').click();
+    const before = ok.received.length;
+    await page.getByTestId('send-test').click();
+    await dialog.getByTestId('dialog-confirm').click();
+    const detail = page.getByTestId('delivery-detail');
+    await expectText(detail.getByTestId('detail-status'), 'succeeded');
+    await expectText(detail.getByTestId('attempt-why'), 'Delivered.');
+    await eventually(async () => ok.received.length === before + 1);
+    const ping = ok.received.at(-1)!;
+    expect(ping.json).toMatchObject({ event: 'ping', webhookId });
+    expect(String(ping.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(ping.headers['x-token']).toBe('abc123');
+
+    // Delete.
+    await page.getByTestId('back-to-webhook').click();
+    await page.getByTestId('delete').click();
+    await expectText(dialog.locator('.dialog-body'), /cannot be undone/);
+    await dialog.getByTestId('dialog-confirm').click();
+    await eventually(async () => page.url().endsWith('#/'));
+    await expectCount(page.getByTestId('webhook-row'), 4);
+    expect((await t.request('GET', `/v1/webhook/${webhookId}`)).status).toBe(404);
+    expect(problems).toEqual([]);
+  });
+
+  it('lists channels and shows a channel timeline linked to its deliveries; ends a session', async () => {
+    const show = await createChannel(t, { name: 'Evening news' });
+    expect((await ingest(t, show.streamKey, 'publish')).status).toBe(200);
+    const { page, problems } = await openPage();
+    await page.goto(`${t.baseUrl}/dashboard#/`);
+    await page.getByTestId('nav-channels').click();
+    const row = (channelId: string) =>
+      page.locator(`[data-testid="channel-row"][data-channel-id="${channelId}"]`);
+    await expectText(row(channel.id).getByTestId('channel-status'), 'stopped');
+    await expectText(row(show.id).getByTestId('channel-status'), 'live');
+    const session = (await api('GET', `/v1/channel/${show.id}`)).sessionId as string;
+    await expectText(row(show.id).getByTestId('channel-session'), session);
+
+    // The first channel's timeline: stop then live, newest first, each with its deliveries.
+    await row(channel.id).getByTestId('channel-open').click();
+    const events = page.getByTestId('channel-event');
+    await expectCount(events, 2);
+    expect(
+      await events.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-event'))),
+    ).toEqual(['channel_stop', 'channel_live']);
+    const liveEvent = events.nth(1);
+    await expectText(liveEvent.getByTestId('event-session'), /^[0-9a-f-]{36}$/);
+    const links = liveEvent.getByTestId('event-delivery');
+    // healthy, failing and disabled got it; the paused one did not.
+    await expectCount(links, 3);
+    await screenshot(page, 'channel-timeline.png');
+    const failingLink = liveEvent.locator(`a[href^="#/webhooks/${hooks.failing}/deliveries/"]`);
+    await failingLink.click();
+    await expectText(page.getByTestId('delivery-detail').getByTestId('detail-status'), 'succeeded');
+    await expectText(page.getByTestId('delivery-detail').locator('h2'), /channel_live/);
+
+    // End the live one's session.
+    await page.goto(`${t.baseUrl}/dashboard#/channels/${show.id}`);
+    await expectCount(events, 1);
+    await page.getByTestId('end-session').click();
+    const dialog = page.getByTestId('dialog');
+    await expectText(dialog.locator('.dialog-body'), new RegExp(session));
+    await dialog.getByTestId('dialog-confirm').click();
+    await expectText(page.getByTestId('channel-detail').getByTestId('channel-status'), 'ended');
+    await expectCount(events, 2);
+    expect(await events.first().getAttribute('data-event')).toBe('channel_ended');
+    expect((await api('GET', `/v1/channel/${show.id}`)).status).toBe('ended');
+    expect(problems).toEqual([]);
+  });
+
+  it('loads the overview of 20 webhooks with at most 5 API calls', async () => {
+    const existing = (await api('GET', '/v1/webhook?length=100')).total as number;
+    for (let index = existing; index < 20; index++)
+      await api('POST', '/v1/webhook', { uri: `${ok.url}?n=${index}`, event: 'all' });
+    const { page, problems, requests } = await openPage();
+    await page.goto(`${t.baseUrl}/dashboard#/`);
+    await expectCount(page.getByTestId('webhook-row'), 20);
+    await page.waitForLoadState('networkidle');
+    await sleep(500);
+    const calls = requests.filter((request) => new URL(request.url).pathname.startsWith('/v1/'));
+    expect(calls.length, calls.map((call) => call.url).join('\n')).toBeLessThanOrEqual(5);
+    expect(problems).toEqual([]);
+  });
+
+  it('says clearly when the service cannot answer, instead of showing an empty list', async () => {
+    const { page } = await openPage();
+    await page.route('**/v1/webhook-summary*', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: '{"statusCode":404,"message":"Cannot GET /v1/webhook-summary","error":"Not Found"}',
+      }),
+    );
+    await page.goto(`${t.baseUrl}/dashboard#/`);
+    await expectText(page.getByTestId('view-error'), /no webhook summary route \(404\)/);
+    expect(await page.getByTestId('webhook-row').count()).toBe(0);
   });
 
   it('serves the page files with their content types and the policy, without a key', async () => {
@@ -234,7 +648,7 @@ describe.each(kinds)('dashboard and Swagger UI in Chromium on %s', (kind) => {
   });
 
   it('lets Swagger UI authorize with a key and run "List webhooks"', async () => {
-    const { page } = await openPage();
+    const { page } = await openPage({ signedIn: false });
     expect((await page.goto(`${t.baseUrl}/docs`))?.status()).toBe(200);
     await page.locator('.auth-wrapper button.authorize').click();
     const modal = page.locator('.modal-ux');

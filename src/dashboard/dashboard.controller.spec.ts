@@ -31,9 +31,9 @@ describe('DashboardController', () => {
 
   it('answers a served file with its content type', async () => {
     const { reply, header } = fakeReply();
-    const body = await new DashboardController().file('api.js', reply);
+    const body = await new DashboardController().file('app.js', reply);
     expect(header).toHaveBeenCalledWith('Content-Type', 'text/javascript; charset=utf-8');
-    expect(body.toString('utf8')).toContain("from './state.js'");
+    expect(body.toString('utf8')).toContain("from './api.js'");
   });
 
   it.each([

@@ -41,11 +41,15 @@ const CSS = 'text/css; charset=utf-8';
  * outside it) can be read. A module added to static/ must be added here too.
  */
 export const DASHBOARD_FILES: ReadonlyMap<string, string> = new Map([
-  ['app.js', JAVASCRIPT],
+  ['actions.js', JAVASCRIPT],
   ['api.js', JAVASCRIPT],
+  ['app.js', JAVASCRIPT],
+  ['channels.js', JAVASCRIPT],
   ['charts.js', JAVASCRIPT],
-  ['render.js', JAVASCRIPT],
-  ['router.js', JAVASCRIPT],
+  ['deliveries.js', JAVASCRIPT],
+  ['dialogs.js', JAVASCRIPT],
+  ['dom.js', JAVASCRIPT],
+  ['overview.js', JAVASCRIPT],
   ['state.js', JAVASCRIPT],
   ['style.css', CSS],
 ]);
@@ -60,7 +64,7 @@ const StaticFile = () =>
   );
 
 /**
- * The delivery dashboard: a static page that calls the public /v1 API with the key the user
+ * The operator console: a static page that calls the public /v1 API with the key the user
  * types in. The page itself holds nothing secret, so it needs no key to load.
  */
 @ApiExcludeController()

@@ -1,11 +1,8 @@
 // The service's public API: same origin, /v1 only, with the key the user typed in.
 
-import { notice } from './render.js';
-import { state } from './state.js';
-
 const KEY_STORAGE = 'channel-webhooks.dashboard.api-key';
-const LIST_LENGTH = 100;
 const MAX_RATE_LIMIT_WAIT_S = 30;
+export const PAGE_LENGTH = 50;
 
 // Only this module reads the key, so it cannot end up anywhere but in the Authorization header.
 let key = sessionStorage.getItem(KEY_STORAGE) ?? '';
@@ -25,15 +22,18 @@ export function forgetKey() {
 // Signing out clears the whole page, which is not this module's to know; the entry sets it.
 let keyRefused = () => {};
 
-/** What to do when the API refuses the key (answers of a superseded generation excepted). */
+/** What to do when the API refuses the key. */
 export function onKeyRefused(handler) {
   keyRefused = handler;
 }
 
+/** An answer other than 2xx: its status and the service's own messages (one or several). */
 export class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
+  constructor(status, messages, path) {
+    super(messages.join('; '));
     this.status = status;
+    this.messages = messages;
+    this.path = path;
   }
 }
 
@@ -44,91 +44,100 @@ export function id(value) {
   return text;
 }
 
-async function api(method, path, retries = 2) {
+/** A query string of the defined, non-empty values. */
+function query(values) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) {
+    if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+async function api(method, path, body, retries = 1) {
   // A relative /v1 path keeps the key on this origin, whatever the data says.
   if (!path.startsWith('/v1/')) throw new Error(`refusing to call ${path}`);
   const headers = { Accept: 'application/json' };
   if (key) headers.Authorization = `Bearer ${key}`;
-  const generation = state.generation;
-  const response = await fetch(path, {
-    method,
-    headers,
-    cache: 'no-store',
-    credentials: 'omit',
-    redirect: 'error',
-  });
-  // Charts fan out into many reads: past the API rate limit, wait as told and go on.
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+      redirect: 'error',
+    });
+  } catch {
+    throw new ApiError(0, ['the service could not be reached'], path);
+  }
   const retryAfter = Number(response.headers.get('Retry-After') ?? NaN);
   if (
-    response.status === 429 &&
+    (response.status === 429 || response.status === 503) &&
+    method === 'GET' &&
     retries > 0 &&
     retryAfter >= 0 &&
     retryAfter <= MAX_RATE_LIMIT_WAIT_S
   ) {
-    notice(`Rate limited by the API; going on in ${retryAfter} s.`);
     await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
-    if (generation === state.generation) return api(method, path, retries - 1);
+    return api(method, path, body, retries - 1);
   }
-  let body;
+  let answer;
   try {
-    body = await response.json();
+    answer = await response.json();
   } catch {
-    body = undefined;
+    answer = undefined;
   }
   if (response.status === 401) {
-    if (generation === state.generation) keyRefused();
-    throw new ApiError(401, 'the API key was refused');
+    keyRefused();
+    throw new ApiError(401, ['the API key was refused'], path);
   }
   if (!response.ok) {
-    const message = Array.isArray(body?.message) ? body.message.join('; ') : body?.message;
-    throw new ApiError(response.status, `${response.status}: ${message ?? response.statusText}`);
+    const message = answer?.message;
+    const messages = Array.isArray(message)
+      ? message.map(String)
+      : [String(message ?? response.statusText ?? 'no answer')];
+    throw new ApiError(response.status, messages, path);
   }
-  return body;
+  return answer;
 }
 
-export const listWebhooks = () => api('GET', `/v1/webhook?length=${LIST_LENGTH}`);
-export const listDeliveries = (webhookId) =>
-  api('GET', `/v1/webhook/${id(webhookId)}/deliveries?length=${LIST_LENGTH}`);
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+/** Every webhook with its health over `window` (1h, 24h or 7d): the whole overview in one call. */
+export const webhookSummary = (window) => api('GET', `/v1/webhook-summary${query({ window })}`);
+
+/** One page of a webhook's deliveries, newest first; `filters` as the route names them. */
+export const listDeliveries = (webhookId, filters, before) =>
+  api(
+    'GET',
+    `/v1/webhook/${id(webhookId)}/deliveries${query({ ...filters, before, length: PAGE_LENGTH })}`,
+  );
+
 export const readDelivery = (webhookId, deliveryId) =>
   api('GET', `/v1/webhook/${id(webhookId)}/deliveries/${id(deliveryId)}`);
+
+export const listChannels = (page) => api('GET', `/v1/channel${query({ page, length: 100 })}`);
+
+export const readChannel = (channelId) => api('GET', `/v1/channel/${id(channelId)}`);
+
+export const channelEvents = (channelId, before) =>
+  api('GET', `/v1/channel/${id(channelId)}/events${query({ before, length: PAGE_LENGTH })}`);
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+export const createWebhook = (body) => api('POST', '/v1/webhook', body);
+export const updateWebhook = (webhookId, body) => api('PUT', `/v1/webhook/${id(webhookId)}`, body);
+export const deleteWebhook = (webhookId) => api('DELETE', `/v1/webhook/${id(webhookId)}`);
+export const rotateSecret = (webhookId) =>
+  api('POST', `/v1/webhook/${id(webhookId)}/secret/rotate`);
+export const sendTest = (webhookId) => api('POST', `/v1/webhook/${id(webhookId)}/test`);
 export const redeliver = (webhookId, deliveryId) =>
   api('POST', `/v1/webhook/${id(webhookId)}/deliveries/${id(deliveryId)}/redeliver`);
-export const sendTest = (webhookId) => api('POST', `/v1/webhook/${id(webhookId)}/test`);
-
-/** Runs at most `size` tasks at once, so a long list does not flood the service. */
-function pool(size) {
-  let active = 0;
-  const waiting = [];
-  const next = () => {
-    if (active >= size || waiting.length === 0) return;
-    active++;
-    const { task, resolve, reject } = waiting.shift();
-    task()
-      .then(resolve, reject)
-      .finally(() => {
-        active--;
-        next();
-      });
-  };
-  return (task) =>
-    new Promise((resolve, reject) => {
-      waiting.push({ task, resolve, reject });
-      next();
-    });
-}
-export const limited = pool(4);
-
-/** A delivery's detail, from the cache while its attempt count and status are unchanged. */
-export async function deliveryDetail(webhookId, delivery) {
-  const cacheKey = `${webhookId}/${delivery.id}`;
-  const cached = state.details.get(cacheKey);
-  if (cached && cached.attempts === delivery.attempts && cached.status === delivery.status)
-    return cached.detail;
-  const detail = await limited(() => readDelivery(webhookId, delivery.id));
-  state.details.set(cacheKey, {
-    attempts: detail.attempts.length,
-    status: detail.status,
-    detail,
-  });
-  return detail;
-}
+export const recover = (webhookId, since, until) =>
+  api('POST', `/v1/webhook/${id(webhookId)}/recover`, until ? { since, until } : { since });
+export const endSession = (channelId) => api('POST', `/v1/channel/${id(channelId)}/end`);

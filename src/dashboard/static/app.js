@@ -1,26 +1,114 @@
-// The delivery dashboard's entry: the session (key in, key out) and the page's buttons.
+// The dashboard's entry: the session (key in, key out) and the views, chosen by the address so
+// that reload, back and a shared link show the same thing:
+//   #/?window=24h                          the overview
+//   #/webhooks/{id}?status=…&event=…       a webhook and its delivery search
+//   #/webhooks/{id}/deliveries/{id}        one delivery, every attempt
+//   #/channels, #/channels/{id}            channels, one channel's timeline
 
-import {
-  ApiError,
-  forgetKey,
-  hasKey,
-  id,
-  onKeyRefused,
-  redeliver,
-  sendTest,
-  useKey,
-} from './api.js';
-import { $, notice, showLogin } from './render.js';
-import { follow, navigate, refresh, startRouting } from './router.js';
+import { forgetKey, hasKey, onKeyRefused, useKey } from './api.js';
+import { renderChannel, renderChannels } from './channels.js';
+import { renderDelivery, renderWebhook } from './deliveries.js';
+import { dialogOpen } from './dialogs.js';
+import { $, clearNotice, el, errorBox, loading, notice } from './dom.js';
+import { renderOverview } from './overview.js';
 import { state } from './state.js';
+
+// The overview and the channel list follow the service by themselves; a search the operator
+// pages through is left alone.
+const AUTO_REFRESH_MS = 30_000;
+
+const ROUTES = [
+  [/^\/?$/, () => ({ view: 'overview', render: renderOverview })],
+  [/^\/webhooks\/(\d+)$/, ([webhookId]) => ({ view: 'webhook', webhookId, render: renderWebhook })],
+  [
+    /^\/webhooks\/(\d+)\/deliveries\/(\d+)$/,
+    ([webhookId, deliveryId]) => ({
+      view: 'delivery',
+      webhookId,
+      deliveryId,
+      render: renderDelivery,
+    }),
+  ],
+  [/^\/channels$/, () => ({ view: 'channels', render: renderChannels })],
+  [/^\/channels\/(\d+)$/, ([channelId]) => ({ view: 'channel', channelId, render: renderChannel })],
+];
+
+function parseRoute() {
+  const hash = location.hash.replace(/^#/, '');
+  const [path, search = ''] = hash.split('?', 2);
+  for (const [pattern, make] of ROUTES) {
+    const match = pattern.exec(path);
+    if (match) return { ...make(match.slice(1)), params: new URLSearchParams(search) };
+  }
+  return null;
+}
+
+export function go(hash) {
+  if (location.hash === hash || (hash === '#/' && location.hash === '')) return show();
+  location.hash = hash;
+}
+
+async function show() {
+  if (!hasKey()) return showLogin();
+  showBoard();
+  const generation = ++state.generation;
+  const isCurrent = () => generation === state.generation;
+  const view = $('view');
+  const route = parseRoute();
+  for (const item of document.querySelectorAll('[data-nav]')) {
+    const active =
+      route && item.dataset.nav === (route.view.startsWith('channel') ? 'channels' : 'webhooks');
+    if (active) item.setAttribute('aria-current', 'page');
+    else item.removeAttribute('aria-current');
+  }
+  if (!route) {
+    view.replaceChildren(
+      el(
+        'div',
+        { className: 'error-box', attrs: { role: 'alert' } },
+        'There is no such page. ',
+        el('a', { attrs: { href: '#/' } }, 'All webhooks'),
+      ),
+    );
+    return;
+  }
+  view.dataset.view = route.view;
+  view.setAttribute('aria-busy', 'true');
+  if (!view.firstChild || view.dataset.shown !== location.hash) view.replaceChildren(loading());
+  try {
+    await route.render(view, route, go, isCurrent);
+  } catch (error) {
+    if (isCurrent()) view.replaceChildren(errorBox('this view', error));
+  } finally {
+    if (isCurrent()) {
+      view.dataset.shown = location.hash;
+      view.removeAttribute('aria-busy');
+      $('last-refresh').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    }
+  }
+}
+
+function showLogin() {
+  $('login').hidden = false;
+  $('view').hidden = true;
+  $('session-actions').hidden = true;
+  $('nav').hidden = true;
+  $('api-key').focus();
+}
+
+function showBoard() {
+  $('login').hidden = true;
+  $('view').hidden = false;
+  $('session-actions').hidden = false;
+  $('nav').hidden = false;
+}
 
 function signOut(message) {
   forgetKey();
   state.generation++;
-  state.deliveries.clear();
-  state.details.clear();
-  $('webhook-list').replaceChildren();
-  $('delivery-rows').replaceChildren();
+  state.summary = null;
+  $('view').replaceChildren();
+  for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
   showLogin();
   if (message) notice(message, 'error');
 }
@@ -34,48 +122,18 @@ function start() {
     if (!key) return;
     input.value = '';
     useKey(key);
-    $('notice').hidden = true;
-    void refresh();
+    clearNotice();
+    void show();
   });
   $('forget-key').addEventListener('click', () => signOut());
-  $('refresh').addEventListener('click', () => void refresh());
-  $('redeliver').addEventListener('click', async () => {
-    const webhookId = state.selectedWebhook;
-    const deliveryId = state.selectedDelivery;
-    if (!webhookId || !deliveryId) return;
-    const button = $('redeliver');
-    button.disabled = true;
-    try {
-      await redeliver(webhookId, deliveryId);
-      notice(`Delivery ${deliveryId} queued for redelivery.`);
-      await follow(webhookId, deliveryId);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401))
-        notice(`Redeliver failed: ${error.message}`, 'error');
-    } finally {
-      button.disabled = false;
-    }
-  });
-  $('send-test').addEventListener('click', async () => {
-    const webhookId = state.selectedWebhook;
-    if (!webhookId) return;
-    const button = $('send-test');
-    button.disabled = true;
-    try {
-      const delivery = await sendTest(webhookId);
-      notice(`Test ping queued as delivery ${delivery.id}.`);
-      navigate(webhookId, id(delivery.id));
-      await follow(webhookId, id(delivery.id));
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 401))
-        notice(`Send test failed: ${error.message}`, 'error');
-    } finally {
-      button.disabled = false;
-    }
-  });
-  startRouting();
-  if (!hasKey()) return showLogin();
-  void refresh();
+  $('refresh').addEventListener('click', () => void show());
+  window.addEventListener('hashchange', () => void show());
+  setInterval(() => {
+    const route = parseRoute();
+    if (!hasKey() || document.hidden || dialogOpen() || !route) return;
+    if (route.view === 'overview' || route.view === 'channels') void show();
+  }, AUTO_REFRESH_MS);
+  void show();
 }
 
 start();

@@ -1,17 +1,14 @@
-// What the page has loaded and what it shows. Its own module, so that the API, the views, the
-// charts and the router can share it without importing one another in a circle.
+// What the page has loaded, shared by the views without importing one another in a circle.
+
+export const WINDOWS = ['1h', '24h', '7d'];
 
 export const state = {
-  /** Bumped by every full refresh and key change, so late answers of an older one are dropped. */
+  /** The last webhook summary and its window; the webhook views read URIs and states from it. */
+  summary: null,
+  /** Bumped by every navigation and key change, so late answers of an older view are dropped. */
   generation: 0,
-  webhooks: [],
-  /** webhook id → the {data, total} of its newest deliveries */
-  deliveries: new Map(),
-  /** webhook id → the row's elements that later answers fill in */
-  rows: new Map(),
-  /** "webhookId/deliveryId" → {attempts, status, detail}: finished deliveries do not change */
-  details: new Map(),
-  selectedWebhook: null,
-  selectedDelivery: null,
-  polling: new Set(),
 };
+
+/** The webhook of the last summary with this id, or undefined. */
+export const knownWebhook = (webhookId) =>
+  state.summary?.webhooks.find((webhook) => webhook.id === webhookId);
