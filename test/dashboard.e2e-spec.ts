@@ -442,6 +442,12 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
     await eventually(async () => failing.received.length === 6);
     const order = failing.received.slice(4).map((received) => received.json.event);
     expect(order).toEqual(['channel_live', 'channel_stop']);
+    // the receiver has answered; the outcomes are recorded a moment later
+    await eventually(async () =>
+      (await deliveriesOf(hooks.failing))
+        .filter((delivery) => delivery.id === live.id || delivery.id === stop.id)
+        .every((delivery) => delivery.status === 'succeeded'),
+    );
     await page.getByTestId('refresh').click();
     await expectText(page.getByTestId('webhook-detail').getByTestId('webhook-state'), 'healthy');
     expect(problems).toEqual([]);
