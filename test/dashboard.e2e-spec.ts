@@ -428,7 +428,8 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
     await page.getByTestId('back-to-webhook').click();
     await page.getByTestId('recover').click();
     const since = await page.getByTestId('recover-since').inputValue();
-    expect(since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    // a datetime-local value leaves out seconds that are :00
+    expect(since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?$/);
     await page.getByTestId('recover-since').fill(
       await page.evaluate(() => {
         const date = new Date(Date.now() - 3_600_000);
