@@ -438,6 +438,41 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     });
   });
 
+  it('attempts a test ping once: a failed one ends failed and is never retried', async () => {
+    const target = await receiver(() => ({ status: 500, body: 'broken' }));
+    const pinged = await webhook(`${target.url}?who=pinged`, 'channel_ended');
+    const ping = await t.request('POST', `/v1/webhook/${pinged.id}/test`);
+    expect(ping.status).toBe(202);
+    const failed = await eventually(async () => {
+      const [delivery] = await deliveries(pinged.id);
+      return delivery?.status === 'failed' ? delivery : undefined;
+    });
+    expect(failed).toMatchObject({
+      id: ping.body.id,
+      event: 'ping',
+      attempts: 1,
+      lastStatusCode: 500,
+      nextAttemptAt: null,
+    });
+
+    // A channel event to the same receiver, sent after the ping failed, retried by the same
+    // schedule: once it has had its third attempt, a retry of the ping would have been due twice.
+    const control = await webhook(`${target.url}?who=control`, 'channel_live');
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    const to = (who: string) => target.received.filter((request) => request.path.endsWith(who));
+    await eventually(async () => to('control').length >= 3);
+    expect(to('pinged')).toHaveLength(1);
+    expect(to('pinged')[0].json).toMatchObject({ event: 'ping', webhookId: pinged.id });
+    const detail = (await t.request('GET', `/v1/webhook/${pinged.id}/deliveries/${ping.body.id}`))
+      .body;
+    expect(detail).toMatchObject({ status: 'failed', nextAttemptAt: null });
+    expect(detail.attempts.map((attempt: { statusCode: number }) => attempt.statusCode)).toEqual([
+      500,
+    ]);
+    expect(await deliveries(control.id)).toHaveLength(1);
+  });
+
   it('delivers an event whose in-process emit never happened (the sweeper)', async () => {
     const target = await receiver();
     const hook = await webhook(target.url, 'channel_stop');
