@@ -68,8 +68,10 @@ export class DeliveryController {
   @WEBHOOK_ID
   @DELIVERY_ID
   @ApiOperation({
-    summary: 'Send the same message again now',
-    description: 'Same webhook-id, one more attempt.',
+    summary: 'Send the same message again',
+    description:
+      'Same webhook-id, one more attempt: now, or, when another delivery of its channel is open ' +
+      '(being sent or retried), right after that one finishes, so the per-channel order holds.',
   })
   @ApiAcceptedResponse({ type: DeliveryDto })
   @ApiNotFound('delivery')

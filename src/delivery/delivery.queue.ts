@@ -118,8 +118,9 @@ const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 /**
  * The delivery queue in the database, and the only writer of delivery rows: fan-out inserts,
  * claiming with leases (SKIP LOCKED on MySQL), recording attempts, redelivery and test pings.
- * It keeps the line rule: the deliveries of one (webhook, channel) form a line whose oldest open
- * delivery alone is sendable (`Pending`); the others wait (`Waiting`) and are promoted in order.
+ * It keeps the line rule: the deliveries of one (webhook, channel) form a line whose head alone is
+ * sendable (`Pending`); the others wait (`Waiting`) and are promoted one at a time, oldest first.
+ * A delivery sent again (redelivered, recovered) never overtakes a head already open: it waits.
  * The hot path (fan-out, claim, record) is a few set-based statements per batch, written by hand;
  * leases and due times are set and compared by the database's clock. Swapping the queue for
  * another store means swapping this class.
@@ -456,8 +457,11 @@ export class DeliveryQueue {
   }
 
   /**
-   * Sends the same message again now (same webhook-id, one more attempt). A delivery still
-   * waiting behind an earlier one of its line cannot jump it (a conflict).
+   * Sends the same message again (same webhook-id, one more attempt). A finished delivery rejoins
+   * its line: as its head, due now, when nothing of the line is open; otherwise waiting, so the
+   * head in flight or retrying is never overtaken, and promoted oldest first like any waiting
+   * one (after that head, before the line's later deliveries). A delivery still waiting behind
+   * an earlier one of its line cannot jump it (a conflict); the head itself is made due now.
    */
   async redeliver(webhookId: string, deliveryId: string): Promise<DeliveryEntity> {
     return this.transactions.run(async (manager) => {
@@ -475,13 +479,26 @@ export class DeliveryQueue {
       }
       const now = new Date();
       const changes: Partial<DeliveryEntity> = { status: DeliveryStatus.Pending, updatedAt: now };
-      if (delivery.status !== DeliveryStatus.Pending) changes.maxAttempts = delivery.attempts + 1;
+      if (delivery.status !== DeliveryStatus.Pending) {
+        changes.maxAttempts = delivery.attempts + 1;
+        const open = await this.openOfLine(manager, webhookId, delivery.channelId);
+        if (open.length > 0) {
+          // Whatever is open on the line now has a follower: finishing it looks for the next.
+          await manager.query(
+            `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(open.length)})`,
+            open,
+          );
+          changes.status = DeliveryStatus.Waiting;
+          changes.hasFollowers = open.some((id) => BigInt(id) > BigInt(delivery.id));
+        }
+      }
+      const waits = changes.status === DeliveryStatus.Waiting;
       await manager.update(
         DeliveryEntity,
         { id: delivery.id },
-        { ...changes, nextAttemptAt: () => this.sql.now },
+        { ...changes, nextAttemptAt: waits ? null : () => this.sql.now },
       );
-      return Object.assign(delivery, changes, { nextAttemptAt: now });
+      return Object.assign(delivery, changes, { nextAttemptAt: waits ? null : now });
     });
   }
 
@@ -736,6 +753,25 @@ export class DeliveryQueue {
     );
     const byMessage = new Map(rows.map((row) => [row.messageId, String(row.id)]));
     return { ids: Promise.resolve(messageIds.map((messageId) => byMessage.get(messageId)!)) };
+  }
+
+  /**
+   * The open deliveries of a line (none for a test ping, which has no line), locked as fan-out
+   * and promotion lock them, so a head being finished right now is either seen open here or has
+   * already promoted the next.
+   */
+  private async openOfLine(
+    manager: EntityManager,
+    webhookId: string,
+    channelId: string | null,
+  ): Promise<string[]> {
+    if (channelId === null) return [];
+    const rows = await manager.query<{ id: string | number }[]>(
+      `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN}` +
+        this.sql.forUpdate(),
+      [channelId, webhookId],
+    );
+    return rows.map((row) => String(row.id));
   }
 
   /**

@@ -75,8 +75,9 @@ export class DeliveryService {
   }
 
   /**
-   * Sends the same message again now (same webhook-id, one more attempt). A delivery still
-   * waiting behind an earlier one of its channel cannot jump its line (a conflict).
+   * Sends the same message again (same webhook-id, one more attempt): now, or after its line's
+   * open head (see DeliveryQueue). A delivery still waiting behind an earlier one of its channel
+   * cannot jump its line (a conflict).
    */
   async redeliver(webhookId: string, deliveryId: string): Promise<DeliveryDto> {
     await this.assertWebhook(webhookId);

@@ -294,7 +294,8 @@ export const redeliverAction = (webhookId, delivery, uri) =>
         code(delivery.messageId),
         ` (${delivery.event}) to `,
         uri ? code(uri) : `webhook ${webhookId}`,
-        ' again now: one more attempt, same webhook-id, so your receiver can tell it is a repeat.',
+        ' again: one more attempt, same webhook-id, so your receiver can tell it is a repeat.' +
+          ' It goes out now, or right after the delivery of its channel in progress, if any.',
       ),
     ],
     confirmLabel: 'Redeliver',
