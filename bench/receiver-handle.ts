@@ -8,6 +8,8 @@ export interface ReceiverCounts {
   /** Distinct `webhook-id`s answered 200. */
   delivered: number;
   refused: number;
+  /** Requests to /hang, never answered. */
+  hung: number;
   firstArrival: number;
   lastArrival: number;
   /** Arrival of the first and of the latest request that delivered a message for the first time. */
@@ -67,6 +69,11 @@ export class Receiver {
 
   uri(webhook: number): string {
     return `http://127.0.0.1:${this.port}/hook?w=${webhook}`;
+  }
+
+  /** A URI whose requests are never answered. */
+  get hangingUri(): string {
+    return `http://127.0.0.1:${this.port}/hang`;
   }
 
   private ask<T>(command: Record<string, unknown>): Promise<T> {

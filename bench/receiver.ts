@@ -9,6 +9,9 @@ import { createServer } from 'node:http';
  *
  * Messages from the parent: {seq, type: 'count' | 'stats' | 'reset' | 'stop'} and
  * {seq, type: 'mode', status: 200 | 503}; every answer carries the same seq.
+ *
+ * A POST to /hang is never answered and not recorded beyond a count: the receiver that never
+ * answers, beside the others (the fairness workload).
  */
 
 type Command =
@@ -25,6 +28,7 @@ let delivered = new Set<string>();
 /** Index into the arrays of each request that delivered a message for the first time. */
 let firstDeliveries: number[] = [];
 let refused = 0;
+let hung = 0;
 let lastBodyBytes = 0;
 
 function reset(): void {
@@ -35,6 +39,7 @@ function reset(): void {
   delivered = new Set();
   firstDeliveries = [];
   refused = 0;
+  hung = 0;
 }
 
 const EVENT_TIME = /"eventTime":(\d+)/;
@@ -43,6 +48,10 @@ const server = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
+    if (request.url?.startsWith('/hang')) {
+      hung++;
+      return;
+    }
     const now = Date.now();
     const body = Buffer.concat(chunks);
     lastBodyBytes = body.length;
@@ -78,6 +87,7 @@ function counts() {
     requests: arrivals.length,
     delivered: delivered.size,
     refused,
+    hung,
     firstArrival: arrivals[0] ?? 0,
     lastArrival: arrivals.at(-1) ?? 0,
     firstDelivered: firstDeliveries.length > 0 ? arrivals[firstDeliveries[0]] : 0,

@@ -13,6 +13,7 @@
  *   fanout     10,000 webhooks, one channel goes live
  *   reads      200 webhooks, 32 connections on each read route for 5 s
  *   backlog    20 webhooks, 5,000 channels, the receiver refusing for 20 s, then the drain
+ *   fairness   2 webhooks, 150 channels go live, alone and then beside a receiver that never answers
  *
  * A workload whose callbacks do not all arrive within its timeout fails, and the run exits
  * non-zero after printing the table (the backlog's drain reports what it reached instead).

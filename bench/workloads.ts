@@ -735,5 +735,50 @@ export async function backlog(context: Context): Promise<WorkloadResult> {
   });
 }
 
-export const WORKLOADS = { burst, reconnect, steady, fanout, reads, backlog } as const;
+/**
+ * Two healthy webhooks, the same burst of channels going live twice: alone, then beside a webhook
+ * whose receiver never answers (each attempt hangs until DELIVERY_TIMEOUT). The dead one may hold
+ * its own slots only; what that costs the healthy ones is the difference of their p99s.
+ * (delivery-fairness.e2e-spec.ts checks the slots, as facts; the timing is measured here.)
+ */
+export async function fairness(context: Context): Promise<WorkloadResult> {
+  const webhooks = 2;
+  const channelCount = scaled(context.settings, 150);
+  const expected = webhooks * channelCount;
+  const env = {
+    DELIVERY_TIMEOUT: '5s',
+    DELIVERY_CONCURRENCY: '32',
+    DELIVERY_CONCURRENCY_PER_WEBHOOK: '8',
+  };
+  return withService(context, env, async (service, receiver, result) => {
+    await createWebhooks(context, service, receiver, webhooks);
+    const timeoutMs = 60_000 * context.settings.timeoutScale;
+    const burst = async (label: string) => {
+      const channels = await createChannels(context, service, channelCount);
+      await receiver.reset();
+      context.log(`${label}: ${channelCount} channels go live, 16 hooks in flight`);
+      await hooks(context, service, channels, 'publish', 16);
+      await waitDelivered(context, service, receiver, expected, timeoutMs);
+      return checkSpread(receiver, webhooks, channelCount, result);
+    };
+    const alone = await burst('alone');
+    await service.api.json('POST', '/v1/webhook', { uri: receiver.hangingUri, event: 'all' });
+    const beside = await burst('beside a receiver that never answers');
+    const p99Alone = percentile(alone.latencies, 99);
+    const p99Beside = percentile(beside.latencies, 99);
+    result.metrics.push(
+      { name: 'event→receiver p99 alone', value: p99Alone, unit: 'ms' },
+      { name: 'event→receiver p99 beside it', value: p99Beside, unit: 'ms' },
+      {
+        name: 'p99 added by the dead receiver',
+        value: p99Beside - p99Alone,
+        unit: 'ms',
+        goal: le(1000, '≤ 1,000 ms'),
+      },
+      { name: 'requests to it during that burst', value: beside.hung, unit: 'req' },
+    );
+  });
+}
+
+export const WORKLOADS = { burst, reconnect, steady, fanout, reads, backlog, fairness } as const;
 export type WorkloadName = keyof typeof WORKLOADS;

@@ -5,62 +5,70 @@ import { databaseKinds } from './helpers/databases.js';
 import { type Receiver, startReceiver } from './helpers/receiver.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
-const CHANNELS = 150;
+const CHANNELS = 100;
+const SLOTS = 16;
+const PER_WEBHOOK = 4;
 
-/** Event → receipt latencies (ms) of the callbacks a receiver got for these channels. */
-function latencies(receiver: Receiver, channelIds: Set<string>): number[] {
-  return receiver.received
-    .filter((request) => channelIds.has(request.json.id))
-    .map((request) => request.at - Number(request.json.eventTime))
-    .sort((a, b) => a - b);
-}
-
-const p99 = (sorted: number[]) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
-
+/**
+ * Facts, not milliseconds: the attempts to a receiver that never answers outlast the test (a
+ * long DELIVERY_TIMEOUT), so every healthy callback that arrives got a slot the dead webhook did
+ * not hold. How fast the healthy ones go beside it is the bench's business (`npm run bench`,
+ * the fairness workload), not a test's.
+ */
 describe.each(databaseKinds())('a receiver that never answers, on %s', (kind) => {
   const cleanup = stepsAfterAll();
 
-  it('does not hold the slots the healthy webhooks need: their p99 stays within 1 s of a run without it', async () => {
+  it("holds only its own slots: the healthy webhooks' callbacks all arrive while its attempts hang", async () => {
     const t: TestApp = await createTestApp(kind, {
-      DELIVERY_TIMEOUT: '5s',
-      DELIVERY_CONCURRENCY: '32',
-      DELIVERY_CONCURRENCY_PER_WEBHOOK: '8',
+      DELIVERY_TIMEOUT: '10m',
+      DELIVERY_CONCURRENCY: String(SLOTS),
+      DELIVERY_CONCURRENCY_PER_WEBHOOK: String(PER_WEBHOOK),
     });
     cleanup.push(() => t.close());
-    const healthy = [await startReceiver(), await startReceiver()];
     const dead = await startReceiver(() => ({ hang: true }));
+    const healthy = [await startReceiver(), await startReceiver()];
+    // Receivers close first (last added, first run): the hanging attempts end, the app can stop.
     for (const receiver of [...healthy, dead]) cleanup.push(() => receiver.close());
-    const subscribe = async (receiver: Receiver) =>
-      expect(
-        (await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } }))
-          .status,
-      ).toBe(201);
-    for (const receiver of healthy) await subscribe(receiver);
-
-    /** A burst: every channel goes live at once; answers the healthy receivers' latencies. */
-    const burst = async () => {
-      const channels = [];
-      for (let i = 0; i < CHANNELS; i++) channels.push(await createChannel(t));
-      const ids = new Set(channels.map((channel) => channel.id));
-      await Promise.all(channels.map((channel) => ingest(t, channel.streamKey, 'publish')));
-      await eventually(
-        async () => healthy.every((receiver) => latencies(receiver, ids).length >= CHANNELS),
-        30_000,
-        10,
-      );
-      return healthy.flatMap((receiver) => latencies(receiver, ids)).sort((a, b) => a - b);
+    const subscribe = async (receiver: Receiver) => {
+      const response = await t.request('POST', '/v1/webhook', {
+        body: { uri: receiver.url, event: 'all' },
+      });
+      expect(response.status).toBe(201);
+      return response.body.id as string;
     };
+    // The dead webhook first: each event's deliveries are written, leased and claimed in webhook
+    // order, so it is offered every slot before the healthy ones are.
+    const deadId = await subscribe(dead);
+    const healthyIds = [await subscribe(healthy[0]), await subscribe(healthy[1])];
 
-    const without = await burst();
-    await subscribe(dead);
-    const withDead = await burst();
-    // The dead receiver holds its own slots only: its attempts hang until the 5 s timeout.
-    expect(dead.received.length).toBeGreaterThan(0);
-    expect(dead.received.length).toBeLessThanOrEqual(8);
-    console.log(
-      `fairness (${kind}): healthy p99 ${p99(without)} ms alone, ${p99(withDead)} ms beside a receiver that never answers`,
+    const channels = [];
+    for (let i = 0; i < CHANNELS; i++) channels.push(await createChannel(t));
+    await Promise.all(channels.map((channel) => ingest(t, channel.streamKey, 'publish')));
+
+    // Every healthy callback arrives, though the dead receiver's attempts never end ...
+    await eventually(
+      async () => healthy.every((receiver) => receiver.received.length >= CHANNELS),
+      60_000,
     );
-    expect(p99(withDead)).toBeLessThanOrEqual(p99(without) + 1_000);
+    for (const receiver of healthy) {
+      expect(new Set(receiver.received.map((request) => request.json.id)).size).toBe(CHANNELS);
+    }
+    // ... and it was tried, with no more attempts at once than its own slots.
+    expect(dead.received.length).toBeGreaterThan(0);
+    expect(dead.received.length).toBeLessThanOrEqual(PER_WEBHOOK);
+    const log = async (webhookId: string) =>
+      (await t.request('GET', `/v1/webhook/${webhookId}/deliveries?length=${CHANNELS}`)).body
+        .data as { status: string; attempts: number }[];
+    const deadLog = await log(deadId);
+    expect(deadLog).toHaveLength(CHANNELS);
+    // None of its attempts finished: no healthy delivery waited for one of them to end.
+    expect(
+      deadLog.every((delivery) => delivery.status === 'pending' && delivery.attempts === 0),
+    ).toBe(true);
+    for (const webhookId of healthyIds) {
+      await eventually(async () =>
+        (await log(webhookId)).every((delivery) => delivery.status === 'succeeded'),
+      );
+    }
   }, 120_000);
 });
