@@ -8,7 +8,7 @@ import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /** A head that keeps failing stays open for seconds (not forever); a held request is not cut. */
 const ENV = {
-  DELIVERY_RETRY_SCHEDULE: Array.from({ length: 30 }, () => '200ms').join(','),
+  DELIVERY_RETRY_SCHEDULE: Array.from({ length: 100 }, () => '200ms').join(','),
   DELIVERY_RETRY_JITTER: '0',
   DELIVERY_TIMEOUT: '60s',
 };
