@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
 import { Transactions } from '../src/database/transactions.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
 import { DENIED_DESTINATIONS } from './fixtures/denied-destinations.js';
@@ -123,6 +124,18 @@ describe.each(databaseKinds())('security on %s', (kind) => {
         ).body;
         const rotated = (await t.request('POST', `/v1/webhook/${created.id}/secret/rotate`)).body
           .secret as string;
+        const storedSecrets = async () => {
+          const [row] = await t.app
+            .get(DataSource)
+            .query<{ previous: string | null; expiresAt: unknown }[]>(
+              'SELECT previous_secret AS previous, previous_secret_expires_at AS expiresAt FROM webhook WHERE id = ?',
+              [created.id],
+            );
+          return row;
+        };
+        const kept = await storedSecrets();
+        expect(kept.previous).toBe(created.secret);
+        expect(kept.expiresAt).not.toBeNull();
         await t.request('POST', `/v1/webhook/${created.id}/test`);
         await eventually(async () => receiver.received.length >= 1);
         const during = receiver.received[0];
@@ -137,6 +150,9 @@ describe.each(databaseKinds())('security on %s', (kind) => {
         expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
         expect(verifies(created.secret, after)).toBe(false);
         expect(verifies(rotated, after)).toBe(true);
+        // Once its grace is over, the old secret is erased from the database.
+        await eventually(async () => (await storedSecrets()).previous === null);
+        expect(await storedSecrets()).toEqual({ previous: null, expiresAt: null });
       } finally {
         await t.close();
       }
