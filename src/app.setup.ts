@@ -43,20 +43,29 @@ export function createAdapter(): FastifyAdapter {
   });
 }
 
+/**
+ * The path the router matched a request to: the route's own pattern (`/v1/webhook/:id`), so
+ * every spelling that reaches a route (`/%761/webhook`, `/v1/%77ebhook`) is judged as that route;
+ * the raw path for a request no route takes (a 404).
+ */
+function routedPath(request: FastifyRequest): string {
+  return request.routeOptions.url ?? request.url;
+}
+
 /** Which credential a path wants: the ingest token for the hooks, an API key for the rest of /v1. */
-function authKindOf(url: string): 'api-key' | 'ingest-token' | undefined {
-  if (url.startsWith('/v1/ingest/')) return 'ingest-token';
-  if (url.startsWith('/v1/') || url === '/v1') return 'api-key';
+function authKindOf(path: string): 'api-key' | 'ingest-token' | undefined {
+  if (path.startsWith('/v1/ingest/')) return 'ingest-token';
+  if (path.startsWith('/v1/') || path === '/v1') return 'api-key';
   return undefined;
 }
 
 function sendsBody(
   method: string,
-  url: string,
+  path: string,
   headers: Record<string, string | string[] | undefined>,
 ): boolean {
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return false;
-  if (!url.startsWith('/v1/') || url.startsWith('/v1/ingest/')) return false;
+  if (!path.startsWith('/v1/') || path.startsWith('/v1/ingest/')) return false;
   return (
     headers['transfer-encoding'] !== undefined ||
     (headers['content-length'] !== undefined && headers['content-length'] !== '0')
@@ -67,7 +76,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /** Why a /v1 body of this type is refused (415), or undefined when the route takes it. */
 function refusedBodyType(request: FastifyRequest): string | undefined {
-  if (!sendsBody(request.method, request.url, request.headers)) return undefined;
+  if (!sendsBody(request.method, routedPath(request), request.headers)) return undefined;
   const type = mediaTypeOf(request.headers['content-type']);
   if (JSON_TYPE.test(type)) return undefined;
   if (!takesFormBody(request.routeOptions.config)) {
@@ -94,18 +103,21 @@ export function configureApp(
 
   // Credentials first, before any body is read or judged: without them a request is a 401
   // (429 past the ingest-denial limit), whatever its method, type or size. The route's guard
-  // goes by the route's own metadata and does not check again what this hook checked.
+  // goes by the route's own metadata and does not check again what this hook checked. The hook
+  // goes by the route the router chose, not by the path as spelled, so no encoding of a path
+  // reaches a route without this check.
   const auth = app.get(AuthGuard);
   const authLog = new Logger('Auth');
   fastify.addHook('onRequest', async (request, reply) => {
-    const kind = authKindOf(request.url);
+    const path = routedPath(request);
+    const kind = authKindOf(path);
     if (kind === undefined) return;
     try {
       await auth.authenticate(kind, request);
     } catch (error) {
       const answer = toErrorAnswer(error, authLog);
       // SRS reads a refusal from the body's code.
-      const srs = request.url.startsWith('/v1/ingest/srs');
+      const srs = path.startsWith('/v1/ingest/srs');
       sendErrorAnswer(
         reply,
         answer,

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createChannel, eventually, ingest } from './helpers/channels.js';
-import { databaseKinds } from './helpers/databases.js';
+import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
+import { startStatementLog } from './helpers/statement-log.js';
 import { createTestApp } from './helpers/test-app.js';
 
 const get = (base: string, path: string, headers: Record<string, string> = {}) =>
@@ -115,6 +116,79 @@ describe.each(databaseKinds())('operations on %s', (kind) => {
       expect(text).not.toContain(channel.streamKey);
     } finally {
       await t.close();
+    }
+  });
+
+  it('answers readiness and metrics from counts made at most once a second, that follow the data', async () => {
+    const database = await createTestDatabase(kind);
+    const log = await startStatementLog(database);
+    const t = await createTestApp(kind, log.env, database);
+    log.attach(t);
+    // The backlog (two counts) and the channels by status (one): what each reading sends.
+    const counts = () => log.statements.filter((statement) => /COUNT\(/i.test(statement));
+    const PER_READING = 3;
+    try {
+      expect((await get(t.baseUrl, '/health/ready')).status).toBe(200);
+      expect((await get(t.baseUrl, '/metrics')).status).toBe(200);
+      expect(counts().length).toBeGreaterThanOrEqual(PER_READING);
+
+      // 10 rounds of 20 probes and 20 scrapes at once: 400 calls
+      const before = counts().length;
+      const started = performance.now();
+      for (let round = 0; round < 10; round++) {
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, () => [
+            get(t.baseUrl, '/health/ready'),
+            get(t.baseUrl, '/metrics'),
+          ]).flat(),
+        );
+        expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const sent = counts().slice(before);
+      // At most one reading a second, plus one begun before the burst and one at its end.
+      const readings = Math.ceil(seconds) + 2;
+      expect(
+        sent.length,
+        `${sent.length} counts in ${seconds.toFixed(1)} s:\n${sent.join('\n')}`,
+      ).toBeLessThanOrEqual(PER_READING * readings);
+      console.log(
+        `probes (${kind}): 400 calls in ${seconds.toFixed(1)} s sent ${sent.length} count statements`,
+      );
+
+      // What they answer follows the data within about a second.
+      const channel = await createChannel(t);
+      await ingest(t, channel.streamKey, 'publish');
+      await eventually(async () =>
+        /^channels\{status="live"\} 1$/m.test((await get(t.baseUrl, '/metrics')).text),
+      );
+      // a receiver that refuses: its delivery stays open, retrying
+      const receiver = await startReceiver(() => ({ status: 503 }));
+      receivers.push(receiver);
+      await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } });
+      await ingest(t, channel.streamKey, 'unpublish');
+      await eventually(async () => {
+        const ready = JSON.parse((await get(t.baseUrl, '/health/ready')).text);
+        return ready.details.backlog.pending >= 1;
+      });
+      await eventually(async () =>
+        /^deliveries_pending [1-9]/m.test((await get(t.baseUrl, '/metrics')).text),
+      );
+
+      if (log.proxy) {
+        // The database away: readiness says so within about a second, whatever it answered last.
+        log.proxy.cut();
+        const down = await eventually(async () => {
+          const ready = await get(t.baseUrl, '/health/ready');
+          return ready.status === 503 ? JSON.parse(ready.text) : undefined;
+        });
+        expect(down.error.database).toMatchObject({ status: 'down' });
+        log.proxy.restore();
+        await eventually(async () => (await get(t.baseUrl, '/health/ready')).status === 200);
+      }
+    } finally {
+      await t.close();
+      await log.close();
     }
   });
 

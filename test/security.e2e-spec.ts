@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
 import { Transactions } from '../src/database/transactions.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
 import { DENIED_DESTINATIONS } from './fixtures/denied-destinations.js';
@@ -122,6 +124,18 @@ describe.each(databaseKinds())('security on %s', (kind) => {
         ).body;
         const rotated = (await t.request('POST', `/v1/webhook/${created.id}/secret/rotate`)).body
           .secret as string;
+        const storedSecrets = async () => {
+          const [row] = await t.app
+            .get(DataSource)
+            .query<{ previous: string | null; expiresAt: unknown }[]>(
+              'SELECT previous_secret AS previous, previous_secret_expires_at AS expiresAt FROM webhook WHERE id = ?',
+              [created.id],
+            );
+          return row;
+        };
+        const kept = await storedSecrets();
+        expect(kept.previous).toBe(created.secret);
+        expect(kept.expiresAt).not.toBeNull();
         await t.request('POST', `/v1/webhook/${created.id}/test`);
         await eventually(async () => receiver.received.length >= 1);
         const during = receiver.received[0];
@@ -136,6 +150,9 @@ describe.each(databaseKinds())('security on %s', (kind) => {
         expect(String(after.headers['webhook-signature']).split(' ')).toHaveLength(1);
         expect(verifies(created.secret, after)).toBe(false);
         expect(verifies(rotated, after)).toBe(true);
+        // Once its grace is over, the old secret is erased from the database.
+        await eventually(async () => (await storedSecrets()).previous === null);
+        expect(await storedSecrets()).toEqual({ previous: null, expiresAt: null });
       } finally {
         await t.close();
       }
@@ -177,6 +194,55 @@ describe.each(databaseKinds())('security on %s', (kind) => {
         const big = await t.request('POST', '/v1/webhook', bodies[0]);
         expect(big.status).toBe(413);
         expect((await t.request('POST', '/v1/webhook', bodies[1])).status).toBe(415);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('answers 401 before the body on every spelling of a path that reaches a route', async () => {
+      const t = await createTestApp(kind, { INGEST_TOKEN: 'tok' });
+      try {
+        // The router takes percent-encoded spellings as the routes themselves.
+        const spellings: [string, string, number][] = [
+          ['POST', '/v1/webhook', 401],
+          ['POST', '/%761/webhook', 401],
+          ['POST', '/v1/%77ebhook', 401],
+          ['POST', '/%76%31/%77%65%62%68%6F%6F%6B', 401],
+          ['POST', '/%761/%77ebhook?event=all', 401],
+          ['PUT', '/v1/webhook/%31', 401],
+          ['POST', '/v1/%63hannel', 401],
+          ['POST', '/v1/channel/1/%65nd', 401],
+          ['POST', '/v1/%69ngest/events', 401],
+          ['POST', '/%761/ingest/nginx-rtmp/publish', 401],
+          ['POST', '/v1/ingest/%73rs', 401],
+          // under /v1 but no route's: refused before the body all the same
+          ['POST', '/v1//webhook', 401],
+          ['POST', '/v1/webhook/', 401],
+          ['POST', '/v1/WEBHOOK', 401],
+        ];
+        for (const [method, path, status] of spellings) {
+          const answer = await answerBeforeBody(t.baseUrl, method, path);
+          expect(answer.status, `${method} ${path}`).toBe(status);
+          if (path.includes('s%72s') || path.includes('%73rs'))
+            expect(JSON.parse(answer.text).code).toBe(401);
+        }
+        // Spellings the router takes for no route, even with a key: nothing is served.
+        for (const path of ['//v1/webhook', '/V1/webhook', '/v1//webhook', '/v1/webhook/']) {
+          const answer = await t.request('POST', path, {
+            body: { uri: 'https://hooks.example.com/x', event: 'all' },
+          });
+          expect(answer.status, path).toBe(404);
+        }
+        // The encoded spellings are the routes themselves: with credentials they are served.
+        const created = await t.request('POST', '/%761/%77ebhook', {
+          body: { uri: 'https://hooks.example.com/x', event: 'all' },
+        });
+        expect(created.status).toBe(201);
+        const hook = await t.request('POST', '/v1/%69ngest/events?token=tok', {
+          body: { streamKey: 'unknown', action: 'publish' },
+          apiKey: false,
+        });
+        expect(hook.status).toBe(403);
       } finally {
         await t.close();
       }
@@ -337,3 +403,33 @@ describe.each(databaseKinds())('security on %s', (kind) => {
     });
   });
 });
+
+/**
+ * Sends `method path` with a 512 KiB JSON body of which only the first KiB is written, and no
+ * credentials, and waits for the answer: one that comes was given before the body was read.
+ */
+function answerBeforeBody(
+  baseUrl: string,
+  method: string,
+  path: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'content-length': String(512 * 1024) },
+    });
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() });
+        request.destroy();
+      });
+    });
+    request.on('error', reject);
+    request.setTimeout(20_000, () =>
+      request.destroy(new Error(`${method} ${path}: no answer before the body was sent`)),
+    );
+    request.write(`{"uri":"${'a'.repeat(1000)}`);
+  });
+}

@@ -61,16 +61,19 @@ export class ChannelEventRepository {
       event.body,
       this.sql.time(event.createdAt),
     ];
+    // A batch's rows are told apart by channel, name and time (equal ones are alike in all three).
     const insert = (count: number) =>
       this.sql.returningIds(
         'INSERT INTO channel_event (name, channel_id, session_id, event_time, body, created_at)' +
           ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        "channel_id || ' ' || name || ' ' || event_time",
       );
     if (this.sql.consecutiveIds) {
+      const keys = events.map((event) => `${event.channelId} ${event.name} ${event.eventTime}`);
       return derived(
         tx
           .defer(insert(events.length), events.flatMap(row))
-          .then((result) => this.sql.insertedIds(result, events.length)!),
+          .then((result) => this.sql.insertedIds(result, keys)!),
       );
     }
     // Ids of one statement are not consecutive here: one insert each, in order.

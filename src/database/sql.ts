@@ -36,21 +36,27 @@ export class Sql implements OnModuleInit {
     if (Number(row.mode) <= 1) this.idStep = Number(row.step);
   }
 
-  /** An INSERT whose result answers the new ids (RETURNING on SQLite; MySQL answers the first). */
-  returningIds(insert: string): string {
-    return this.mysql ? insert : `${insert} RETURNING id`;
+  /**
+   * An INSERT whose result answers the new ids: on SQLite each with `key`, an SQL expression of
+   * the row's own columns that tells the rows apart (see `insertedIds`); MySQL answers the first id.
+   */
+  returningIds(insert: string, key: string): string {
+    return this.mysql ? insert : `${insert} RETURNING id, ${key} AS rowKey`;
   }
 
   /**
-   * The ids of the rows a `returningIds` INSERT wrote, in row order; undefined on a MySQL that
-   * does not hand one statement consecutive ids (innodb_autoinc_lock_mode 2).
+   * The ids of the rows a `returningIds` INSERT wrote, in the order of `keys` (each row's key, as
+   * the INSERT's `key` expression reads it); undefined on a MySQL that does not hand one statement
+   * consecutive ids (innodb_autoinc_lock_mode 2). SQLite does not promise RETURNING's order, so
+   * its rows are matched by key, never by position; rows with equal keys (the same values) take
+   * their ids in ascending order, as one statement's rows are numbered in VALUES order.
    */
-  insertedIds(result: unknown, rows: number): string[] | undefined {
-    if (Array.isArray(result)) return result.map((row: { id: number | string }) => String(row.id));
+  insertedIds(result: unknown, keys: string[]): string[] | undefined {
+    if (Array.isArray(result)) return idsByKey(result as ReturnedRow[], keys);
     if (this.idStep === undefined) return undefined;
     const first = BigInt((result as { insertId: number | string }).insertId);
     const step = BigInt(this.idStep);
-    return Array.from({ length: rows }, (_, index) => String(first + BigInt(index) * step));
+    return keys.map((_, index) => String(first + BigInt(index) * step));
   }
 
   /** An UPDATE whose result tells how many rows it changed (see `changed`). */
@@ -66,7 +72,8 @@ export class Sql implements OnModuleInit {
 
   /** The id of the one row a single-row INSERT wrote (MySQL's insertId; SQLite's RETURNING). */
   insertedId(result: unknown): string {
-    return this.insertedIds(result, 1)?.[0] ?? String((result as { insertId: number }).insertId);
+    if (Array.isArray(result)) return String((result as ReturnedRow[])[0].id);
+    return String((result as { insertId: number | string }).insertId);
   }
 
   /** The database's time `ms` from now; binds one value (see `later`). */
@@ -110,4 +117,29 @@ export class Sql implements OnModuleInit {
   list(n: number): string {
     return n === 0 ? 'NULL' : Array.from({ length: n }, () => '?').join(', ');
   }
+}
+
+interface ReturnedRow {
+  id: number | string;
+  rowKey: number | string;
+}
+
+/** Each key's id, from the rows RETURNING answered in whatever order. */
+function idsByKey(rows: ReturnedRow[], keys: string[]): string[] {
+  const idsOf = new Map<string, bigint[]>();
+  for (const row of rows) {
+    const key = String(row.rowKey);
+    const ids = idsOf.get(key) ?? [];
+    ids.push(BigInt(row.id));
+    idsOf.set(key, ids);
+  }
+  for (const ids of idsOf.values()) ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const taken = new Map<string, number>();
+  return keys.map((key) => {
+    const index = taken.get(key) ?? 0;
+    const id = idsOf.get(key)?.[index];
+    if (id === undefined) throw new Error(`the INSERT answered no row for key ${key}`);
+    taken.set(key, index + 1);
+    return String(id);
+  });
 }

@@ -1,21 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { type DeliveryBacklog, DeliveryQueue } from './delivery.queue.js';
+import { BacklogSnapshot } from './backlog-snapshot.js';
+import type { DeliveryBacklog } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
 
 /** What health checks may ask of delivery: is this instance taking work, and how far behind is it. */
 @Injectable()
 export class DeliveryHealth {
   constructor(
-    private readonly queue: DeliveryQueue,
+    private readonly backlogSnapshot: BacklogSnapshot,
     private readonly worker: DeliveryWorker,
   ) {}
 
-  /** False while draining after SIGTERM. */
+  /** False while draining after SIGTERM (read live, never from a snapshot). */
   get running(): boolean {
     return this.worker.running;
   }
 
+  /** The backlog as counted within the last second. */
   backlog(): Promise<DeliveryBacklog> {
-    return this.queue.backlog();
+    return this.backlogSnapshot.get();
   }
 }

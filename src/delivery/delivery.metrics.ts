@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics.registry.js';
-import { DeliveryQueue } from './delivery.queue.js';
+import { BacklogSnapshot } from './backlog-snapshot.js';
 
 /**
  * Delivery's metrics: attempts by outcome and their duration, and the backlog read from the
- * database at scrape time (so every instance reports the same backlog).
+ * database (so every instance reports the same backlog), counted at most once a second however
+ * often it is scraped.
  */
 @Injectable()
 export class DeliveryMetrics {
   readonly deliveries: Counter<'event' | 'outcome'>;
   readonly attemptDuration: Histogram;
 
-  constructor(metrics: MetricsRegistry, queue: DeliveryQueue) {
+  constructor(metrics: MetricsRegistry, backlog: BacklogSnapshot) {
     this.deliveries = metrics.counter({
       name: 'deliveries_total',
       help: 'Delivery attempts, by event and outcome (succeeded, retry, dead, gone)',
@@ -23,10 +24,7 @@ export class DeliveryMetrics {
       help: 'Duration of delivery attempts, from connect to the answer read',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
     });
-    // One query serves the three backlog gauges of a scrape (and no later scrape).
-    let backlog: ReturnType<DeliveryQueue['backlog']> | undefined;
-    const read = () =>
-      (backlog ??= queue.backlog().finally(() => setImmediate(() => (backlog = undefined))));
+    const read = () => backlog.get();
     metrics.gauge({
       name: 'deliveries_pending',
       help: 'Deliveries not yet done (queued, retrying or waiting in line)',

@@ -12,6 +12,7 @@ import { ChannelTimelineService } from './channel-timeline.service.js';
 import { DeliveryController } from './delivery.controller.js';
 import { DeliveryDispatcher } from './delivery.dispatcher.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from './delivery.entity.js';
+import { BacklogSnapshot } from './backlog-snapshot.js';
 import { DeliveryHealth } from './delivery.health.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { DeliveryQueue } from './delivery.queue.js';
@@ -59,6 +60,7 @@ import { WebhookSummaryService } from './webhook-summary.service.js';
     DeliveryWorker,
     DeliveryMetrics,
     DeliveryHealth,
+    BacklogSnapshot,
     DeliveryRetention,
     DeliveryStats,
     WebhookSummaryService,

@@ -740,8 +740,8 @@ export class DeliveryQueue {
     if (this.sql.consecutiveIds) {
       const ids = derived(
         tx
-          .defer(this.sql.returningIds(insert), values)
-          .then((result) => this.sql.insertedIds(result, messageIds.length)!),
+          .defer(this.sql.returningIds(insert, 'message_id'), values)
+          .then((result) => this.sql.insertedIds(result, messageIds)!),
       );
       return { ids };
     }

@@ -6,6 +6,7 @@ import { WebhookDirectory } from './webhook-directory.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { WebhookRepository } from './webhook.repository.js';
 import { WebhookService } from './webhook.service.js';
+import { WebhookSecretExpiry } from './webhook-secret-expiry.js';
 
 /**
  * Webhook subscriptions: the REST API, and the repository that delivery asks who wants an event,
@@ -14,7 +15,7 @@ import { WebhookService } from './webhook.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookEventEntity]), DestinationModule],
   controllers: [WebhookController],
-  providers: [WebhookService, WebhookRepository, WebhookDirectory],
+  providers: [WebhookService, WebhookRepository, WebhookDirectory, WebhookSecretExpiry],
   exports: [WebhookService, WebhookRepository, WebhookDirectory],
 })
 export class WebhookModule {}

@@ -208,6 +208,22 @@ export class WebhookRepository {
     await this.bumpVersion(manager);
   }
 
+  /**
+   * Erases every previous secret whose grace ended at or before `now`: a rotated-out secret is
+   * not kept once it no longer signs. Signing already ignores it from its expiry on, so what
+   * delivery holds does not change (no version bump). Answers how many were erased.
+   */
+  async erasePreviousSecrets(manager: EntityManager, now: Date): Promise<number> {
+    const result: unknown = await manager.query(
+      this.sql.counting(
+        'UPDATE webhook SET previous_secret = NULL, previous_secret_expires_at = NULL' +
+          ' WHERE previous_secret_expires_at <= ?',
+      ),
+      [this.sql.time(now)],
+    );
+    return this.sql.changed(result);
+  }
+
   async replaceEvents(
     manager: EntityManager,
     id: string,

@@ -16,7 +16,11 @@ export interface TcpProxy {
  * its connections reset and new ones refused, as when the database server goes away, while the
  * server itself (shared with other suites) keeps running.
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export async function startTcpProxy(
+  target: { host: string; port: number },
+  /** Called once per connection for a reader of what the client sends on it. */
+  tap?: () => (chunk: Buffer) => void,
+): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let refusing = false;
   let connections = 0;
@@ -37,6 +41,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
+    if (tap) client.on('data', tap());
     client.pipe(upstream);
     upstream.pipe(client);
   });
