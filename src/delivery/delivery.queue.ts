@@ -5,6 +5,7 @@ import { ChannelEventRepository } from '../channel-events/channel-event.reposito
 import type { ChannelEventName } from '../common/channel-event-name.js';
 import { conflict, notFound } from '../common/errors.js';
 import { insertedId } from '../database/bigint.js';
+import { deleteDeliveries } from '../database/delivery-rows.js';
 import { forUpdate } from '../database/locking.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
@@ -426,11 +427,7 @@ export class DeliveryQueue {
       );
       if (rows.length === 0) return 0;
       const ids = rows.map((row) => String(row.id));
-      await manager.query(
-        `DELETE FROM delivery_attempt WHERE delivery_id IN (${this.sql.list(ids.length)})`,
-        ids,
-      );
-      await manager.query(`DELETE FROM delivery WHERE id IN (${this.sql.list(ids.length)})`, ids);
+      await deleteDeliveries(manager, this.sql, ids);
       return ids.length;
     });
   }
