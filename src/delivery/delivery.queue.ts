@@ -432,6 +432,17 @@ export class DeliveryQueue {
     });
   }
 
+  /** Which of these outbox events a delivery still sends (its log shows the body from there). */
+  async referencedEvents(eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows = await this.reads.query<{ eventId: string | number }[]>(
+      'SELECT DISTINCT event_id AS eventId FROM delivery' +
+        ` WHERE event_id IN (${this.sql.list(eventIds.length)})`,
+      eventIds,
+    );
+    return new Set(rows.map((row) => String(row.eventId)));
+  }
+
   /** A test ping: one attempt, no line, its own body. */
   async enqueuePing(webhookId: string, body: string): Promise<string> {
     const now = new Date();
