@@ -382,6 +382,7 @@ export class DeliveryQueue {
         result.durationMs,
         result.error?.slice(0, ERROR_LIMIT) ?? null,
         result.responseBody,
+        result.responseTruncated ? 1 : 0,
         result.requestHeaders,
         result.responseHeaders,
       );
@@ -389,8 +390,8 @@ export class DeliveryQueue {
     if (unlogged.length > 0) {
       void tx.defer(
         'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
-          ' response_body, request_headers, response_headers)' +
-          ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          ' response_body, response_truncated, request_headers, response_headers)' +
+          ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         attempts,
       );
     }

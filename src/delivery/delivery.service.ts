@@ -162,6 +162,7 @@ function toAttemptDto(attempt: DeliveryAttemptEntity): DeliveryAttemptDto {
     durationMs: attempt.durationMs,
     error: attempt.error,
     responseBody: attempt.responseBody,
+    responseBodyTruncated: Boolean(attempt.responseTruncated),
     requestHeaders: readHeaders(attempt.requestHeaders),
     responseHeaders: readHeaders(attempt.responseHeaders),
     errorDescription: describeAttempt(attempt),
