@@ -4,6 +4,7 @@ import type { ChannelEventName } from '../common/channel-event-name.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
+import { Transactions } from '../database/transactions.js';
 import { ChannelEventEntity } from './channel-event.entity.js';
 
 export interface NewChannelEvent {
@@ -45,6 +46,7 @@ export class ChannelEventRepository {
   constructor(
     private readonly reads: Reads,
     private readonly sql: Sql,
+    private readonly transactions: Transactions,
   ) {}
 
   /**
@@ -169,6 +171,38 @@ export class ChannelEventRepository {
       take: limit,
     });
     return [...new Set(rows.map((row) => row.channelId))];
+  }
+
+  /**
+   * Up to `limit` events fanned out before `before`, by id from `after` on: the candidates for
+   * pruning (whoever prunes checks that no delivery still sends one's body).
+   */
+  async dispatchedBefore(before: Date, after: string, limit: number): Promise<string[]> {
+    const rows = await this.reads.query<{ id: string | number }[]>(
+      'SELECT id FROM channel_event WHERE dispatched_at IS NOT NULL AND dispatched_at < ?' +
+        ' AND id > ? ORDER BY id LIMIT ?',
+      [this.sql.time(before), after, limit],
+    );
+    return rows.map((row) => String(row.id));
+  }
+
+  /**
+   * Deletes these events if they have been fanned out; answers how many went. Only fanned-out
+   * events: one still to fan out (or half way) would lose its deliveries.
+   */
+  async deleteDispatched(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    for (const id of ids) this.recentBodies.delete(id);
+    const result: unknown = await this.transactions.run((manager) =>
+      manager.query(
+        this.sql.counting(
+          `DELETE FROM channel_event WHERE id IN (${this.sql.list(ids.length)})` +
+            ' AND dispatched_at IS NOT NULL',
+        ),
+        ids,
+      ),
+    );
+    return this.sql.changed(result);
   }
 
   /** The stored callback bodies of these events, by id (they never change: recent ones are kept). */

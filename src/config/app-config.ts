@@ -35,6 +35,8 @@ export interface AppConfig {
     allowedCidrs: string[];
     /** Finished deliveries (and their attempts) are deleted this long after their last change. */
     retentionMs: number;
+    /** Of an attempt's answer, this many bytes (UTF-8) are kept in the log; of a 2xx answer, `success`. */
+    responseMaxBytes: { failure: number; success: number };
   };
   webhookDisableAfterMs: number;
   webhookSecretGraceMs: number;
@@ -65,6 +67,9 @@ export interface RateLimit {
   limit: number;
   windowMs: number;
 }
+
+/** The most of an answer a setting may keep: 1 MiB (MySQL keeps it in a MEDIUMTEXT). */
+const RESPONSE_MAX_BYTES_LIMIT = 1024 * 1024;
 
 export const DEFAULT_DATABASE_URL = 'sqlite:data/channel-webhooks.sqlite';
 
@@ -199,6 +204,10 @@ export function loadAppConfig(env: Env): AppConfig {
       retryJitter: Number.isFinite(retryJitter) ? retryJitter : 0.2,
       allowedCidrs,
       retentionMs: duration('DELIVERY_RETENTION', '30d'),
+      responseMaxBytes: {
+        failure: integer('DELIVERY_RESPONSE_MAX_BYTES', 64 * 1024, 0, RESPONSE_MAX_BYTES_LIMIT),
+        success: integer('DELIVERY_RESPONSE_MAX_BYTES_SUCCESS', 1024, 0, RESPONSE_MAX_BYTES_LIMIT),
+      },
     },
     webhookDisableAfterMs: duration('WEBHOOK_DISABLE_AFTER', '5d'),
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DeliveryQueue } from './delivery.queue.js';
@@ -14,8 +15,10 @@ const PURGE_BATCH = 500;
 
 /**
  * Deletes finished deliveries (succeeded or failed) whose last change is older than
- * DELIVERY_RETENTION, with their attempts, a batch at a time. Runs every tenth of the retention,
- * between once a second and once a minute; several instances may run it together.
+ * DELIVERY_RETENTION, with their attempts, a batch at a time; then the outbox events fanned out
+ * longer ago than that which no delivery refers to any more (a delivery's log shows its event's
+ * body). Runs every tenth of the retention, between once a second and once a minute; several
+ * instances may run it together.
  */
 @Injectable()
 export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -25,6 +28,7 @@ export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     private readonly queue: DeliveryQueue,
+    private readonly events: ChannelEventRepository,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     this.retentionMs = config.get('app', { infer: true }).delivery.retentionMs;
@@ -45,7 +49,7 @@ export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicat
     return this.task.stop();
   }
 
-  /** Deletes every finished delivery past the retention; answers how many. */
+  /** Deletes every finished delivery and unused event past the retention; answers how many deliveries. */
   async purge(now = new Date()): Promise<number> {
     const before = new Date(now.getTime() - this.retentionMs);
     let total = 0;
@@ -55,6 +59,27 @@ export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicat
       if (deleted < PURGE_BATCH || this.task.stopped) break;
     }
     if (total > 0) this.logger.log(`Deleted ${total} finished deliveries older than the retention`);
+    const events = await this.pruneEvents(before);
+    if (events > 0) this.logger.log(`Deleted ${events} delivered events older than the retention`);
     return total;
+  }
+
+  /**
+   * Deletes the events fanned out before `before` that no delivery refers to; answers how many.
+   * Only fan-out writes a delivery of an event, and only before the event is marked fanned out, so
+   * an event found unreferenced here stays so.
+   */
+  async pruneEvents(before: Date): Promise<number> {
+    let deleted = 0;
+    let after = '0';
+    while (!this.task.stopped) {
+      const candidates = await this.events.dispatchedBefore(before, after, PURGE_BATCH);
+      if (candidates.length === 0) break;
+      const referenced = await this.queue.referencedEvents(candidates);
+      deleted += await this.events.deleteDispatched(candidates.filter((id) => !referenced.has(id)));
+      if (candidates.length < PURGE_BATCH) break;
+      after = candidates[candidates.length - 1];
+    }
+    return deleted;
   }
 }

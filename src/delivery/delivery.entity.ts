@@ -116,9 +116,13 @@ export class DeliveryAttemptEntity {
   @Column({ type: 'varchar', length: 1024, nullable: true })
   error: string | null;
 
-  /** The receiver's answer, cut at 64 KiB. */
+  /** The receiver's answer, cut at DELIVERY_RESPONSE_MAX_BYTES (…_SUCCESS for a 2xx) of UTF-8. */
   @Column({ name: 'response_body', type: 'text', nullable: true })
   responseBody: string | null;
+
+  /** The answer was longer than `responseBody` keeps. */
+  @Column({ name: 'response_truncated', type: 'boolean', default: false })
+  responseTruncated: boolean;
 
   /** The headers sent, as JSON text, custom values masked; null for attempts recorded before them. */
   @Column({ name: 'request_headers', type: 'text', nullable: true })

@@ -5,6 +5,7 @@ import { ChannelEventRepository } from '../channel-events/channel-event.reposito
 import type { ChannelEventName } from '../common/channel-event-name.js';
 import { conflict, notFound } from '../common/errors.js';
 import { insertedId } from '../database/bigint.js';
+import { deleteDeliveries } from '../database/delivery-rows.js';
 import { forUpdate } from '../database/locking.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
@@ -110,6 +111,8 @@ interface ClaimRow {
 
 const ERROR_LIMIT = 1024;
 const INSERT_CHUNK = 500;
+/** Deliveries recovered per transaction (and ids bound per statement): short locks, few values. */
+export const RECOVER_CHUNK = 1_000;
 const CLAIM_COLUMNS =
   'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
@@ -380,6 +383,7 @@ export class DeliveryQueue {
         result.durationMs,
         result.error?.slice(0, ERROR_LIMIT) ?? null,
         result.responseBody,
+        result.responseTruncated ? 1 : 0,
         result.requestHeaders,
         result.responseHeaders,
       );
@@ -387,8 +391,8 @@ export class DeliveryQueue {
     if (unlogged.length > 0) {
       void tx.defer(
         'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
-          ' response_body, request_headers, response_headers)' +
-          ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+          ' response_body, response_truncated, request_headers, response_headers)' +
+          ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         attempts,
       );
     }
@@ -425,13 +429,20 @@ export class DeliveryQueue {
       );
       if (rows.length === 0) return 0;
       const ids = rows.map((row) => String(row.id));
-      await manager.query(
-        `DELETE FROM delivery_attempt WHERE delivery_id IN (${this.sql.list(ids.length)})`,
-        ids,
-      );
-      await manager.query(`DELETE FROM delivery WHERE id IN (${this.sql.list(ids.length)})`, ids);
+      await deleteDeliveries(manager, this.sql, ids);
       return ids.length;
     });
+  }
+
+  /** Which of these outbox events a delivery still sends (its log shows the body from there). */
+  async referencedEvents(eventIds: string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const rows = await this.reads.query<{ eventId: string | number }[]>(
+      'SELECT DISTINCT event_id AS eventId FROM delivery' +
+        ` WHERE event_id IN (${this.sql.list(eventIds.length)})`,
+      eventIds,
+    );
+    return new Set(rows.map((row) => String(row.eventId)));
   }
 
   /** A test ping: one attempt, no line, its own body. */
@@ -506,60 +517,112 @@ export class DeliveryQueue {
    * Queues a webhook's failed deliveries created in [since, until) again, one more attempt each,
    * same message: per channel in their original order, behind anything still open on that line
    * (the first of a line with nothing open is due now, the rest wait their turn). Answers how many.
+   *
+   * Works through them in id order, RECOVER_CHUNK at a time, each chunk a short transaction of its
+   * own: a chunk's deliveries queue behind what earlier chunks made open, so the lines come out as
+   * one transaction would have made them. Stopped midway (the process died), the deliveries not yet
+   * reached are still failed: the same call again queues the rest.
    */
-  async recover(webhookId: string, since: Date, until: Date | undefined): Promise<number> {
-    return this.transactions.run(async (manager) => {
-      const failed = await manager.query<{ id: string | number; channelId: string | number }[]>(
-        'SELECT id, channel_id AS channelId FROM delivery' +
-          ` WHERE webhook_id = ? AND status = '${DeliveryStatus.Failed}' AND event <> 'ping'` +
-          ` AND created_at >= ?${until ? ' AND created_at < ?' : ''} ORDER BY id` +
-          this.sql.forUpdate(),
-        [webhookId, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
+  async recover(
+    webhookId: string,
+    since: Date,
+    until: Date | undefined,
+    onProgress?: (recovered: number) => void,
+  ): Promise<number> {
+    let total = 0;
+    let after = '0';
+    for (;;) {
+      const chunk = await this.transactions.run((manager) =>
+        this.recoverChunk(manager, webhookId, since, until, after),
       );
-      if (failed.length === 0) return 0;
-      const channels = [...new Set(failed.map((row) => String(row.channelId)))];
-      const open = await manager.query<{ id: string | number; channelId: string | number }[]>(
-        'SELECT id, channel_id AS channelId FROM delivery' +
-          ` WHERE webhook_id = ? AND status IN ${OPEN}` +
-          ` AND channel_id IN (${this.sql.list(channels.length)})${this.sql.forUpdate()}`,
-        [webhookId, ...channels],
-      );
-      const busy = new Set(open.map((row) => String(row.channelId)));
-      /** The last recovered delivery seen of each line so far. */
-      const previousOf = new Map<string, string>();
-      // Whatever is open on those lines now has followers: the line moves on to them.
-      const followed = open.map((row) => String(row.id));
-      // Per line: the first recovered one leads where nothing is open; all but the last are followed.
-      const heads: string[] = [];
-      for (const row of failed) {
-        const channelId = String(row.channelId);
-        const previous = previousOf.get(channelId);
-        if (previous !== undefined) followed.push(previous);
-        else if (!busy.has(channelId)) heads.push(String(row.id));
-        previousOf.set(channelId, String(row.id));
-      }
-      const ids = failed.map((row) => String(row.id));
-      await manager.query(
-        `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
-          ` max_attempts = attempts + 1, has_followers = 0, updated_at = ?` +
-          ` WHERE id IN (${this.sql.list(ids.length)})`,
-        [this.sql.time(new Date()), ...ids],
-      );
-      if (followed.length > 0) {
-        await manager.query(
-          `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
-          followed,
-        );
-      }
-      if (heads.length > 0) {
-        await manager.query(
-          `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now}` +
-            ` WHERE id IN (${this.sql.list(heads.length)})`,
-          heads,
-        );
-      }
-      return failed.length;
-    });
+      total += chunk.recovered;
+      if (chunk.recovered > 0) onProgress?.(total);
+      if (chunk.last === undefined) return total;
+      after = chunk.last;
+    }
+  }
+
+  /** One chunk of `recover`: the next failed deliveries after id `after`. */
+  private async recoverChunk(
+    manager: EntityManager,
+    webhookId: string,
+    since: Date,
+    until: Date | undefined,
+    after: string,
+  ): Promise<{ recovered: number; last?: string }> {
+    const failed = await manager.query<{ id: string | number; channelId: string | number }[]>(
+      'SELECT id, channel_id AS channelId FROM delivery' +
+        ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
+        ` AND event <> 'ping' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
+        ` ORDER BY id LIMIT ${RECOVER_CHUNK}${this.sql.forUpdate()}`,
+      [webhookId, after, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
+    );
+    if (failed.length === 0) return { recovered: 0 };
+    const channels = [...new Set(failed.map((row) => String(row.channelId)))];
+    // A busy line has one head (pending), and one open delivery without followers (its last):
+    // those are all this reads. Locked, so a head finishing now promotes after this commit and
+    // sees the recovered deliveries behind it. Earlier chunks' deliveries are among them.
+    const open = await manager.query<
+      { id: string | number; channelId: string | number; hasFollowers: number | boolean }[]
+    >(
+      'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
+        ` WHERE webhook_id = ? AND status IN ${OPEN}` +
+        ` AND channel_id IN (${this.sql.list(channels.length)})` +
+        ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${this.sql.forUpdate()}`,
+      [webhookId, ...channels],
+    );
+    const busy = new Set(open.map((row) => String(row.channelId)));
+    /** The last recovered delivery seen of each line so far. */
+    const previousOf = new Map<string, string>();
+    // Whatever is open on those lines now has followers: the line moves on to them.
+    const followed = open.filter((row) => !row.hasFollowers).map((row) => String(row.id));
+    // Per line: the first recovered one leads where nothing is open; all but the last are followed.
+    const heads: string[] = [];
+    for (const row of failed) {
+      const channelId = String(row.channelId);
+      const previous = previousOf.get(channelId);
+      if (previous !== undefined) followed.push(previous);
+      else if (!busy.has(channelId)) heads.push(String(row.id));
+      previousOf.set(channelId, String(row.id));
+    }
+    const ids = failed.map((row) => String(row.id));
+    await this.updateEach(
+      manager,
+      `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
+        ` max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN`,
+      [this.sql.time(new Date())],
+      ids,
+    );
+    await this.updateEach(
+      manager,
+      'UPDATE delivery SET has_followers = 1 WHERE id IN',
+      [],
+      followed,
+    );
+    await this.updateEach(
+      manager,
+      `UPDATE delivery SET status = '${DeliveryStatus.Pending}',` +
+        ` next_attempt_at = ${this.sql.now} WHERE id IN`,
+      [],
+      heads,
+    );
+    return { recovered: failed.length, last: ids[ids.length - 1] };
+  }
+
+  /**
+   * `update` (ending in `WHERE id IN`) for every id, RECOVER_CHUNK ids per statement: never more
+   * bound values than a database takes.
+   */
+  private async updateEach(
+    manager: EntityManager,
+    update: string,
+    values: SqlValue[],
+    ids: string[],
+  ): Promise<void> {
+    for (let start = 0; start < ids.length; start += RECOVER_CHUNK) {
+      const slice = ids.slice(start, start + RECOVER_CHUNK);
+      await manager.query(`${update} (${this.sql.list(slice.length)})`, [...values, ...slice]);
+    }
   }
 
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */

@@ -12,10 +12,10 @@ import { VERSION } from '../config/version.js';
 import { maskedHeaders, type WebhookHeaders } from '../webhook/webhook-headers.js';
 import type { SigningSecrets } from '../webhook/webhook.types.js';
 import { Deadlines } from './deadlines.js';
+import { readKept } from './response-body.js';
 import { signatureHeader } from './signature.js';
 import { undiciAdapter } from './undici-adapter.js';
 
-export const RESPONSE_BODY_LIMIT = 64 * 1024;
 /** Of an answer's headers, the first this many are kept, and at most this many characters in all. */
 export const RESPONSE_HEADERS_MAX = 50;
 export const RESPONSE_HEADERS_SIZE = 8 * 1024;
@@ -43,7 +43,10 @@ export interface AttemptResult {
   statusCode: number | null;
   durationMs: number;
   error: string | null;
+  /** The answer's body, its first DELIVERY_RESPONSE_MAX_BYTES (…_SUCCESS for a 2xx) in UTF-8. */
   responseBody: string | null;
+  /** The answer's body was longer than what `responseBody` keeps. */
+  responseTruncated?: boolean;
   /** The headers sent, as JSON text, custom values masked; null when nothing was sent. */
   requestHeaders: string | null;
   /** The answer's headers (see RESPONSE_HEADERS_MAX), as JSON text; null when no answer came. */
@@ -53,12 +56,13 @@ export interface AttemptResult {
 
 /**
  * Sends one signed attempt through HttpService, over undici: connections kept alive per origin,
- * no redirects followed, a total timeout, the answer read up to 64 KiB. Never throws: every
- * outcome becomes an AttemptResult.
+ * no redirects followed, a total timeout, the answer's body kept up to a byte cap (a smaller one
+ * for a 2xx). Never throws: every outcome becomes an AttemptResult.
  */
 @Injectable()
 export class DeliverySender implements OnApplicationShutdown {
   private readonly timeoutMs: number;
+  private readonly responseMaxBytes: { failure: number; success: number };
   private readonly agent: Agent;
   private readonly adapter: AxiosAdapter;
   /**
@@ -81,6 +85,7 @@ export class DeliverySender implements OnApplicationShutdown {
   ) {
     const { delivery } = config.get('app', { infer: true });
     this.timeoutMs = delivery.timeoutMs;
+    this.responseMaxBytes = delivery.responseMaxBytes;
     // Every connection resolves through the SSRF guard and goes to the address it checked.
     const options = {
       connections: delivery.concurrency,
@@ -153,10 +158,12 @@ export class DeliverySender implements OnApplicationShutdown {
     const { signal, done } = this.deadlines.start();
     try {
       const response = await this.post(message, own, signal);
-      const responseBody = await readCapped(response.data, RESPONSE_BODY_LIMIT);
       const retryAfter = response.headers['retry-after'] as string | undefined;
       const statusCode = response.status;
       const ok = statusCode >= 200 && statusCode < 300;
+      const { success, failure } = this.responseMaxBytes;
+      // The rest of a 2xx answer is read (up to the larger cap) so the connection stays usable.
+      const kept = await readKept(response.data, ok ? success : failure, failure);
       return {
         at,
         statusCode,
@@ -164,7 +171,8 @@ export class DeliverySender implements OnApplicationShutdown {
         error: ok
           ? null
           : describeStatus(statusCode, response.headers.location as string | undefined),
-        responseBody,
+        responseBody: kept.text,
+        responseTruncated: kept.truncated,
         requestHeaders,
         // undici's headers, as the adapter hands them on
         responseHeaders: recordedHeaders(response.headers as IncomingHttpHeaders),
@@ -288,22 +296,4 @@ function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): 
     default:
       return (code ? `${code}: ${message}` : message).slice(0, 1000);
   }
-}
-
-/** Reads at most `limit` bytes of the answer, then lets the rest go (the socket is not reused). */
-async function readCapped(body: Readable, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    // Leaving the loop early destroys the stream, and with it the connection.
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= limit) break;
-    }
-  } catch (error) {
-    // What arrived before a reset is still worth keeping for the log.
-    if (chunks.length === 0) throw error;
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { invalid, notFound } from '../common/errors.js';
 import { toPage } from '../common/paging.dto.js';
+import { PROGRESS_EVERY, progressLog } from '../common/progress.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { describeAttempt } from './attempt-description.js';
 import type {
@@ -28,6 +29,8 @@ export const STORED_STATUSES: Record<PublicDeliveryStatus, DeliveryStatus[]> = {
 /** The delivery log of a webhook, and its controls: redeliver and test. */
 @Injectable()
 export class DeliveryService {
+  private readonly logger = new Logger('DeliveryService');
+
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly webhooks: WebhookRepository,
@@ -90,8 +93,20 @@ export class DeliveryService {
   async recover(webhookId: string, since: Date, until?: Date): Promise<{ recovered: number }> {
     await this.assertWebhook(webhookId);
     if (until && until <= since) throw invalid('until must be later than since');
-    const recovered = await this.queue.recover(webhookId, since, until);
-    if (recovered > 0) this.worker.wake();
+    const progress = progressLog(
+      this.logger,
+      (done) => `Recovering webhook ${webhookId}'s failed deliveries: ${done} queued again so far`,
+    );
+    const recovered = await this.queue.recover(webhookId, since, until, (done) => {
+      progress(done);
+      // the first chunks' deliveries can go out while the rest are queued
+      this.worker.wake();
+    });
+    if (recovered >= PROGRESS_EVERY) {
+      this.logger.log(
+        `Recovered webhook ${webhookId}: ${recovered} failed deliveries queued again`,
+      );
+    }
     return { recovered };
   }
 
@@ -148,6 +163,7 @@ function toAttemptDto(attempt: DeliveryAttemptEntity): DeliveryAttemptDto {
     durationMs: attempt.durationMs,
     error: attempt.error,
     responseBody: attempt.responseBody,
+    responseBodyTruncated: Boolean(attempt.responseTruncated),
     requestHeaders: readHeaders(attempt.requestHeaders),
     responseHeaders: readHeaders(attempt.responseHeaders),
     errorDescription: describeAttempt(attempt),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type EntityManager, In } from 'typeorm';
 import { ALL_EVENTS, type EventSubscription } from '../common/channel-event-name.js';
 import { insertedId } from '../database/bigint.js';
+import { deleteDeliveries } from '../database/delivery-rows.js';
 import { forUpdate } from '../database/locking.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql } from '../database/sql.js';
@@ -232,6 +233,24 @@ export class WebhookRepository {
     await manager.delete(WebhookEventEntity, { webhookId: id });
     await this.writeEvents(manager, id, events);
     await this.bumpVersion(manager);
+  }
+
+  /**
+   * Deletes up to `limit` of a webhook's deliveries, newest first, with their attempts; answers how
+   * many deliveries. Deleting the webhook would take them all with it (the foreign keys cascade) in
+   * one unbounded statement: its log goes first, a bounded chunk per transaction. Newest first, a
+   * line loses its followers before its head, so what is left (if the work stops midway) is still
+   * whole lines, each headed as before.
+   */
+  async deleteLogChunk(manager: EntityManager, id: string, limit: number): Promise<number> {
+    const rows = await manager.query<{ id: string | number }[]>(
+      `SELECT id FROM delivery WHERE webhook_id = ? ORDER BY id DESC LIMIT ?${this.sql.forUpdate()}`,
+      [id, limit],
+    );
+    if (rows.length === 0) return 0;
+    const ids = rows.map((row) => String(row.id));
+    await deleteDeliveries(manager, this.sql, ids);
+    return ids.length;
   }
 
   async delete(manager: EntityManager, id: string): Promise<void> {

@@ -70,6 +70,9 @@ class InMemoryWebhooks {
     this.rows.get(id)!.events = [...events];
     return Promise.resolve();
   }
+  deleteLogChunk() {
+    return Promise.resolve(0);
+  }
   delete(_m: EntityManager, id: string) {
     this.rows.delete(id);
     return Promise.resolve();

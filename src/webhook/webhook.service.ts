@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ALL_EVENTS,
@@ -7,6 +7,7 @@ import {
 } from '../common/channel-event-name.js';
 import { invalid, notFound } from '../common/errors.js';
 import { type Page, type PageQueryDto, toPage } from '../common/paging.dto.js';
+import { progressLog } from '../common/progress.js';
 import type { AppConfig } from '../config/app-config.js';
 import { Transactions } from '../database/transactions.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
@@ -16,6 +17,9 @@ import { maskedHeaders, storedHeaders, type WebhookHeaders } from './webhook-hea
 import { WebhookRepository, type WebhookWithEvents } from './webhook.repository.js';
 import { PAUSED_REASON } from './webhook.types.js';
 import { generateWebhookSecret } from './webhook-secret.js';
+
+/** A webhook's deliveries deleted per transaction when it is deleted. */
+export const DELETE_CHUNK = 1_000;
 
 export interface CreateWebhookInput {
   uri: string;
@@ -45,6 +49,7 @@ export interface ListWebhooksInput extends PageQueryDto {
  */
 @Injectable()
 export class WebhookService {
+  private readonly logger = new Logger('WebhookService');
   private readonly secretGraceMs: number;
 
   constructor(
@@ -115,9 +120,14 @@ export class WebhookService {
   /**
    * Without events, deletes the webhook. With events, takes them off (a webhook on `all` keeps
    * every other known event) and deletes the webhook once none is left.
+   *
+   * A webhook's log goes first, DELETE_CHUNK deliveries (with their attempts) per transaction,
+   * then the webhook itself with whatever reached it meanwhile. Stopped midway (the process died),
+   * the webhook is still there with part of its log, nothing is orphaned, and the same call again
+   * finishes the work.
    */
   async remove(id: string, removing?: EventSubscription[]): Promise<void> {
-    await this.transactions.run(async (manager) => {
+    const whole = await this.transactions.run(async (manager) => {
       if (!(await this.webhooks.lock(manager, id))) throw notFound('webhook', id);
       if (removing !== undefined && !removing.includes(ALL_EVENTS)) {
         const had = (await this.webhooks.eventsOf(manager, [id])).get(id) ?? [];
@@ -130,10 +140,28 @@ export class WebhookService {
             await this.webhooks.replaceEvents(manager, id, left);
             await this.webhooks.update(manager, id, { updatedAt: new Date() });
           }
-          return;
+          return false;
         }
       }
-      await this.webhooks.delete(manager, id);
+      return true;
+    });
+    if (!whole) return;
+    const progress = progressLog(
+      this.logger,
+      (done) => `Deleting webhook ${id}: ${done} deliveries of its log deleted so far`,
+    );
+    let deleted = 0;
+    for (;;) {
+      const chunk = await this.transactions.run((manager) =>
+        this.webhooks.deleteLogChunk(manager, id, DELETE_CHUNK),
+      );
+      deleted += chunk;
+      progress(deleted);
+      if (chunk < DELETE_CHUNK) break;
+    }
+    await this.transactions.run(async (manager) => {
+      // Deleted meanwhile by another call: that one finished the work.
+      if (await this.webhooks.lock(manager, id)) await this.webhooks.delete(manager, id);
     });
   }
 

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig, RateLimit } from '../../config/app-config.js';
 import { DomainError, ErrorCode } from '../errors.js';
+import { ExpiringMap } from '../expiring-map.js';
 
 const THROTTLER = 'ingest-denials';
 
@@ -15,8 +16,11 @@ const THROTTLER = 'ingest-denials';
 @Injectable()
 export class IngestDenials {
   private readonly limit: RateLimit;
-  /** Sources past the limit, until when (ms): checked before any work is done for them. */
-  private readonly blockedUntil = new Map<string, number>();
+  /**
+   * Sources past the limit, until when (ms): checked before any work is done for them. Swept as
+   * their blocks end, and bounded (the least recently blocked go first).
+   */
+  private readonly blockedUntil = new ExpiringMap<number>();
 
   constructor(
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
@@ -29,11 +33,7 @@ export class IngestDenials {
   assertAllowed(source: string): void {
     const until = this.blockedUntil.get(source);
     if (until === undefined) return;
-    const left = until - Date.now();
-    if (left <= 0) {
-      this.blockedUntil.delete(source);
-      return;
-    }
+    const left = until - this.blockedUntil.now();
     throw new DomainError(
       ErrorCode.RateLimited,
       'too many refused ingest hooks from this address; try again later',
@@ -51,7 +51,9 @@ export class IngestDenials {
       windowMs,
       THROTTLER,
     );
-    if (record.isBlocked)
-      this.blockedUntil.set(source, Date.now() + record.timeToBlockExpire * 1000);
+    if (record.isBlocked) {
+      const until = this.blockedUntil.now() + record.timeToBlockExpire * 1000;
+      this.blockedUntil.set(source, until, until);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { ExpiringMap, type ExpiringMapOptions } from '../expiring-map.js';
 
 interface ThrottlerStorageRecord {
   totalHits: number;
@@ -13,19 +14,27 @@ interface Window {
   blockedUntil: number;
 }
 
-const SWEEP_EVERY_MS = 60_000;
-
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
 
 /**
  * The rate limits' counters in this process: one counter per key and window, so a request costs
  * the same whatever the limit. (The throttler's own storage keeps a timestamp per hit and filters
  * them on every request: its cost grows with the limit.) Past the limit a key is blocked for the
- * block duration; windows that ended are swept now and then (no timer runs while none is kept).
+ * block duration. A key's window is kept until it ends (and its block with it): windows that ended
+ * are swept out now and then, and past 100,000 keys the least recently started go first, so keys
+ * that never come back (a scan from many addresses) cannot grow it without end.
  */
 export class WindowCounterStorage implements ThrottlerStorage {
-  private readonly windows = new Map<string, Window>();
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly windows: ExpiringMap<Window>;
+
+  constructor(options: ExpiringMapOptions = {}) {
+    this.windows = new ExpiringMap(options);
+  }
+
+  /** Keys held now. */
+  get size(): number {
+    return this.windows.size;
+  }
 
   increment(
     key: string,
@@ -34,20 +43,19 @@ export class WindowCounterStorage implements ThrottlerStorage {
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
-    const now = Date.now();
+    const now = this.windows.now();
     const id = `${throttlerName}\u0000${key}`;
     let window = this.windows.get(id);
-    if (!window || (window.endsAt <= now && window.blockedUntil <= now)) {
+    if (!window) {
       window = { hits: 0, endsAt: now + ttl, blockedUntil: 0 };
-      this.windows.set(id, window);
-      if (!this.sweeper) {
-        this.sweeper = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
-        this.sweeper.unref();
-      }
+      this.windows.set(id, window, window.endsAt);
     }
     if (window.blockedUntil <= now) {
       window.hits++;
-      if (window.hits > limit) window.blockedUntil = now + blockDuration;
+      if (window.hits > limit) {
+        window.blockedUntil = now + blockDuration;
+        this.windows.set(id, window, Math.max(window.endsAt, window.blockedUntil));
+      }
     }
     const isBlocked = window.blockedUntil > now;
     return Promise.resolve({
@@ -56,16 +64,5 @@ export class WindowCounterStorage implements ThrottlerStorage {
       isBlocked,
       timeToBlockExpire: isBlocked ? seconds(window.blockedUntil - now) : 0,
     });
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [id, window] of this.windows) {
-      if (window.endsAt <= now && window.blockedUntil <= now) this.windows.delete(id);
-    }
-    if (this.windows.size === 0) {
-      clearInterval(this.sweeper);
-      this.sweeper = undefined;
-    }
   }
 }

@@ -385,6 +385,9 @@ function attemptView(attempt, index) {
         attempt.responseBody === null || attempt.responseBody === ''
           ? el('p', { className: 'muted small' }, 'No body.')
           : el('pre', { className: 'body', testid: 'attempt-response' }, attempt.responseBody),
+        attempt.responseBodyTruncated
+          ? el('p', { className: 'muted small' }, 'Cut: the answer was longer than the log keeps.')
+          : null,
       ),
     ),
   );

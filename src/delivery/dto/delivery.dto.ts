@@ -128,10 +128,18 @@ export class DeliveryAttemptDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'The answer, cut at 64 KiB',
+    description:
+      "The answer's body, cut on a character boundary at DELIVERY_RESPONSE_MAX_BYTES bytes of " +
+      'UTF-8 (DELIVERY_RESPONSE_MAX_BYTES_SUCCESS for a 2xx answer: 64 KiB and 1 KiB by default)',
     example: 'busy',
   })
   responseBody: string | null;
+
+  @ApiProperty({
+    description: 'The answer was longer than `responseBody` keeps: it was cut',
+    example: false,
+  })
+  responseBodyTruncated: boolean;
 
   @ApiProperty({
     type: 'object',
