@@ -16,12 +16,14 @@ const texts = (responseBody: string | null, error: string | null = null) => ({
 });
 
 describe('outcomeBytes', () => {
-  it('counts UTF-8 bytes, twice over for escaping, and the error in both statements', () => {
+  it('bounds the UTF-8 bytes by three per UTF-16 unit, twice over for escaping, the error in both statements', () => {
     const small = outcomeBytes(texts(''), 1024);
-    expect(outcomeBytes(texts('abc'), 1024) - small).toBe(6);
-    // U+FFFD (what an invalid byte of an answer becomes) is three bytes.
+    expect(outcomeBytes(texts('abc'), 1024) - small).toBe(18);
+    // U+FFFD (what an invalid byte of an answer becomes) is three bytes: the bound is exact.
     expect(outcomeBytes(texts('\ufffd'.repeat(10)), 1024) - small).toBe(60);
-    expect(outcomeBytes(texts('', 'x'.repeat(2000)), 1024) - small).toBe(4 * 1024);
+    // A pair of surrogates: four bytes, under the bound of six.
+    expect(outcomeBytes(texts('😀'), 1024) - small).toBe(12);
+    expect(outcomeBytes(texts('', 'x'.repeat(2000)), 1024) - small).toBe(12 * 1024);
   });
 });
 
@@ -67,10 +69,16 @@ describe('fitOutcome', () => {
     const result = { ...texts('\ufffd'.repeat(64 * KIB), 'HTTP 200'), statusCode: 200 };
     const sut = fitOutcome(result, 100 * KIB, 1024);
     expect(outcomeBytes(sut, 1024)).toBeLessThanOrEqual(100 * KIB);
-    expect(outcomeBytes(sut, 1024)).toBeGreaterThan(100 * KIB - 8);
+    expect(outcomeBytes(sut, 1024)).toBeGreaterThan(100 * KIB - 12);
     expect(sut.responseBody).toMatch(/^\ufffd+$/);
     expect(result.responseBody!.startsWith(sut.responseBody!)).toBe(true);
     expect(sut).toMatchObject({ statusCode: 200, error: 'HTTP 200' });
+  });
+
+  it('cuts an ASCII body by its real bytes', () => {
+    const result = texts('x'.repeat(64 * KIB));
+    const sut = fitOutcome(result, 20 * KIB, 1024);
+    expect(sut.responseBody).toHaveLength((20 * KIB - outcomeBytes(texts(''), 1024)) / 2);
   });
 
   it('keeps an outcome without a body whole', () => {

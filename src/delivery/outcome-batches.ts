@@ -43,17 +43,18 @@ export function batchLimits(limits: StatementLimits, maxCount: number): BatchLim
 type Texts = Pick<AttemptResult, 'responseBody' | 'requestHeaders' | 'responseHeaders' | 'error'>;
 
 /**
- * An upper bound on the bytes an outcome adds to its write. mysql2 writes values into the
- * statement's text, escaping quotes and backslashes, so a text may take twice its UTF-8 bytes;
- * the error goes into both the attempt and the delivery.
+ * An upper bound on the bytes an outcome adds to its write, from the texts' lengths alone
+ * (counting the UTF-8 bytes of a 64 KiB answer costs from 10 µs to 350 µs, on every outcome).
+ * mysql2 writes values into the statement's text, escaping quotes and backslashes, so a text may
+ * take twice its bytes; the error goes into both the attempt and the delivery.
  */
 export function outcomeBytes(result: Texts, errorLimit: number): number {
-  const error = result.error === null ? 0 : utf8Bytes(result.error.slice(0, errorLimit));
+  const error = result.error === null ? 0 : Math.min(result.error.length, errorLimit);
   const text =
-    utf8Bytes(result.responseBody) +
-    utf8Bytes(result.requestHeaders) +
-    utf8Bytes(result.responseHeaders) +
-    2 * error;
+    utf8Bound(result.responseBody) +
+    utf8Bound(result.requestHeaders) +
+    utf8Bound(result.responseHeaders) +
+    2 * UTF8_PER_UNIT * error;
   return 2 * text + OUTCOME_FIXED_BYTES;
 }
 
@@ -77,14 +78,14 @@ export function batchLength(sizes: readonly number[], limits: BatchLimits): numb
 export function fitOutcome<T extends Texts>(result: T, maxBytes: number, errorLimit: number): T {
   const size = outcomeBytes(result, errorLimit);
   if (size <= maxBytes || result.responseBody === null) return result;
-  const bodyBytes = utf8Bytes(result.responseBody);
-  const room = Math.max(0, Math.floor((maxBytes - (size - 2 * bodyBytes)) / 2));
+  const rest = size - 2 * utf8Bound(result.responseBody);
+  const room = Math.max(0, Math.floor((maxBytes - rest) / 2));
   return { ...result, responseBody: cutToBytes(result.responseBody, room) };
 }
 
 /** The longest start of `text` whose UTF-8 form has at most `maxBytes` bytes. */
 export function cutToBytes(text: string, maxBytes: number): string {
-  if (utf8Bytes(text) <= maxBytes) return text;
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
   const bytes = Buffer.from(text, 'utf8');
   let end = maxBytes;
   // Back off continuation bytes (10xxxxxx) so the cut falls between characters.
@@ -92,6 +93,9 @@ export function cutToBytes(text: string, maxBytes: number): string {
   return bytes.subarray(0, end).toString('utf8');
 }
 
-function utf8Bytes(text: string | null): number {
-  return text === null ? 0 : Buffer.byteLength(text, 'utf8');
+/** UTF-8 bytes per UTF-16 unit, at most (a pair of surrogates, two units, makes four bytes). */
+const UTF8_PER_UNIT = 3;
+
+function utf8Bound(text: string | null): number {
+  return text === null ? 0 : UTF8_PER_UNIT * text.length;
 }
