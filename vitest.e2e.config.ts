@@ -10,6 +10,7 @@ const MYSQL_ONLY = [
   'test/delivery-three-instances.e2e-spec.ts',
   'test/database-outage.e2e-spec.ts',
   'test/clock-skew.e2e-spec.ts',
+  'test/delivery-outcomes.e2e-spec.ts',
 ];
 const exclude = [
   ...(process.env.TEST_MYSQL_URL ? [] : MYSQL_ONLY),

@@ -33,6 +33,8 @@ describe('loadAppConfig', () => {
       webhookSecretGraceMs: 24 * 3_600_000,
       logLevel: 'info',
       compatGetDelete: false,
+      shutdownTimeoutMs: 30_000,
+      databaseMaxPacket: undefined,
     });
   });
 
@@ -60,6 +62,8 @@ describe('loadAppConfig', () => {
       RATE_LIMIT_API: '50/10s',
       RATE_LIMIT_INGEST_DENIALS: '3/1h',
       COMPAT_GET_DELETE: 'true',
+      SHUTDOWN_TIMEOUT: '10s',
+      DATABASE_MAX_PACKET: '1048576',
     });
     expect(sut).toMatchObject({
       port: 8080,
@@ -83,6 +87,8 @@ describe('loadAppConfig', () => {
       redisUrl: 'redis://cache.internal:6379/2',
       logLevel: 'debug',
       compatGetDelete: true,
+      shutdownTimeoutMs: 10_000,
+      databaseMaxPacket: 1_048_576,
       rateLimits: {
         api: { limit: 50, windowMs: 10_000 },
         ingestDenials: { limit: 3, windowMs: 3_600_000 },
@@ -113,6 +119,8 @@ describe('loadAppConfig', () => {
     [{ DELIVERY_ALLOWED_CIDRS: 'localhost' }, 'DELIVERY_ALLOWED_CIDRS'],
     [{ WEBHOOK_DISABLE_AFTER: '5 days' }, 'WEBHOOK_DISABLE_AFTER'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SHUTDOWN_TIMEOUT: 'soon' }, 'SHUTDOWN_TIMEOUT'],
+    [{ DATABASE_MAX_PACKET: '1000' }, 'DATABASE_MAX_PACKET'],
     [{ RATE_LIMIT_API: '100' }, 'RATE_LIMIT_API'],
     [{ RATE_LIMIT_API: '0/1m' }, 'RATE_LIMIT_API'],
     [{ RATE_LIMIT_INGEST_DENIALS: '5/soon' }, 'RATE_LIMIT_INGEST_DENIALS'],

@@ -55,6 +55,10 @@ export interface AppConfig {
    * for clients written against that document.
    */
   compatGetDelete: boolean;
+  /** How long SIGTERM waits for work in flight and outcomes to be written before it exits. */
+  shutdownTimeoutMs: number;
+  /** Bytes one write of attempt outcomes may send, below the server's own limit; undefined: its limit. */
+  databaseMaxPacket: number | undefined;
   rateLimits: {
     /** Requests per API key (or per address, without a key) in each window. */
     api: RateLimit;
@@ -218,6 +222,11 @@ export function loadAppConfig(env: Env): AppConfig {
     healthMaxDueAgeMs: duration('HEALTH_MAX_DUE_AGE', '5m'),
     ingestStaleAfterMs: optionalDuration('INGEST_STALE_AFTER'),
     compatGetDelete: boolean('COMPAT_GET_DELETE', false),
+    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '30s'),
+    databaseMaxPacket:
+      value('DATABASE_MAX_PACKET') === undefined
+        ? undefined
+        : integer('DATABASE_MAX_PACKET', 0, 65_536, 1_073_741_824),
     rateLimits: {
       api: rateLimit('RATE_LIMIT_API', '1200/1m'),
       ingestDenials: rateLimit('RATE_LIMIT_INGEST_DENIALS', '30/1m'),

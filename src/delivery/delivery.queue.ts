@@ -19,6 +19,7 @@ import {
   OPEN_STATUSES,
 } from './delivery.entity.js';
 import type { AttemptResult } from './delivery.sender.js';
+import type { StatementLimits } from './outcome-batches.js';
 import type { Decision } from './retry-policy.js';
 import { newMessageId } from './signature.js';
 
@@ -109,7 +110,11 @@ interface ClaimRow {
   maxAttempts: number | string;
 }
 
-const ERROR_LIMIT = 1024;
+/** Characters of an attempt's error kept in the log. */
+export const ERROR_LIMIT = 1024;
+/** SQLite's compiled-in limits (SQLITE_MAX_LENGTH, SQLITE_MAX_VARIABLE_NUMBER): no query reads them. */
+const SQLITE_MAX_LENGTH = 1_000_000_000;
+const SQLITE_MAX_VARIABLES = 32_766;
 const INSERT_CHUNK = 500;
 /** Deliveries recovered per transaction (and ids bound per statement): short locks, few values. */
 export const RECOVER_CHUNK = 1_000;
@@ -317,6 +322,31 @@ export class DeliveryQueue {
         ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
       [...ids, owner],
     );
+  }
+
+  /**
+   * Extends the leases `owner` still holds on these deliveries to `ms` from the database's now,
+   * in a statement of its own that leaves the attempt log alone: their outcomes wait to be
+   * written, and no one may claim them meanwhile. A lease another instance took is left to it.
+   */
+  async extendLeases(ids: string[], owner: string, ms: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result: unknown = await this.dataSource.manager.query(
+      `UPDATE delivery SET lease_until = ${this.sql.nowPlus}` +
+        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
+      [this.sql.later(ms), ...ids, owner],
+    );
+    return this.sql.changed(result);
+  }
+
+  /** The server's limits on one statement: MySQL's max_allowed_packet, SQLite's compiled ones. */
+  async statementLimits(): Promise<StatementLimits> {
+    if (!this.sql.mysql) return { maxBytes: SQLITE_MAX_LENGTH, maxVariables: SQLITE_MAX_VARIABLES };
+    const [row] = await this.dataSource.manager.query<{ packet: string | number }[]>(
+      'SELECT @@max_allowed_packet AS packet',
+    );
+    // mysql2 binds by writing values into the text: only the packet bounds them.
+    return { maxBytes: Number(row.packet), maxVariables: Number.MAX_SAFE_INTEGER };
   }
 
   /**

@@ -14,9 +14,22 @@ import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
-import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
+import {
+  type ClaimedDelivery,
+  type Completion,
+  DeliveryQueue,
+  ERROR_LIMIT,
+} from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
+import {
+  type BatchLimits,
+  batchLength,
+  batchLimits,
+  fitOutcome,
+  outcomeBytes,
+} from './outcome-batches.js';
 import { RetryPolicy } from './retry-policy.js';
+import { leasesToExtend, recordRetryDelayMs } from './unwritten-outcomes.js';
 
 /** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
 export const POLL_INTERVAL_MS = 500;
@@ -41,9 +54,10 @@ const LEASE_MARGIN_MS = 5_000;
 const RECORD_MAX = 500;
 const RECORD_MIN = 64;
 const RECORD_WAIT_MS = 4;
-/** Waits between tries of a record that failed: doubling from the first to the last. */
-const RECORD_RETRY_MS = 200;
-const RECORD_RETRY_MAX_MS = 500;
+/** How often held outcomes are looked at for leases to extend (see `leasesToExtend`). */
+const LEASE_CHECK_MS = 500;
+/** Delivery ids named in the shutdown line, at most (all of them go in its `deliveryIds`). */
+const IDS_IN_MESSAGE = 50;
 
 interface Ready {
   delivery: ClaimedDelivery;
@@ -53,8 +67,12 @@ interface Ready {
 
 interface Unrecorded {
   completion: Completion;
-  /** When the outcome was ready; it is retried while the lease (measured from then) lasts. */
+  /** When the outcome was ready (this process's clock). */
   since: number;
+  /** When its delivery's lease was last extended while it waited to be written. */
+  extendedAt?: number;
+  /** The estimated bytes it adds to a write (see `outcomeBytes`). */
+  bytes: number;
   /** A try to write it failed without knowing whether it was committed. */
   uncertain?: boolean;
 }
@@ -64,8 +82,12 @@ interface Unrecorded {
  * dispatcher (deliveries written already leased to this worker, while it has room) and from claims
  * of due deliveries as slots free up; every instance also polls, so nothing of the queue lives
  * only in memory. A slot is free again as soon as its answer is in; outcomes are written in
- * batches, at once when the worker is idle and by the dozen when it is busy, as are claims. On
- * shutdown it stops claiming and lets the attempts in flight finish and be recorded.
+ * batches, at once when the worker is idle and by the dozen when it is busy, as are claims, each
+ * write cut to stay well under the database's packet limit. An outcome that cannot be written is
+ * kept and tried again for as long as the process lives, its delivery's lease extended meanwhile,
+ * and nothing new is started or claimed until it is written: only a crash sends a message again.
+ * On shutdown it stops claiming and lets the attempts in flight finish and be recorded, for
+ * SHUTDOWN_TIMEOUT at most.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -96,11 +118,23 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   /** Room promised to the dispatcher for deliveries it is writing already leased to us. */
   private reserved = 0;
   private readonly unrecorded: Unrecorded[] = [];
+  /** The batch being written now. */
+  private writing: Unrecorded[] = [];
   /**
-   * Set while outcomes cannot be written (the database is away): no attempt starts and nothing is
-   * claimed until they are, so a lease that ran out meanwhile is not claimed and sent again here.
+   * Set while outcomes cannot be written (the database is away, the attempt log refuses writes):
+   * no attempt starts and nothing is claimed until they are.
    */
   private recordFailures = 0;
+  /** Failed tries in a row that were not for want of a connection (those are the database's to tell). */
+  private loudFailures = 0;
+  /** What one write may hold; read from the database before the first write. */
+  private limits: BatchLimits | undefined;
+  private readonly maxPacket: number | undefined;
+  private readonly shutdownTimeoutMs: number;
+  private leaseKeeper: NodeJS.Timeout | undefined;
+  private extending = false;
+  /** Set when shutdown gave up waiting: what is still unwritten stays so. */
+  private abandoned = false;
   private recording: Promise<void> | undefined;
   private recordTimer: NodeJS.Timeout | undefined;
   private claiming: Promise<void> | undefined;
@@ -124,6 +158,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     this.perWebhook = Math.min(app.delivery.concurrencyPerWebhook, app.delivery.concurrency);
     this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
     this.disableAfterMs = app.webhookDisableAfterMs;
+    this.maxPacket = app.databaseMaxPacket;
+    this.shutdownTimeoutMs = app.shutdownTimeoutMs;
   }
 
   /** False once shutdown began: the instance drains and takes no new work. */
@@ -135,8 +171,37 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return this.poller.start();
   }
 
-  /** Stop claiming; let attempts in flight finish (each is bounded by the timeout) and be recorded. */
+  /**
+   * Stop claiming; let attempts in flight finish (each is bounded by the timeout) and be recorded,
+   * for SHUTDOWN_TIMEOUT at most: past it, one line says what is left unwritten (those deliveries
+   * are sent again once their leases run out, by this service or another instance).
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    const startedAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.shutdownTimeoutMs);
+    });
+    const late = await Promise.race([this.drain().then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (!late) return;
+    this.abandoned = true;
+    clearInterval(this.leaseKeeper);
+    const kept = [...this.writing, ...this.unrecorded].map((entry) => entry.completion.delivery.id);
+    const named =
+      kept.slice(0, IDS_IN_MESSAGE).join(', ') + (kept.length > IDS_IN_MESSAGE ? ', …' : '');
+    const seconds = Math.round((Date.now() - startedAt) / 1000);
+    this.logger.warn({
+      msg:
+        `Shutting down after ${seconds}s with ${kept.length} outcome(s) unwritten` +
+        (kept.length > 0 ? ` (deliveries ${named})` : '') +
+        ` and ${this.inFlight.size} attempt(s) unanswered: those deliveries are sent again once` +
+        ' their leases run out (at least once)',
+      deliveryIds: kept,
+    });
+  }
+
+  private async drain(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.pacingTimer);
     await this.poller.stop();
@@ -399,7 +464,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** Queues an outcome for writing: at once when nothing else is in flight, else in a batch. */
   private complete(completion: Completion): void {
-    this.unrecorded.push({ completion, since: Date.now() });
+    const bytes = outcomeBytes(completion.result, ERROR_LIMIT);
+    this.unrecorded.push({ completion, since: Date.now(), bytes });
+    this.leaseKeeper ??= setInterval(() => void this.keepLeases(), LEASE_CHECK_MS).unref();
     if (this.unrecorded.length >= RECORD_MIN || this.inFlight.size <= 1) this.flush();
     else this.recordTimer ??= setTimeout(() => this.flush(), RECORD_WAIT_MS);
   }
@@ -414,13 +481,76 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async recordAll(): Promise<void> {
-    while (this.unrecorded.length > 0) await this.recordBatch();
+    while (this.unrecorded.length > 0 && !this.abandoned) await this.recordBatch();
   }
 
-  /** Writes up to RECORD_MAX outcomes, with the webhooks' health, in one transaction. */
-  private async recordBatch(): Promise<void> {
-    const batch = this.unrecorded.splice(0, RECORD_MAX);
+  /**
+   * Extends the leases of outcomes waiting to be written (see `leasesToExtend`), in a statement of
+   * its own; when even that fails they are still kept, and tried again at the next check.
+   */
+  private async keepLeases(): Promise<void> {
+    const held = [...this.writing, ...this.unrecorded];
+    if (held.length === 0 || this.abandoned) {
+      clearInterval(this.leaseKeeper);
+      this.leaseKeeper = undefined;
+      return;
+    }
+    if (this.extending) return;
+    const now = Date.now();
+    const due = leasesToExtend(held, now, this.leaseMs);
+    if (due.length === 0) return;
+    this.extending = true;
     try {
+      await this.queue.extendLeases(
+        due.map((entry) => entry.completion.delivery.id),
+        this.owner,
+        this.leaseMs,
+      );
+      for (const entry of due) entry.extendedAt = now;
+    } catch (error) {
+      if (!databaseStatus.failed(error)) {
+        this.logger.warn(
+          `Extending the leases of ${due.length} unwritten outcome(s) failed: ${(error as Error).message}`,
+        );
+      }
+    } finally {
+      this.extending = false;
+    }
+  }
+
+  /** The next batch: the oldest outcomes that fit one write; one too large alone has its answer cut. */
+  private nextBatch(limits: BatchLimits): Unrecorded[] {
+    const count = batchLength(
+      this.unrecorded.map((entry) => entry.bytes),
+      limits,
+    );
+    const batch = this.unrecorded.splice(0, count);
+    if (batch.length === 1 && batch[0].bytes > limits.maxBytes) {
+      const { completion } = batch[0];
+      completion.result = fitOutcome(completion.result, limits.maxBytes, ERROR_LIMIT);
+      batch[0].bytes = outcomeBytes(completion.result, ERROR_LIMIT);
+    }
+    return batch;
+  }
+
+  private async batchLimits(): Promise<BatchLimits> {
+    if (!this.limits) {
+      const server = await this.queue.statementLimits();
+      const maxBytes = Math.min(server.maxBytes, this.maxPacket ?? Infinity);
+      this.limits = batchLimits({ ...server, maxBytes }, RECORD_MAX);
+    }
+    return this.limits;
+  }
+
+  /**
+   * Writes the next batch of outcomes, with the webhooks' health, in one transaction. One that
+   * fails is kept whole and tried again after a wait, without end while the process lives.
+   */
+  private async recordBatch(): Promise<void> {
+    let batch: Unrecorded[] = [];
+    try {
+      batch = this.nextBatch(await this.batchLimits());
+      this.writing = batch;
       const { recorded, promoted } = await this.transactions.pipeline(async (tx) => {
         const written = await this.queue.record(
           tx,
@@ -447,41 +577,34 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           outcome: decision.kind,
         });
       }
+      this.writing = [];
       if (this.recordFailures > 0) {
+        if (this.loudFailures > 0) {
+          this.logger.warn(
+            `Outcomes written again after ${this.recordFailures} failed tries; deliveries resume`,
+          );
+        }
         this.recordFailures = 0;
+        this.loudFailures = 0;
         this.pump();
         this.wake();
       }
       if (promoted > 0) this.wake();
     } catch (error) {
+      // Kept, and tried again: these were sent, and would be sent again if their outcome were
+      // forgotten. Their leases are extended meanwhile (see keepLeases); the write itself needs
+      // only the lease's owner to match.
+      this.writing = [];
+      this.unrecorded.unshift(...batch);
       this.recordFailures++;
       for (const entry of batch) entry.uncertain = true;
-      const wait = Math.min(RECORD_RETRY_MS * 2 ** (this.recordFailures - 1), RECORD_RETRY_MAX_MS);
-      if (databaseStatus.failed(error)) {
-        // Kept until the database is back: these were sent, and must not be sent again because
-        // their outcome could not be written (the record needs only the lease's owner to match).
-        this.unrecorded.unshift(...batch);
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        return;
-      }
-      // Otherwise try again while the leases last: giving up would send these messages again.
-      const retry = batch.filter((entry) => Date.now() - entry.since < this.leaseMs / 2);
-      for (const entry of batch.filter((entry) => !retry.includes(entry))) {
-        this.logger.error(
-          `Delivery ${entry.completion.delivery.id} failed to record`,
-          (error as Error).stack,
-        );
-      }
-      this.unrecorded.unshift(...retry);
-      if (retry.length > 0) {
+      if (!databaseStatus.failed(error) && this.loudFailures++ === 0) {
         this.logger.warn(
-          `Recording ${retry.length} outcome(s) failed; retrying: ${(error as Error).message}`,
+          `Writing ${this.unrecorded.length} outcome(s) failed; they are kept and tried again, their` +
+            ` leases held, and no new attempt starts until they are written: ${(error as Error).message}`,
         );
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      } else {
-        this.recordFailures = 0;
-        this.pump();
       }
+      await new Promise((resolve) => setTimeout(resolve, recordRetryDelayMs(this.recordFailures)));
     }
   }
 
