@@ -116,6 +116,16 @@ describe('ChannelLifecycleService', () => {
     expect(s.commits()).toBe(1);
   });
 
+  it('applies a hook queued by the caller of the last one as soon as that one is answered', async () => {
+    // e.g. hooks kept during an outage, applied one after another: nothing else wakes the queue
+    const stopped = await s.sut
+      .publish('key', at(0))
+      .then(() => s.sut.unpublish('key', at(1)))
+      .then(() => s.sut.unpublish('key', at(2)));
+    expect(stopped.outcome).toBe('not-live');
+    expect(s.channel.row.status).toBe('stopped');
+  });
+
   it('refuses an unknown key and a second publish, recording nothing', async () => {
     expect((await s.sut.publish('nope', at(0))).outcome).toBe('unknown-key');
     await s.sut.publish('key', at(0));

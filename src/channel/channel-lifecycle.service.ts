@@ -197,7 +197,7 @@ export class ChannelLifecycleService {
   ): Promise<TransitionResult<PublishOutcome | UnpublishOutcome>> {
     return new Promise((resolve, reject) => {
       this.hooks.push({ kind, streamKey, now, resolve, reject });
-      this.applying ??= this.applyAll().finally(() => (this.applying = undefined));
+      this.applying ??= this.applyAll();
     });
   }
 
@@ -206,6 +206,9 @@ export class ChannelLifecycleService {
     // Hooks raised in the same turn of the event loop share the first batch.
     await Promise.resolve();
     while (this.hooks.length > 0) await this.applyBatch(this.hooks.splice(0, HOOKS_PER_BATCH));
+    // In the same step as the check above: a hook queued by a continuation of the last batch's
+    // callers (after the check, before a later reset) would otherwise wait for the next hook.
+    this.applying = undefined;
   }
 
   private async applyBatch(batch: Hook[]): Promise<void> {
