@@ -8,6 +8,7 @@ import { DeliveryRetention1764000600000 } from './1764000600000-DeliveryRetentio
 import { WebhookRateLimit1764000700000 } from './1764000700000-WebhookRateLimit.js';
 import { WebhookHeaders1764000800000 } from './1764000800000-WebhookHeaders.js';
 import { DeliveryConsole1764000900000 } from './1764000900000-DeliveryConsole.js';
+import { ChannelSessionLiveness1764001500000 } from './1764001500000-ChannelSessionLiveness.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   WebhookRateLimit1764000700000,
   WebhookHeaders1764000800000,
   DeliveryConsole1764000900000,
+  ChannelSessionLiveness1764001500000,
 ];
