@@ -241,7 +241,7 @@ describe.each(databaseKinds())('channel lifecycle on %s', (kind) => {
     const stopped = await channel(created.id);
     const lifecycle = t.app.get(ChannelLifecycleService);
     const later = new Date(Date.parse(stopped.stoppedAt) + 31_000);
-    expect((await lifecycle.publish(created.streamKey, later)).outcome).toBe('live');
+    expect((await lifecycle.publish(created.streamKey, { at: later })).outcome).toBe('live');
     const events = await storedEvents(t, created.id);
     expect(events.map((event) => event.name)).toEqual([
       'channel_live',

@@ -190,7 +190,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
   describe('ChannelRepository', () => {
     it('finds a channel by its stream key only, and never by an over-long one', async () => {
       const id = await channel('key-1');
-      const locked = await inPipeline((p) =>
+      const { channels: locked } = await inPipeline((p) =>
         channels.lockByStreamKeys(p, ['key-1', 'key-2', 'x'.repeat(65)]),
       );
       expect([...locked.byKey.keys()]).toEqual(['key-1']);
@@ -219,11 +219,14 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const id = await channel('key-4');
       const due = new Date(Date.now() - 1000);
       await tx.run((m) => channels.update(m, id, { status: 'stopped', endDueAt: due }));
-      const found = await inPipeline((p) => channels.lockDueStopped(p, new Date(), 100));
-      expect(found.map((row) => row.id)).toContain(id);
-      expect(
-        await inPipeline((p) => channels.lockDueStopped(p, new Date(due.getTime() - 1), 100)),
-      ).toEqual([]);
+      // By the database's clock, and as of a given time
+      const found = await inPipeline((p) => channels.lockDueStopped(p, 100));
+      expect(found.channels.map((row) => row.id)).toContain(id);
+      expect(Math.abs(found.now!.getTime() - Date.now())).toBeLessThan(60_000);
+      const before = await inPipeline((p) =>
+        channels.lockDueStopped(p, 100, new Date(due.getTime() - 1)),
+      );
+      expect(before.channels).toEqual([]);
       expect((await channels.countByStatus()).stopped).toBeGreaterThanOrEqual(1);
     });
   });

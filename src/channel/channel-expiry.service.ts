@@ -4,19 +4,23 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { performance } from 'node:perf_hooks';
 import { PeriodicTask } from '../common/periodic-task.js';
-import type { AppConfig } from '../config/app-config.js';
+import { databaseStatus, isDatabaseUnreachable } from '../database/database-status.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
+import { StaleGrace } from './session-liveness.js';
 
 /** How often the database is scanned for reconnect windows that ran out (and stale channels). */
 export const EXPIRY_SCAN_INTERVAL_MS = 1000;
 const SCAN_BATCH = 100;
 
 /**
- * Ends stopped channels whose reconnect window ran out. Due times live in the database
- * (channel.end_due_at), so expiries that fell due while the service was down are carried out at
- * start, and several instances can scan together (each channel is ended once).
+ * Ends stopped channels whose reconnect window ran out, and stops live channels not heard from
+ * for INGEST_STALE_AFTER. Due times live in the database (channel.end_due_at) and are compared
+ * with the database's clock, so expiries that fell due while the service was down are carried out
+ * at start, and several instances, whatever their own clocks, can scan together (each channel is
+ * ended once). Silence counts only once the service has been up, with its database, for
+ * INGEST_STALE_AFTER (see StaleGrace).
  */
 @Injectable()
 export class ChannelExpiryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -27,14 +31,10 @@ export class ChannelExpiryService implements OnApplicationBootstrap, BeforeAppli
     'Expiry scan failed; the next scan tries again',
   );
 
-  private readonly staleAfterMs: number | undefined;
-
   constructor(
     private readonly lifecycle: ChannelLifecycleService,
-    config: ConfigService<{ app: AppConfig }, true>,
-  ) {
-    this.staleAfterMs = config.get('app', { infer: true }).ingestStaleAfterMs;
-  }
+    private readonly grace: StaleGrace,
+  ) {}
 
   onApplicationBootstrap(): Promise<void> {
     return this.task.start();
@@ -45,21 +45,28 @@ export class ChannelExpiryService implements OnApplicationBootstrap, BeforeAppli
   }
 
   /**
-   * Stops live channels not heard from for INGEST_STALE_AFTER (when set), then ends every channel
-   * due now; returns how many ended.
+   * Stops live channels not heard from for INGEST_STALE_AFTER (when set, and once the grace is
+   * over), then ends every channel due; returns how many ended. `asOf` replaces the database's
+   * clock (tests).
    */
-  async scan(now = new Date()): Promise<number> {
-    if (this.staleAfterMs !== undefined) {
-      const before = new Date(now.getTime() - this.staleAfterMs);
-      while ((await this.lifecycle.stopStale(before, SCAN_BATCH)) === SCAN_BATCH) {
-        if (this.task.stopped) break;
+  async scan(asOf?: Date): Promise<number> {
+    this.grace.observe(databaseStatus.reachable, performance.now());
+    try {
+      const staleAfterMs = this.grace.afterMs;
+      if (staleAfterMs !== undefined && this.grace.open(performance.now())) {
+        while ((await this.lifecycle.stopStale(staleAfterMs, SCAN_BATCH, asOf)) === SCAN_BATCH) {
+          if (this.task.stopped) break;
+        }
       }
-    }
-    let total = 0;
-    for (;;) {
-      const ended = await this.lifecycle.expireDue(now, SCAN_BATCH);
-      total += ended;
-      if (ended < SCAN_BATCH || this.task.stopped) return total;
+      let total = 0;
+      for (;;) {
+        const ended = await this.lifecycle.expireDue(SCAN_BATCH, asOf);
+        total += ended;
+        if (ended < SCAN_BATCH || this.task.stopped) return total;
+      }
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) this.grace.observe(false, performance.now());
+      throw error;
     }
   }
 }

@@ -11,6 +11,7 @@ import type { ChannelMetrics } from './channel.metrics.js';
 import { ChannelEntity } from './channel.entity.js';
 import type { ChannelRepository, SavedTransition } from './channel.repository.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
+import { StaleGrace } from './session-liveness.js';
 
 const T0 = new Date('2026-11-27T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -24,6 +25,7 @@ class OneChannel {
     status: 'idle',
     reconnectWindow: 30,
     streamKey: 'key',
+    sessionStreamKey: null,
     sessionId: null,
     liveAt: null,
     stoppedAt: null,
@@ -33,11 +35,19 @@ class OneChannel {
     updatedAt: T0,
   });
 
+  /** The database's clock, as the fake has it. */
+  now = T0;
+
   lockByStreamKeys(_m: EntityManager, keys: string[]) {
-    const found = keys.includes(this.row.streamKey) ? [[this.row.streamKey, { ...this.row }]] : [];
+    const key = [this.row.streamKey, this.row.sessionStreamKey].find((k) => k && keys.includes(k));
+    const found = key === this.row.streamKey ? [[key, { ...this.row }]] : [];
+    const bySession = key && key === this.row.sessionStreamKey ? [[key, { ...this.row }]] : [];
     return Promise.resolve({
-      byKey: new Map(found as [string, ChannelEntity][]),
-      bySessionKey: new Map<string, ChannelEntity>(),
+      channels: {
+        byKey: new Map(found as [string, ChannelEntity][]),
+        bySessionKey: new Map(bySession as [string, ChannelEntity][]),
+      },
+      now: this.now,
     });
   }
   saveTransitions(_m: EntityManager, transitions: SavedTransition[]) {
@@ -47,14 +57,29 @@ class OneChannel {
     }
     return Promise.resolve();
   }
-  lockDueStopped(_m: EntityManager, now: Date) {
-    const due = this.row.status === 'stopped' && this.row.endDueAt! <= now;
-    return Promise.resolve(due ? [{ ...this.row }] : []);
+  lockDueStopped(_m: EntityManager, _limit: number, asOf = this.now) {
+    const due = this.row.status === 'stopped' && this.row.endDueAt! <= asOf;
+    return Promise.resolve({ channels: due ? [{ ...this.row }] : [], now: asOf });
+  }
+  lockStaleLive(_m: EntityManager, silentMs: number, _limit: number, asOf = this.now) {
+    const stale =
+      this.row.status === 'live' && this.row.lastSeenAt!.getTime() <= asOf.getTime() - silentMs;
+    return Promise.resolve({ channels: stale ? [{ ...this.row }] : [], now: asOf });
+  }
+  touch(streamKey: string, heardAt = this.now) {
+    const live = this.row.status === 'live' && streamKey === this.row.streamKey;
+    if (live) {
+      this.row.heartbeatMs = heardAt.getTime() - this.row.lastSeenAt!.getTime();
+      this.row.lastSeenAt = heardAt;
+    }
+    return Promise.resolve(live);
   }
 }
 
-function setup() {
+function setup(staleAfterMs?: number) {
   const channel = new OneChannel();
+  const grace = new StaleGrace(staleAfterMs);
+  grace.observe(true, -Infinity); // up long enough: silence counts
   const recorded: NewChannelEvent[] = [];
   const emitted: ChannelEventRecorded[] = [];
   let committed = 0;
@@ -82,6 +107,7 @@ function setup() {
     outbox as unknown as ChannelEventRepository,
     bus as unknown as ChannelEventBus,
     { events: { inc: () => undefined } } as unknown as ChannelMetrics,
+    grace,
   );
   return { sut, channel, recorded, emitted, commits: () => committed };
 }
@@ -91,7 +117,7 @@ describe('ChannelLifecycleService', () => {
   beforeEach(() => (s = setup()));
 
   it('goes live with a new session and records the channel as GET shows it, never the key', async () => {
-    expect((await s.sut.publish('key', at(0))).outcome).toBe('live');
+    expect((await s.sut.publish('key', { at: at(0) })).outcome).toBe('live');
     expect(s.channel.row).toMatchObject({ status: 'live', liveAt: at(0) });
     expect(s.channel.row.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     const body = JSON.parse(s.recorded[0].body) as Record<string, unknown>;
@@ -102,8 +128,8 @@ describe('ChannelLifecycleService', () => {
 
   it('applies hooks that arrive together in arrival order, in one transaction', async () => {
     const [live, again, stopped] = await Promise.all([
-      s.sut.publish('key', at(0)),
-      s.sut.publish('key', at(1)),
+      s.sut.publish('key', { at: at(0) }),
+      s.sut.publish('key', { at: at(1) }),
       s.sut.unpublish('key', at(2)),
     ]);
     expect([live.outcome, again.outcome, stopped.outcome]).toEqual([
@@ -127,18 +153,18 @@ describe('ChannelLifecycleService', () => {
   });
 
   it('refuses an unknown key and a second publish, recording nothing', async () => {
-    expect((await s.sut.publish('nope', at(0))).outcome).toBe('unknown-key');
-    await s.sut.publish('key', at(0));
-    expect((await s.sut.publish('key', at(1))).outcome).toBe('already-live');
+    expect((await s.sut.publish('nope', { at: at(0) })).outcome).toBe('unknown-key');
+    await s.sut.publish('key', { at: at(0) });
+    expect((await s.sut.publish('key', { at: at(1) })).outcome).toBe('already-live');
     expect(s.recorded).toHaveLength(1);
   });
 
   it('stops, and a publisher back within the window keeps the session', async () => {
-    await s.sut.publish('key', at(0));
+    await s.sut.publish('key', { at: at(0) });
     const session = s.channel.row.sessionId;
     expect((await s.sut.unpublish('key', at(10))).outcome).toBe('stopped');
     expect(s.channel.row.endDueAt).toEqual(at(40));
-    await s.sut.publish('key', at(20));
+    await s.sut.publish('key', { at: at(20) });
     expect(s.channel.row).toMatchObject({ status: 'live', sessionId: session, liveAt: at(0) });
     expect(s.recorded.map((event) => event.name)).toEqual([
       'channel_live',
@@ -148,10 +174,10 @@ describe('ChannelLifecycleService', () => {
   });
 
   it('ends a session whose window ran out before the publisher came back, at its due time', async () => {
-    await s.sut.publish('key', at(0));
+    await s.sut.publish('key', { at: at(0) });
     const session = s.channel.row.sessionId;
     await s.sut.unpublish('key', at(10));
-    await s.sut.publish('key', at(60));
+    await s.sut.publish('key', { at: at(60) });
     expect(s.recorded.map((event) => [event.name, event.eventTime])).toEqual([
       ['channel_live', at(0).getTime()],
       ['channel_stop', at(10).getTime()],
@@ -167,10 +193,10 @@ describe('ChannelLifecycleService', () => {
   });
 
   it('expires due windows with eventTime = when they fell due', async () => {
-    await s.sut.publish('key', at(0));
+    await s.sut.publish('key', { at: at(0) });
     await s.sut.unpublish('key', at(10));
-    expect(await s.sut.expireDue(at(39))).toBe(0);
-    expect(await s.sut.expireDue(at(100))).toBe(1);
+    expect(await s.sut.expireDue(100, at(39))).toBe(0);
+    expect(await s.sut.expireDue(100, at(100))).toBe(1);
     expect(s.channel.row).toMatchObject({ status: 'ended', endedAt: at(40), endDueAt: null });
     expect(s.recorded.at(-1)).toMatchObject({ name: 'channel_ended', eventTime: at(40).getTime() });
   });
@@ -181,5 +207,117 @@ describe('ChannelLifecycleService', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).code).toBe(ErrorCode.Conflict);
+  });
+
+  describe('takeover', () => {
+    /** Live through media server `server`, then updates every 10 s until `lastUpdate`. */
+    async function liveWithUpdates(
+      sut: ChannelLifecycleService,
+      channel: OneChannel,
+      lastUpdate: number,
+    ) {
+      await sut.publish('key', { at: at(0), mediaServer: '10.0.0.1' });
+      for (let second = 10; second <= lastUpdate; second += 10) {
+        expect(await sut.touch('key', at(second))).toBe('live');
+      }
+      channel.row.heartbeatMs = 10_000; // what the database measures between two updates
+    }
+
+    it('refuses a second publisher while the old one keeps its heartbeat', async () => {
+      await liveWithUpdates(s.sut, s.channel, 20);
+      const session = s.channel.row.sessionId;
+      // the same media server asks again before the old session missed an update
+      expect((await s.sut.publish('key', { at: at(29), mediaServer: '10.0.0.1' })).outcome).toBe(
+        'already-live',
+      );
+      // another media server, even after a missed update
+      expect((await s.sut.publish('key', { at: at(40), mediaServer: '10.0.0.2' })).outcome).toBe(
+        'already-live',
+      );
+      expect(s.channel.row.sessionId).toBe(session);
+      expect(s.recorded.map((event) => event.name)).toEqual(['channel_live']);
+    });
+
+    it('lets the same media server take over a session that missed its heartbeat: stop as of last heard, then a reconnect', async () => {
+      await liveWithUpdates(s.sut, s.channel, 20);
+      const session = s.channel.row.sessionId;
+      const taken = await s.sut.publish('key', { at: at(36), mediaServer: '10.0.0.1' });
+      expect(taken.outcome).toBe('live');
+      expect(taken.events.map((event) => [event.name, event.eventTime, event.sessionId])).toEqual([
+        ['channel_stop', at(20).getTime(), session],
+        ['channel_live', at(36).getTime(), session],
+      ]);
+      expect(s.channel.row).toMatchObject({ status: 'live', stoppedAt: at(20), liveAt: at(0) });
+    });
+
+    it('ends the old session and starts a new one when the window ran out since it was last heard', async () => {
+      await liveWithUpdates(s.sut, s.channel, 20);
+      const session = s.channel.row.sessionId;
+      const taken = await s.sut.publish('key', { at: at(90), mediaServer: '10.0.0.1' });
+      expect(taken.events.map((event) => [event.name, event.eventTime])).toEqual([
+        ['channel_stop', at(20).getTime()],
+        ['channel_ended', at(50).getTime()],
+        ['channel_live', at(90).getTime()],
+      ]);
+      expect(taken.events[2].sessionId).not.toBe(session);
+    });
+
+    it('lets any media server take over a session silent past INGEST_STALE_AFTER, once the grace is over', async () => {
+      s = setup(30_000);
+      await s.sut.publish('key', { at: at(0), mediaServer: '10.0.0.1' });
+      expect((await s.sut.publish('key', { at: at(29), mediaServer: '10.0.0.2' })).outcome).toBe(
+        'already-live',
+      );
+      expect((await s.sut.publish('key', { at: at(30), mediaServer: '10.0.0.2' })).outcome).toBe(
+        'live',
+      );
+      // its window (30 s) ran out since it was last heard: a new session
+      expect(s.recorded.map((event) => event.name)).toEqual([
+        'channel_live',
+        'channel_stop',
+        'channel_ended',
+        'channel_live',
+      ]);
+    });
+  });
+
+  describe('stale channels', () => {
+    it('stops a silent channel as of when it was last heard, and its next update revives the session', async () => {
+      s = setup(30_000);
+      await s.sut.publish('key', { at: at(0) });
+      const session = s.channel.row.sessionId;
+      expect(await s.sut.touch('key', at(10))).toBe('live');
+      expect(await s.sut.stopStale(30_000, 100, at(39))).toBe(0);
+      expect(await s.sut.stopStale(30_000, 100, at(41))).toBe(1);
+      expect(s.channel.row).toMatchObject({
+        status: 'stopped',
+        stoppedAt: at(10),
+        endDueAt: at(40),
+      });
+      s.channel.now = at(39);
+      expect(await s.sut.touch('key')).toBe('live');
+      expect(s.channel.row).toMatchObject({ status: 'live', sessionId: session, liveAt: at(0) });
+      expect(s.recorded.map((event) => [event.name, event.eventTime])).toEqual([
+        ['channel_live', at(0).getTime()],
+        ['channel_stop', at(10).getTime()],
+        ['channel_live', at(39).getTime()],
+      ]);
+    });
+
+    it('does not revive past the window, nor a channel its media server stopped', async () => {
+      s = setup(30_000);
+      await s.sut.publish('key', { at: at(0) });
+      await s.sut.stopStale(30_000, 100, at(31));
+      s.channel.now = at(30);
+      expect(await s.sut.touch('key')).toBe('not-live');
+      expect(s.channel.row.status).toBe('stopped');
+
+      s = setup(30_000);
+      await s.sut.publish('key', { at: at(0) });
+      await s.sut.unpublish('key', at(5));
+      s.channel.now = at(6);
+      expect(await s.sut.touch('key')).toBe('not-live');
+      expect(s.recorded.map((event) => event.name)).toEqual(['channel_live', 'channel_stop']);
+    });
   });
 });

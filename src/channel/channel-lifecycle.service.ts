@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { EntityManager } from 'typeorm';
 import {
   ChannelEventRepository,
@@ -15,9 +16,11 @@ import { ChannelEntity, type ChannelStatus } from './channel.entity.js';
 import {
   type ChannelChanges,
   ChannelRepository,
+  type LockedChannels,
   type SavedTransition,
 } from './channel.repository.js';
 import { toChannelDto } from './channel-view.js';
+import { StaleGrace, takeover } from './session-liveness.js';
 
 export type PublishOutcome = 'live' | 'unknown-key' | 'already-live';
 export type UnpublishOutcome = 'stopped' | 'unknown-key' | 'not-live';
@@ -45,11 +48,25 @@ const EVENT_OF: Record<'live' | 'stopped' | 'ended', ChannelEventName> = {
 /** Hooks handled together in one transaction, at most. */
 const HOOKS_PER_BATCH = 200;
 
+/** Where a publish came from, and (for replays and tests) when it happened. */
+export interface PublishFrom {
+  /** The address of the media server that asked (the hook caller's, not the publisher's). */
+  mediaServer?: string;
+  /** When it happened; the database's clock by default. */
+  at?: Date;
+}
+
+type ReviveOutcome = 'live' | 'not-live';
+type HookOutcome = PublishOutcome | UnpublishOutcome | ReviveOutcome;
+
 interface Hook {
-  kind: 'publish' | 'unpublish';
+  /** revive: an update from the publisher of a channel that is not live. */
+  kind: 'publish' | 'unpublish' | 'revive';
   streamKey: string;
-  now: Date;
-  resolve: (result: TransitionResult<PublishOutcome | UnpublishOutcome>) => void;
+  /** undefined: the database's time. */
+  at: Date | undefined;
+  mediaServer?: string;
+  resolve: (result: TransitionResult<HookOutcome>) => void;
   reject: (error: Error) => void;
 }
 
@@ -112,16 +129,29 @@ export class ChannelLifecycleService {
     private readonly outbox: ChannelEventRepository,
     private readonly bus: ChannelEventBus,
     private readonly metrics: ChannelMetrics,
+    private readonly grace: StaleGrace,
   ) {}
 
-  /** A publisher connected: idle/ended → live (new session), stopped → live (same session). */
-  publish(streamKey: string, now = new Date()): Promise<TransitionResult<PublishOutcome>> {
-    return this.enqueue('publish', streamKey, now) as Promise<TransitionResult<PublishOutcome>>;
+  /**
+   * A publisher connected: idle/ended → live (new session), stopped → live (same session). On a
+   * live channel whose publisher is known to be gone (see `takeover`) the old session is stopped
+   * as of when it was last heard from, then the new publisher goes live as any publisher after a
+   * stop would (a reconnect within the window, else a new session after the old one's end).
+   */
+  publish(streamKey: string, from: PublishFrom = {}): Promise<TransitionResult<PublishOutcome>> {
+    return this.enqueue({
+      kind: 'publish',
+      streamKey,
+      at: from.at,
+      mediaServer: from.mediaServer,
+    }) as Promise<TransitionResult<PublishOutcome>>;
   }
 
   /** The publisher left: live → stopped, and the reconnect window starts. */
-  unpublish(streamKey: string, now = new Date()): Promise<TransitionResult<UnpublishOutcome>> {
-    return this.enqueue('unpublish', streamKey, now) as Promise<TransitionResult<UnpublishOutcome>>;
+  unpublish(streamKey: string, at?: Date): Promise<TransitionResult<UnpublishOutcome>> {
+    return this.enqueue({ kind: 'unpublish', streamKey, at }) as Promise<
+      TransitionResult<UnpublishOutcome>
+    >;
   }
 
   /**
@@ -133,48 +163,57 @@ export class ChannelLifecycleService {
       throw conflict(`channel "${channel.id}" is ${channel.status}, not live or stopped`);
     }
     const changes = new Changes();
-    const ended = this.endSession(changes, channel, now);
+    const ended = this.endSession(changes, channel, now, now);
     const [event] = await this.writeAndCommit(new SequentialPipeline(manager), changes);
     return { channel: ended, event };
   }
 
   /**
-   * Ends stopped channels whose reconnect window has run out, each with eventTime = when it fell
-   * due. SKIP LOCKED on MySQL lets several instances scan at once; the guard makes it happen once.
+   * The media server of a live channel is still there (nginx-rtmp on_update, action "update"). A
+   * channel the stale check stopped is live again (the same session) when its publisher reports
+   * in within its reconnect window: it was the service that had not heard it.
    */
-  /** The media server of a live channel is still there (nginx-rtmp on_update, action "update"). */
-  async touch(streamKey: string, now = new Date()): Promise<'live' | 'not-live'> {
-    return (await this.channels.touch(streamKey, now)) ? 'live' : 'not-live';
+  async touch(streamKey: string, heardAt?: Date): Promise<'live' | 'not-live'> {
+    if (await this.channels.touch(streamKey, heardAt)) return 'live';
+    if (this.grace.afterMs === undefined) return 'not-live';
+    const revived = await this.enqueue({ kind: 'revive', streamKey, at: heardAt });
+    return revived.outcome === 'live' ? 'live' : 'not-live';
   }
 
   /**
-   * Stops live channels whose media server has not been heard from since `before`, as if their
-   * publish_done had come when it was last seen: channel_stop at that time, and the reconnect
-   * window from then. Answers how many.
+   * Stops live channels whose media server has not been heard from for `silentMs` (by the
+   * database's clock, or as of `asOf`), as if their publish_done had come when it was last seen:
+   * channel_stop at that time, and the reconnect window from then. Answers how many.
    */
-  stopStale(before: Date, limit = 100): Promise<number> {
+  stopStale(silentMs: number, limit = 100, asOf?: Date): Promise<number> {
     return this.transitionLocked(
-      (tx) => this.channels.lockStaleLive(tx, before, limit),
-      (changes, channel) => this.applyUnpublish(changes, channel, channel.lastSeenAt ?? before),
+      (tx) => this.channels.lockStaleLive(tx, silentMs, limit, asOf),
+      (changes, channel, now) =>
+        this.applyUnpublish(changes, channel, now, channel.lastSeenAt ?? now, true),
     );
   }
 
-  /** Ends stopped channels whose reconnect window ran out by `now`, as of when it ran out. */
-  expireDue(now = new Date(), limit = 100): Promise<number> {
+  /**
+   * Ends stopped channels whose reconnect window has run out (by the database's clock, or as of
+   * `asOf`), each with eventTime = when it fell due. SKIP LOCKED on MySQL lets several instances
+   * scan at once; the guard makes it happen once.
+   */
+  expireDue(limit = 100, asOf?: Date): Promise<number> {
     return this.transitionLocked(
-      (tx) => this.channels.lockDueStopped(tx, now, limit),
-      (changes, channel) => this.endSession(changes, channel, channel.endDueAt ?? now),
+      (tx) => this.channels.lockDueStopped(tx, limit, asOf),
+      (changes, channel, now) => this.endSession(changes, channel, now, channel.endDueAt ?? now),
     );
   }
 
   /** Applies a transition to each channel `lock` finds, in one transaction; answers how many. */
   private async transitionLocked(
-    lock: (tx: Pipeline) => Promise<ChannelEntity[]>,
-    apply: (changes: Changes, channel: ChannelEntity) => void,
+    lock: (tx: Pipeline) => Promise<LockedChannels>,
+    apply: (changes: Changes, channel: ChannelEntity, now: Date) => void,
   ): Promise<number> {
     const events = await this.transactions.pipeline(async (tx) => {
       const changes = new Changes();
-      for (const channel of await lock(tx)) apply(changes, channel);
+      const { channels, now } = await lock(tx);
+      for (const channel of channels) apply(changes, channel, now ?? new Date());
       return this.writeAndCommit(tx, changes);
     });
     this.emit(events);
@@ -190,32 +229,33 @@ export class ChannelLifecycleService {
     return result;
   }
 
-  private enqueue(
-    kind: Hook['kind'],
-    streamKey: string,
-    now: Date,
-  ): Promise<TransitionResult<PublishOutcome | UnpublishOutcome>> {
+  private enqueue(hook: Omit<Hook, 'resolve' | 'reject'>): Promise<TransitionResult<HookOutcome>> {
     return new Promise((resolve, reject) => {
-      this.hooks.push({ kind, streamKey, now, resolve, reject });
+      this.hooks.push({ ...hook, resolve, reject });
       this.applying ??= this.applyAll();
     });
   }
 
   /** One batch at a time; hooks that arrive meanwhile wait for the next. */
   private async applyAll(): Promise<void> {
-    // Hooks raised in the same turn of the event loop share the first batch.
-    await Promise.resolve();
-    while (this.hooks.length > 0) await this.applyBatch(this.hooks.splice(0, HOOKS_PER_BATCH));
-    // In the same step as the check above: a hook queued by a continuation of the last batch's
-    // callers (after the check, before a later reset) would otherwise wait for the next hook.
-    this.applying = undefined;
+    try {
+      // Hooks raised in the same turn of the event loop share the first batch.
+      await Promise.resolve();
+      while (this.hooks.length > 0) await this.applyBatch(this.hooks.splice(0, HOOKS_PER_BATCH));
+    } finally {
+      // In the same step as the last look at the queue: a hook enqueued after it starts a new run.
+      this.applying = undefined;
+    }
   }
 
   private async applyBatch(batch: Hook[]): Promise<void> {
-    let results: TransitionResult<PublishOutcome | UnpublishOutcome>[];
+    let results: TransitionResult<HookOutcome>[];
     try {
       const applied = await this.transactions.pipeline(async (tx) => {
-        const { byKey, bySessionKey } = await this.channels.lockByStreamKeys(
+        const {
+          channels: { byKey, bySessionKey },
+          now: databaseNow,
+        } = await this.channels.lockByStreamKeys(
           tx,
           batch.map((hook) => hook.streamKey),
         );
@@ -227,12 +267,20 @@ export class ChannelLifecycleService {
             hook.kind === 'publish'
               ? byKey.get(hook.streamKey)
               : (byKey.get(hook.streamKey) ?? bySessionKey.get(hook.streamKey));
-          if (!channel) return { outcome: 'unknown-key' as const, eventCount: 0 };
+          if (!channel) {
+            return {
+              outcome: hook.kind === 'revive' ? ('not-live' as const) : ('unknown-key' as const),
+              eventCount: 0,
+            };
+          }
           const before = changes.events.length;
+          const now = hook.at ?? databaseNow ?? new Date();
           const outcome =
             hook.kind === 'publish'
-              ? this.applyPublish(changes, channel, hook.streamKey, hook.now)
-              : this.applyUnpublish(changes, channel, hook.now);
+              ? this.applyPublish(changes, channel, hook.streamKey, now, hook.mediaServer)
+              : hook.kind === 'revive'
+                ? this.applyRevive(changes, channel, now)
+                : this.applyUnpublish(changes, channel, now, now, false);
           return { outcome, channelId: channel.id, eventCount: changes.events.length - before };
         });
         const events = await this.writeAndCommit(tx, changes);
@@ -258,37 +306,92 @@ export class ChannelLifecycleService {
     locked: ChannelEntity,
     streamKey: string,
     now: Date,
+    mediaServer: string | undefined,
   ): PublishOutcome {
     let channel = changes.current(locked);
-    if (channel.status === 'live') return 'already-live';
+    if (channel.status === 'live') {
+      const reason = takeover(
+        {
+          lastSeenAt: channel.lastSeenAt,
+          heartbeatMs: channel.heartbeatMs,
+          mediaServer: channel.sessionMediaServer,
+        },
+        mediaServer,
+        now,
+        { afterMs: this.grace.afterMs, open: this.grace.open(performance.now()) },
+      );
+      if (!reason) return 'already-live';
+      this.logger.log(
+        `Channel ${channel.id}: a new publisher takes over session ${channel.sessionId} (${reason})`,
+      );
+      this.applyUnpublish(changes, channel, now, channel.lastSeenAt ?? now, false);
+      channel = changes.current(locked);
+    }
     if (channel.status === 'stopped' && channel.endDueAt && channel.endDueAt <= now) {
       // The window ran out before the expiry scan got to it: that session ended when it fell due.
-      channel = this.endSession(changes, channel, channel.endDueAt);
+      channel = this.endSession(changes, channel, now, channel.endDueAt);
     }
+    this.goLive(changes, channel, now, {
+      sessionStreamKey: streamKey,
+      sessionMediaServer: mediaServer ?? null,
+      heartbeatMs: null,
+    });
+    return 'live';
+  }
+
+  /** idle/ended → live with a new session; stopped → live, the same session (a reconnect). */
+  private goLive(changes: Changes, channel: ChannelEntity, now: Date, more: ChannelChanges) {
     const reconnecting = channel.status === 'stopped';
     changes.apply(channel, 'live', now, now.getTime(), {
       sessionId: reconnecting ? channel.sessionId : randomUUID(),
       liveAt: reconnecting ? channel.liveAt : now,
       stoppedAt: reconnecting ? channel.stoppedAt : null,
       endDueAt: null,
-      sessionStreamKey: streamKey,
       lastSeenAt: now,
+      stoppedStale: false,
+      ...more,
     });
+  }
+
+  /** A channel the stale check stopped hears from its publisher again, within its window. */
+  private applyRevive(changes: Changes, locked: ChannelEntity, now: Date): ReviveOutcome {
+    const channel = changes.current(locked);
+    if (channel.status === 'live') return 'live';
+    const revivable =
+      channel.status === 'stopped' &&
+      channel.stoppedStale === true &&
+      channel.endDueAt !== null &&
+      channel.endDueAt > now;
+    if (!revivable) return 'not-live';
+    this.goLive(changes, channel, now, {});
     return 'live';
   }
 
-  private applyUnpublish(changes: Changes, locked: ChannelEntity, now: Date): UnpublishOutcome {
+  /** live → stopped as of `stoppedAt` (when it was heard from last, for a stale or taken-over one). */
+  private applyUnpublish(
+    changes: Changes,
+    locked: ChannelEntity,
+    now: Date,
+    stoppedAt: Date,
+    stale: boolean,
+  ): UnpublishOutcome {
     const channel = changes.current(locked);
     if (channel.status !== 'live') return 'not-live';
-    changes.apply(channel, 'stopped', now, now.getTime(), {
-      stoppedAt: now,
-      endDueAt: new Date(now.getTime() + channel.reconnectWindow * 1000),
+    changes.apply(channel, 'stopped', now, stoppedAt.getTime(), {
+      stoppedAt,
+      endDueAt: new Date(stoppedAt.getTime() + channel.reconnectWindow * 1000),
+      stoppedStale: stale,
     });
     return 'stopped';
   }
 
-  private endSession(changes: Changes, channel: ChannelEntity, endedAt: Date): ChannelEntity {
-    return changes.apply(channel, 'ended', new Date(), endedAt.getTime(), {
+  private endSession(
+    changes: Changes,
+    channel: ChannelEntity,
+    now: Date,
+    endedAt: Date,
+  ): ChannelEntity {
+    return changes.apply(channel, 'ended', now, endedAt.getTime(), {
       endedAt,
       endDueAt: null,
     });

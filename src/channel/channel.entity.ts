@@ -63,6 +63,30 @@ export class ChannelEntity {
   @Column({ name: 'last_seen_at', type: 'datetime', precision: 3, nullable: true, select: false })
   lastSeenAt?: Date | null;
 
+  /**
+   * The address of the media server that published the live session (the hook caller's, not the
+   * publisher's): the same server asking again for the name may be taking the session over.
+   */
+  @Column({
+    name: 'session_media_server',
+    type: 'varchar',
+    length: 64,
+    nullable: true,
+    select: false,
+  })
+  sessionMediaServer?: string | null;
+
+  /** The gap between the session's last two hooks: its media server's update interval. */
+  @Column({ name: 'heartbeat_ms', type: 'int', nullable: true, select: false })
+  heartbeatMs?: number | null;
+
+  /**
+   * The channel was stopped by the stale check, not by its media server: an update from its
+   * publisher within the reconnect window makes it live again.
+   */
+  @Column({ name: 'stopped_stale', type: 'boolean', nullable: true, select: false })
+  stoppedStale?: boolean | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../config/app-config.js';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
@@ -16,6 +18,7 @@ import {
   SrsIngestController,
 } from './ingest/ingest.controller.js';
 import { IngestService } from './ingest/ingest.service.js';
+import { StaleGrace } from './session-liveness.js';
 
 /**
  * Channels, their live lifecycle and the media-server hooks that drive it. Transitions write
@@ -41,6 +44,12 @@ import { IngestService } from './ingest/ingest.service.js';
     ChannelExpiryService,
     ChannelMetrics,
     IngestService,
+    {
+      provide: StaleGrace,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<{ app: AppConfig }, true>) =>
+        new StaleGrace(config.get('app', { infer: true }).ingestStaleAfterMs),
+    },
   ],
   exports: [ChannelService, ChannelLifecycleService],
 })

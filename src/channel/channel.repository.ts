@@ -22,7 +22,29 @@ const CHANNEL_COLUMNS =
   ' live_at AS liveAt, stopped_at AS stoppedAt, ended_at AS endedAt, end_due_at AS endDueAt,' +
   ' created_at AS createdAt, updated_at AS updatedAt';
 
-interface ChannelRow {
+const DAY_MS = 86_400_000;
+
+/** What the lifecycle reads besides: how the session's media server was last heard from. */
+const LIVENESS_COLUMNS =
+  'last_seen_at AS lastSeenAt, session_media_server AS sessionMediaServer,' +
+  ' heartbeat_ms AS heartbeatMs, stopped_stale AS stoppedStale';
+
+interface LivenessRow {
+  lastSeenAt?: Date | string | null;
+  sessionMediaServer?: string | null;
+  heartbeatMs?: number | string | null;
+  stoppedStale?: number | boolean | string | null;
+  /** The database's time when it read the row. */
+  dbNow?: Date | string;
+}
+
+/** Locked channels, and the database's time when it locked them (transitions are as of then). */
+export interface LockedChannels<T = ChannelEntity[]> {
+  channels: T;
+  now: Date | undefined;
+}
+
+interface ChannelRow extends LivenessRow {
   id: string | number;
   name: string;
   description: string | null;
@@ -119,26 +141,29 @@ export class ChannelRepository {
   async lockByStreamKeys(
     tx: Pipeline,
     keys: string[],
-  ): Promise<{ byKey: Map<string, ChannelEntity>; bySessionKey: Map<string, ChannelEntity> }> {
+  ): Promise<
+    LockedChannels<{ byKey: Map<string, ChannelEntity>; bySessionKey: Map<string, ChannelEntity> }>
+  > {
+    const byKey = new Map<string, ChannelEntity>();
+    const bySessionKey = new Map<string, ChannelEntity>();
     const wanted = [...new Set(keys)].filter((key) => key !== '' && key.length <= 64);
-    if (wanted.length === 0) return { byKey: new Map(), bySessionKey: new Map() };
+    if (wanted.length === 0) return { channels: { byKey, bySessionKey }, now: undefined };
     const list = this.sql.list(wanted.length);
     const rows = await tx.query<
       (ChannelRow & { streamKey: string; sessionStreamKey: string | null })[]
     >(
-      `SELECT ${CHANNEL_COLUMNS}, stream_key AS streamKey, session_stream_key AS sessionStreamKey` +
+      `SELECT ${this.lifecycleColumns}, stream_key AS streamKey,` +
+        ' session_stream_key AS sessionStreamKey' +
         ` FROM channel WHERE stream_key IN (${list}) OR session_stream_key IN (${list})` +
         this.sql.forUpdate(),
       [...wanted, ...wanted],
     );
-    const byKey = new Map<string, ChannelEntity>();
-    const bySessionKey = new Map<string, ChannelEntity>();
     for (const row of rows) {
       const channel = this.toEntity(row);
       byKey.set(row.streamKey, channel);
       if (row.sessionStreamKey !== null) bySessionKey.set(row.sessionStreamKey, channel);
     }
-    return { byKey, bySessionKey };
+    return { channels: { byKey, bySessionKey }, now: this.dbNow(rows) };
   }
 
   /**
@@ -156,6 +181,7 @@ export class ChannelRepository {
         })
         .join(' ')} END`;
     const time = (date: Date | null) => (date === null ? null : this.sql.time(date));
+    // undefined keeps the column as it is (the transition did not read it); null clears it.
     const keptUnlessSet = (
       name: string,
       valueOf: (transition: SavedTransition) => SqlValue | undefined,
@@ -182,6 +208,13 @@ export class ChannelRepository {
       keptUnlessSet('last_seen_at', (t) =>
         t.channel.lastSeenAt ? time(t.channel.lastSeenAt) : undefined,
       ),
+      keptUnlessSet('session_media_server', (t) => t.channel.sessionMediaServer),
+      keptUnlessSet('heartbeat_ms', (t) => t.channel.heartbeatMs),
+      keptUnlessSet('stopped_stale', (t) =>
+        t.channel.stoppedStale === undefined || t.channel.stoppedStale === null
+          ? t.channel.stoppedStale
+          : Number(t.channel.stoppedStale),
+      ),
     ].join(', ');
     const ids = transitions.map((transition) => transition.channel.id);
     const guard = transitions.flatMap((transition) => [transition.channel.id, transition.from]);
@@ -200,44 +233,79 @@ export class ChannelRepository {
   }
 
   /**
-   * Stopped channels whose reconnect window ran out by `now`, oldest due first, locked; rows
-   * another instance holds are skipped (MySQL), so several can scan at once.
+   * Stopped channels whose reconnect window has run out by the database's clock (or by `asOf`),
+   * oldest due first, locked; rows another instance holds are skipped (MySQL), so several can
+   * scan at once.
    */
-  async lockDueStopped(tx: Pipeline, now: Date, limit: number): Promise<ChannelEntity[]> {
+  async lockDueStopped(tx: Pipeline, limit: number, asOf?: Date): Promise<LockedChannels> {
+    const [due, values] = this.cutOff(asOf, 0);
     const rows = await tx.query<ChannelRow[]>(
-      `SELECT ${CHANNEL_COLUMNS} FROM channel WHERE status = 'stopped' AND end_due_at <= ?` +
+      `SELECT ${this.lifecycleColumns} FROM channel` +
+        ` WHERE status = 'stopped' AND end_due_at <= ${due}` +
         ` ORDER BY end_due_at LIMIT ?${this.sql.forUpdate(true)}`,
-      [this.sql.time(now), limit],
+      [...values, limit],
     );
-    return rows.map((row) => this.toEntity(row));
+    return { channels: rows.map((row) => this.toEntity(row)), now: this.dbNow(rows) };
   }
 
   /**
    * Notes that the media server of the live channel with this key (current, or the one its session
-   * was published with) is still there; answers whether there was one.
+   * was published with) is still there, by the database's clock (or as of `heardAt`), and how long
+   * since it was last heard (its update interval); answers whether there was one.
    */
-  async touch(streamKey: string, now: Date): Promise<boolean> {
+  async touch(streamKey: string, heardAt?: Date): Promise<boolean> {
+    // Both databases read last_seen_at as it was before this statement in the first assignment
+    // (MySQL assigns left to right; SQLite reads the old row throughout). A gap of a day or more
+    // is no heartbeat (and would not fit the column).
+    const gap = this.sql.ageMs('last_seen_at');
+    const heartbeat = `CASE WHEN ${gap} < ${DAY_MS} THEN ROUND(${gap}) END`;
+    const set =
+      heardAt === undefined
+        ? `heartbeat_ms = ${heartbeat}, last_seen_at = ${this.sql.now}`
+        : 'last_seen_at = ?';
     const result: unknown = await this.dataSource.manager.query(
       this.sql.counting(
-        'UPDATE channel SET last_seen_at = ?' +
+        `UPDATE channel SET ${set}` +
           " WHERE status = 'live' AND (stream_key = ? OR session_stream_key = ?)",
       ),
-      [this.sql.time(now), streamKey, streamKey],
+      [...(heardAt === undefined ? [] : [this.sql.time(heardAt)]), streamKey, streamKey],
     );
     return this.sql.changed(result) > 0;
   }
 
-  /** Live channels whose media server was last seen at or before `before`, locked. */
-  async lockStaleLive(tx: Pipeline, before: Date, limit: number): Promise<ChannelEntity[]> {
-    const rows = await tx.query<(ChannelRow & { lastSeenAt: Date | string })[]>(
-      `SELECT ${CHANNEL_COLUMNS}, last_seen_at AS lastSeenAt FROM channel` +
-        " WHERE status = 'live' AND last_seen_at <= ?" +
+  /**
+   * Live channels whose media server has not been heard from for `silentMs` by the database's
+   * clock (or as of `asOf`), locked.
+   */
+  async lockStaleLive(
+    tx: Pipeline,
+    silentMs: number,
+    limit: number,
+    asOf?: Date,
+  ): Promise<LockedChannels> {
+    const [before, values] = this.cutOff(asOf, -silentMs);
+    const rows = await tx.query<ChannelRow[]>(
+      `SELECT ${this.lifecycleColumns} FROM channel` +
+        ` WHERE status = 'live' AND last_seen_at <= ${before}` +
         ` ORDER BY last_seen_at LIMIT ?${this.sql.forUpdate(true)}`,
-      [this.sql.time(before), limit],
+      [...values, limit],
     );
-    return rows.map((row) =>
-      Object.assign(this.toEntity(row), { lastSeenAt: this.sql.readTime(row.lastSeenAt) }),
-    );
+    return { channels: rows.map((row) => this.toEntity(row)), now: this.dbNow(rows) };
+  }
+
+  /** The database's time `offsetMs` from now, or from `asOf` when given: an SQL term and its values. */
+  private cutOff(asOf: Date | undefined, offsetMs: number): [string, SqlValue[]] {
+    if (asOf !== undefined) return ['?', [this.sql.time(new Date(asOf.getTime() + offsetMs))]];
+    return [this.sql.nowPlus, [this.sql.later(offsetMs)]];
+  }
+
+  /** Every column a transition reads, and the database's time. */
+  private get lifecycleColumns(): string {
+    return `${CHANNEL_COLUMNS}, ${LIVENESS_COLUMNS}, ${this.sql.now} AS dbNow`;
+  }
+
+  private dbNow(rows: LivenessRow[]): Date | undefined {
+    return rows.length === 0 ? undefined : (this.sql.readTime(rows[0].dbNow ?? null) ?? undefined);
   }
 
   async update(manager: EntityManager, id: string, changes: ChannelChanges): Promise<void> {
@@ -263,6 +331,19 @@ export class ChannelRepository {
       endDueAt: time(row.endDueAt),
       createdAt: time(row.createdAt)!,
       updatedAt: time(row.updatedAt)!,
+      // Read only with the lifecycle's columns; undefined otherwise (a write then keeps them).
+      ...('lastSeenAt' in row && {
+        lastSeenAt: time(row.lastSeenAt ?? null),
+        sessionMediaServer: row.sessionMediaServer ?? null,
+        heartbeatMs:
+          row.heartbeatMs === null || row.heartbeatMs === undefined
+            ? null
+            : Number(row.heartbeatMs),
+        stoppedStale:
+          row.stoppedStale === null || row.stoppedStale === undefined
+            ? null
+            : Boolean(Number(row.stoppedStale)),
+      }),
     });
   }
 

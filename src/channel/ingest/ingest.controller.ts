@@ -76,7 +76,7 @@ export class NginxRtmpIngestController {
   async publish(@Body() body: NginxRtmpHookDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.call !== undefined && body.call !== 'publish')
       throw callMismatch(body.call, 'publish');
-    return { outcome: await this.ingest.publish(body.name, body.addr ?? address) };
+    return { outcome: await this.ingest.publish(body.name, body.addr ?? address, address) };
   }
 
   @Post('publish_done')
@@ -135,7 +135,7 @@ export class SrsIngestController {
   @DENIED
   async hook(@Body() body: SrsHookDto, @Ip() address: string): Promise<SrsAnswerDto> {
     if (body.action === 'on_publish') {
-      await this.ingest.publish(body.stream, body.ip ?? address);
+      await this.ingest.publish(body.stream, body.ip ?? address, address);
     } else {
       await this.ingest.unpublish(body.stream);
     }
@@ -162,7 +162,7 @@ export class GenericIngestController {
   @DENIED
   async event(@Body() body: IngestEventDto, @Ip() address: string): Promise<IngestAnswerDto> {
     if (body.action === 'publish')
-      return { outcome: await this.ingest.publish(body.streamKey, address) };
+      return { outcome: await this.ingest.publish(body.streamKey, address, address) };
     if (body.action === 'update') return { outcome: await this.ingest.update(body.streamKey) };
     const outcome = await this.ingest.unpublish(body.streamKey);
     if (outcome === 'unknown-key') throw denied(outcome);

@@ -21,11 +21,12 @@ export class IngestService {
   /**
    * Lets the publisher in (the channel goes live) or refuses it (Forbidden). `publisher` is the
    * publishing client's address (as the media server reports it): unknown keys count against it,
-   * and past RATE_LIMIT_INGEST_DENIALS its publishes are refused as RateLimited.
+   * and past RATE_LIMIT_INGEST_DENIALS its publishes are refused as RateLimited. `mediaServer` is
+   * the hook caller's address: the same server asking again may take over a session it lost.
    */
-  async publish(streamKey: string, publisher: string): Promise<'live'> {
+  async publish(streamKey: string, publisher: string, mediaServer: string): Promise<'live'> {
     this.denials.assertAllowed(`publisher:${publisher}`);
-    const { outcome } = await this.lifecycle.publish(streamKey);
+    const { outcome } = await this.lifecycle.publish(streamKey, { mediaServer });
     if (outcome === 'unknown-key') await this.denials.record(`publisher:${publisher}`);
     if (outcome !== 'live') throw denied(outcome);
     return outcome;

@@ -9,6 +9,7 @@ import { WebhookRateLimit1764000700000 } from './1764000700000-WebhookRateLimit.
 import { WebhookHeaders1764000800000 } from './1764000800000-WebhookHeaders.js';
 import { DeliveryConsole1764000900000 } from './1764000900000-DeliveryConsole.js';
 import { AttemptResponseTruncated1764001500000 } from './1764001500000-AttemptResponseTruncated.js';
+import { ChannelSessionLiveness1764001600000 } from './1764001600000-ChannelSessionLiveness.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   WebhookHeaders1764000800000,
   DeliveryConsole1764000900000,
   AttemptResponseTruncated1764001500000,
+  ChannelSessionLiveness1764001600000,
 ];
