@@ -145,7 +145,7 @@ describe('ChannelLifecycleService', () => {
   it('applies a hook queued by the caller of the last one as soon as that one is answered', async () => {
     // e.g. hooks kept during an outage, applied one after another: nothing else wakes the queue
     const stopped = await s.sut
-      .publish('key', at(0))
+      .publish('key', { at: at(0) })
       .then(() => s.sut.unpublish('key', at(1)))
       .then(() => s.sut.unpublish('key', at(2)));
     expect(stopped.outcome).toBe('not-live');
