@@ -128,6 +128,7 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
       durationMs: expect.any(Number),
       error: 'HTTP 500',
       responseBody: 'broken',
+      responseBodyTruncated: false,
       requestHeaders: {
         'content-type': 'application/json',
         'user-agent': target.received[0].headers['user-agent'],
