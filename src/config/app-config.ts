@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { isIP } from 'node:net';
 import { parseDuration } from './duration.js';
 
 function isValidCidr(text: string): boolean {
@@ -37,6 +38,10 @@ export interface AppConfig {
     retentionMs: number;
     /** Of an attempt's answer, this many bytes (UTF-8) are kept in the log; of a 2xx answer, `success`. */
     responseMaxBytes: { failure: number; success: number };
+    /** The DNS servers callbacks' host names are resolved with (`ip` or `ip:port`); []: the system's. */
+    dnsServers: string[];
+    /** How long one DNS query may wait for an answer, per try (two tries per server). */
+    dnsTimeoutMs: number;
   };
   webhookDisableAfterMs: number;
   webhookSecretGraceMs: number;
@@ -176,6 +181,17 @@ export function loadAppConfig(env: Env): AppConfig {
     }
   }
 
+  const dnsServers = list('DNS_SERVERS');
+  for (const server of dnsServers) {
+    if (!isDnsServer(server)) {
+      problems.push(
+        `DNS_SERVERS has "${server}", which is not an IP address with an optional port (1.2.3.4, 1.2.3.4:53, [::1]:53)`,
+      );
+    }
+  }
+  const dnsTimeoutMs = duration('DNS_TIMEOUT', '2s');
+  if (dnsTimeoutMs < 1) problems.push('DNS_TIMEOUT must be at least 1ms');
+
   const rateLimit = (name: string, fallback: string): RateLimit => {
     const raw = value(name) ?? fallback;
     const match = /^(\d+)\s*\/\s*(\S+)$/.exec(raw);
@@ -212,6 +228,8 @@ export function loadAppConfig(env: Env): AppConfig {
         failure: integer('DELIVERY_RESPONSE_MAX_BYTES', 64 * 1024, 0, RESPONSE_MAX_BYTES_LIMIT),
         success: integer('DELIVERY_RESPONSE_MAX_BYTES_SUCCESS', 1024, 0, RESPONSE_MAX_BYTES_LIMIT),
       },
+      dnsServers,
+      dnsTimeoutMs,
     },
     webhookDisableAfterMs: duration('WEBHOOK_DISABLE_AFTER', '5d'),
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
@@ -234,6 +252,14 @@ export function loadAppConfig(env: Env): AppConfig {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** An address as c-ares takes it: `1.2.3.4`, `1.2.3.4:53`, `::1` or `[::1]:53`. */
+function isDnsServer(text: string): boolean {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([\d.]+):(\d+)$/.exec(text);
+  if (!match) return isIP(text) !== 0;
+  const port = Number(match[2]);
+  return isIP(match[1]) !== 0 && port >= 1 && port <= 65535;
 }
 
 function parseDatabaseUrl(raw: string, problems: string[]): DatabaseConfig {

@@ -279,6 +279,7 @@ function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): 
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
     case 'ERR_DESTINATION_DENIED':
+    case 'ERR_DNS_LOOKUP':
       return message;
     case 'ECONNRESET':
     case 'UND_ERR_SOCKET':

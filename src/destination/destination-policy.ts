@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import ipaddr from 'ipaddr.js';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import type { AppConfig } from '../config/app-config.js';
+import { CallbackResolver } from './callback-resolver.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -61,11 +62,15 @@ export class DestinationDeniedError extends Error {
 @Injectable()
 export class DestinationPolicy {
   private readonly allowed: [Address, number][];
+  private readonly resolver: CallbackResolver;
 
   constructor(config: ConfigService<{ app: AppConfig }, true>) {
-    this.allowed = config
-      .get('app', { infer: true })
-      .delivery.allowedCidrs.map((cidr) => ipaddr.parseCIDR(cidr));
+    const { delivery } = config.get('app', { infer: true });
+    this.allowed = delivery.allowedCidrs.map((cidr) => ipaddr.parseCIDR(cidr));
+    this.resolver = new CallbackResolver({
+      servers: delivery.dnsServers,
+      timeoutMs: delivery.dnsTimeoutMs,
+    });
   }
 
   /** Why an address may not be reached, or undefined when it may. */
@@ -156,8 +161,9 @@ export class DestinationPolicy {
     family: number,
     callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
   ) => void = (hostname, family, callback) =>
-    dnsLookup(hostname, { all: true, family: family }, (error, addresses) =>
-      callback(error, addresses ?? []),
+    void this.resolver.resolve(hostname, family).then(
+      (addresses) => callback(null, addresses),
+      (error: NodeJS.ErrnoException) => callback(error, []),
     );
 
   private isAllowed(address: Address): boolean {
