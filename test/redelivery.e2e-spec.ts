@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { databaseKinds, type TestDatabase } from './helpers/databases.js';
@@ -175,6 +176,73 @@ describe.each(databaseKinds())('redelivery on a line with an open head on %s', (
       }
     },
   );
+
+  it('repairs a line left without a head, however many replays wait behind open heads', async () => {
+    // More lines than one repair pass looks at, each with a replay waiting behind its open head,
+    // older than that head: such a line is not stuck, and must not hide the one that is.
+    const BUSY = 101;
+    const app = await createTestApp(kind, { DELIVERY_RETRY_SCHEDULE: '1h' });
+    try {
+      const target = await receivers.start((request) =>
+        request.json?.event === 'channel_stop' ? { status: 500 } : {},
+      );
+      const hook = (
+        await app.request('POST', '/v1/webhook', { body: { uri: target.url, event: 'all' } })
+      ).body as { id: string };
+      const busy = [];
+      for (let i = 0; i < BUSY; i++) busy.push(await createChannel(app));
+      const broken = await createChannel(app);
+      const all = [...busy, broken];
+      const arrived = (event: string) =>
+        target.received.filter((request) => request.json?.event === event).length;
+      await Promise.all(all.map((channel) => ingest(app, channel.streamKey, 'publish')));
+      await eventually(async () => arrived('channel_live') === all.length, 30_000);
+      await Promise.all(all.map((channel) => ingest(app, channel.streamKey, 'unpublish')));
+      await eventually(async () => arrived('channel_stop') === all.length, 30_000);
+
+      const rows = app.app.get(DataSource);
+      const lives = await rows.query<{ id: string | number }[]>(
+        `SELECT id FROM delivery WHERE webhook_id = ? AND event = 'channel_live' ORDER BY id`,
+        [hook.id],
+      );
+      expect(lives).toHaveLength(all.length);
+      const brokenLive = await app.request(
+        'GET',
+        `/v1/webhook/${hook.id}/deliveries?channelId=${broken.id}&event=channel_live`,
+      );
+      const replayed = lives
+        .map((row) => String(row.id))
+        .filter((id) => id !== brokenLive.body.data[0].id);
+      for (const id of replayed) {
+        const answer = await app.request(
+          'POST',
+          `/v1/webhook/${hook.id}/deliveries/${id}/redeliver`,
+        );
+        expect(answer.body).toMatchObject({ status: 'pending', nextAttemptAt: null });
+      }
+
+      // The broken line: its head, failing, is made failed behind the service's back, without
+      // promoting the live event that waits behind it (what a lost promotion leaves).
+      await ingest(app, broken.streamKey, 'publish');
+      const [waiting] = await eventually(async () => {
+        const found = await rows.query<{ id: string | number; messageId: string }[]>(
+          `SELECT id, message_id AS messageId FROM delivery WHERE channel_id = ? AND status = 'waiting'`,
+          [broken.id],
+        );
+        return found.length === 1 ? found : undefined;
+      });
+      await rows.query(
+        `UPDATE delivery SET status = 'failed', next_attempt_at = NULL` +
+          ` WHERE channel_id = ? AND event = 'channel_stop'`,
+        [broken.id],
+      );
+      await eventually(async () => target.byMessage(waiting.messageId).length === 1, 15_000);
+      // The replays still wait: their heads are open.
+      expect(arrived('channel_live')).toBe(all.length + 1);
+    } finally {
+      await app.close();
+    }
+  }, 120_000);
 
   it('sends a redelivery at once when nothing of its line is open', async () => {
     const target = await receivers.start();

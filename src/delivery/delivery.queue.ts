@@ -12,12 +12,7 @@ import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { Transactions } from '../database/transactions.js';
 import type { WebhookTarget } from '../webhook/webhook.types.js';
-import {
-  DeliveryAttemptEntity,
-  DeliveryEntity,
-  DeliveryStatus,
-  OPEN_STATUSES,
-} from './delivery.entity.js';
+import { DeliveryAttemptEntity, DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { AttemptResult } from './delivery.sender.js';
 import type { StatementLimits } from './outcome-batches.js';
 import type { Decision } from './retry-policy.js';
@@ -673,8 +668,9 @@ export class DeliveryQueue {
 
   /**
    * Safety net for lines whose head is gone without promoting the next (e.g. its webhook row was
-   * locked away by a crash mid-transaction): finds waiting deliveries with nothing open before
-   * them and makes them heads.
+   * locked away by a crash mid-transaction): finds the oldest waiting delivery of each line that
+   * has no pending one and makes it the head. A line whose head is open is never stuck, though a
+   * delivery sent again (redelivered, recovered) may wait in it older than that head.
    */
   async repairLines(limit = 100): Promise<number> {
     const stuck = await this.reads.manager
@@ -682,15 +678,17 @@ export class DeliveryQueue {
       .select(['waiting.webhook_id AS webhookId', 'waiting.channel_id AS channelId'])
       .where('waiting.status = :waiting', { waiting: DeliveryStatus.Waiting })
       .andWhere((qb) => {
-        const before = qb
+        const headOrBefore = qb
           .subQuery()
           .select('1')
           .from(DeliveryEntity, 'open')
           .where('open.channel_id = waiting.channel_id AND open.webhook_id = waiting.webhook_id')
-          .andWhere('open.id < waiting.id')
-          .andWhere('open.status IN (:...open)', { open: OPEN_STATUSES })
+          .andWhere('(open.status = :head OR (open.status = :behind AND open.id < waiting.id))', {
+            head: DeliveryStatus.Pending,
+            behind: DeliveryStatus.Waiting,
+          })
           .getQuery();
-        return `NOT EXISTS ${before}`;
+        return `NOT EXISTS ${headOrBefore}`;
       })
       .limit(limit)
       .getRawMany<{ webhookId: string | number; channelId: string | number }>();
