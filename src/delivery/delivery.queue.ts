@@ -324,9 +324,14 @@ export class DeliveryQueue {
    * in a statement of its own that leaves the attempt log alone: their outcomes wait to be
    * written, and no one may claim them meanwhile. A lease another instance took is left to it.
    */
-  async extendLeases(ids: string[], owner: string, ms: number): Promise<number> {
+  async extendLeases(
+    manager: EntityManager,
+    ids: string[],
+    owner: string,
+    ms: number,
+  ): Promise<number> {
     if (ids.length === 0) return 0;
-    const result: unknown = await this.dataSource.manager.query(
+    const result: unknown = await manager.query(
       `UPDATE delivery SET lease_until = ${this.sql.nowPlus}` +
         ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
       [this.sql.later(ms), ...ids, owner],

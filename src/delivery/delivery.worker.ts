@@ -8,7 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
-import { databaseStatus } from '../database/database-status.js';
+import { databaseStatus, isLockContention } from '../database/database-status.js';
 import type { Pipeline } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
@@ -501,14 +501,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (due.length === 0) return;
     this.extending = true;
     try {
-      await this.queue.extendLeases(
-        due.map((entry) => entry.completion.delivery.id),
-        this.owner,
-        this.leaseMs,
+      const ids = due.map((entry) => entry.completion.delivery.id);
+      await this.transactions.run((manager) =>
+        this.queue.extendLeases(manager, ids, this.owner, this.leaseMs),
       );
       for (const entry of due) entry.extendedAt = now;
     } catch (error) {
-      if (!databaseStatus.failed(error)) {
+      // Tried again at the next check; the database's own warning covers an outage.
+      if (!databaseStatus.failed(error) && !isLockContention(error)) {
         this.logger.warn(
           `Extending the leases of ${due.length} unwritten outcome(s) failed: ${(error as Error).message}`,
         );
