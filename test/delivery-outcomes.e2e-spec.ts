@@ -218,6 +218,8 @@ describe('outcomes that cannot be written (mysql)', () => {
   // 64 KiB of bytes that are not UTF-8: each becomes U+FFFD, three bytes, in the log.
   const INVALID_BODY = Buffer.alloc(64 * 1024, 0xff);
   const STORED_BODY = '\ufffd'.repeat(64 * 1024);
+  // The whole 192 KiB of a 2xx answer kept, so the outcomes are as large as the log allows.
+  const KEEP_LARGE_ANSWERS = { DELIVERY_RESPONSE_MAX_BYTES_SUCCESS: String(1024 * 1024) };
 
   it("outcomes whose answers together pass the server's max_allowed_packet: written in several writes, none dropped", async () => {
     const count = 120; // × 192 KiB ≈ 23 MiB, past MariaDB's 16 MiB default
@@ -231,6 +233,7 @@ describe('outcomes that cannot be written (mysql)', () => {
       DELIVERY_CONCURRENCY: String(count),
       DELIVERY_CONCURRENCY_PER_WEBHOOK: String(count),
       LOG_LEVEL: 'warn',
+      ...KEEP_LARGE_ANSWERS,
     });
     // The outcomes pile up while the attempt log refuses writes, then go in as large a write as
     // the worker makes.
@@ -268,7 +271,10 @@ describe('outcomes that cannot be written (mysql)', () => {
     cleanup.push(() => database.drop());
     const receiver = await startReceiver(() => ({ status: 200, body: INVALID_BODY }));
     cleanup.push(() => receiver.close());
-    const a = await startInstance(cleanup, database.url, { DATABASE_MAX_PACKET: '65536' });
+    const a = await startInstance(cleanup, database.url, {
+      DATABASE_MAX_PACKET: '65536',
+      ...KEEP_LARGE_ANSWERS,
+    });
     await goLive(a, receiver.url, count);
     const log = await finishedLog(database, count, 30_000);
     for (const row of log) {
