@@ -9,6 +9,7 @@ const MYSQL_ONLY = [
   'test/delivery-instances.e2e-spec.ts',
   'test/delivery-three-instances.e2e-spec.ts',
   'test/database-outage.e2e-spec.ts',
+  'test/ingest-outage.e2e-spec.ts',
   'test/clock-skew.e2e-spec.ts',
 ];
 const exclude = [
