@@ -9,6 +9,7 @@ const MYSQL_ONLY = [
   'test/delivery-instances.e2e-spec.ts',
   'test/delivery-three-instances.e2e-spec.ts',
   'test/database-outage.e2e-spec.ts',
+  'test/ingest-outage.e2e-spec.ts',
   'test/clock-skew.e2e-spec.ts',
   'test/delivery-outcomes.e2e-spec.ts',
 ];
@@ -16,6 +17,10 @@ const exclude = [
   ...(process.env.TEST_MYSQL_URL ? [] : MYSQL_ONLY),
   ...(process.env.TEST_REDIS_URL ? [] : ['test/rate-limit-redis.e2e-spec.ts']),
   ...(process.env.TEST_NGINX_RTMP === '1' ? [] : ['test/nginx-rtmp.e2e-spec.ts']),
+  // nginx-rtmp through database cuts: both
+  ...(process.env.TEST_NGINX_RTMP === '1' && process.env.TEST_MYSQL_URL
+    ? []
+    : ['test/nginx-rtmp-outage.e2e-spec.ts']),
   ...(process.env.TEST_BROWSER === '1' ? [] : ['test/dashboard.e2e-spec.ts']),
 ];
 

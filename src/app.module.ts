@@ -7,7 +7,7 @@ import { AuthGuard } from './common/auth/auth.guard.js';
 import { ApiThrottlerGuard } from './common/rate-limit/api-throttler.guard.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
-import { loadAppConfig } from './config/app-config.js';
+import { type AppConfig, loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
@@ -23,7 +23,11 @@ export class AppModule {
     env: Record<string, string | undefined> = process.env,
     options: { logDestination?: Writable } = {},
   ): DynamicModule {
-    const app = loadAppConfig(env);
+    return AppModule.forConfig(loadAppConfig(env), options);
+  }
+
+  /** The same, with the configuration already read (main.ts needs it before the module). */
+  static forConfig(app: AppConfig, options: { logDestination?: Writable } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [

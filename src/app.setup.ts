@@ -10,15 +10,21 @@ import { FORM_TYPE, markFormBody, mediaTypeOf, takesFormBody } from './common/fo
 import { sendErrorAnswer, toErrorAnswer } from './common/http-exception.filter.js';
 import { deferredJsonParser } from './common/json-body.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
+import type { TrustProxy } from './config/app-config.js';
 import { redactUrl } from './logging/logging.module.js';
 import { HttpMetrics } from './metrics/metrics.registry.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
-export function createAdapter(): FastifyAdapter {
+/**
+ * The Fastify adapter. `trustProxy` (TRUST_PROXY) says whose X-Forwarded-For to believe: then
+ * `request.ip` (the rate limits' key, the request log) is the client's address, not the proxy's.
+ */
+export function createAdapter(trustProxy: TrustProxy = false): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT,
+    trustProxy,
     // The router refuses malformed URLs (400) and over-long path segments (414) before any hook:
     // answer them in the API's own shape, without echoing the URL (it may carry a token).
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {

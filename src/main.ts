@@ -1,5 +1,4 @@
 import { type DynamicModule, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
@@ -7,26 +6,29 @@ import type { AddressInfo } from 'node:net';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createAdapter } from './app.setup.js';
-import { type AppConfig, ConfigError } from './config/app-config.js';
+import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.js';
 import { VERSION } from './config/version.js';
 import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 let appModule: DynamicModule;
+let config: AppConfig;
 try {
-  appModule = AppModule.forRoot(process.env);
+  config = loadAppConfig(process.env);
+  appModule = AppModule.forConfig(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);
   process.exit(1);
 }
 
-const app = await NestFactory.create<NestFastifyApplication>(appModule, createAdapter(), {
-  bufferLogs: true,
-});
+const app = await NestFactory.create<NestFastifyApplication>(
+  appModule,
+  createAdapter(config.trustProxy),
+  { bufferLogs: true },
+);
 app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
-const config = app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true });
 configureApp(app, VERSION);
 // SIGTERM and SIGINT drain: stop taking work, finish what is in flight, close, exit 0.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,121 +1,47 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChannel, eventually, storedEvents } from './helpers/channels.js';
+import { HttpMetrics } from '../src/metrics/metrics.registry.js';
+import {
+  channelWithStatus,
+  createChannel,
+  eventually,
+  ingest,
+  storedEvents,
+} from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
+import { type NginxRtmp, publish, startNginxRtmp, stop } from './helpers/nginx-rtmp.js';
 import { readmeBlocks } from './helpers/readme.js';
-import { freePort } from './helpers/spawn-app.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
  * A real nginx with libnginx-mod-rtmp in front of the app, and ffmpeg publishing a synthetic
  * stream through it. Runs when TEST_NGINX_RTMP=1 (CI installs nginx and ffmpeg and sets it).
  */
-const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 const TOKEN = 'rtmp-ingest-token';
 
 // vitest.e2e.config.ts leaves this file out unless TEST_NGINX_RTMP=1
 const kinds = databaseKinds();
 
-interface Run {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-function run(command: string, args: string[]): Run {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-function stop(process_: Run | undefined): Promise<unknown> {
-  if (!process_ || process_.child.exitCode !== null) return Promise.resolve();
-  try {
-    process.kill(-process_.child.pid!, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  return process_.exited;
-}
-
-function publish(rtmpPort: number, streamKey: string, seconds: number): Run {
-  return run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=320x240:rate=15',
-    '-t',
-    String(seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-f',
-    'flv',
-    `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`,
-  ]);
-}
-
 describe.each(kinds)('nginx-rtmp and ffmpeg against the app on %s', (kind) => {
   let t: TestApp;
-  let nginx: Run;
+  let nginx: NginxRtmp;
   let rtmpPort: number;
   let folder: string;
 
   beforeAll(async () => {
     t = await createTestApp(kind, { INGEST_TOKEN: TOKEN, INGEST_STALE_AFTER: '3s' });
-    rtmpPort = await freePort();
-    folder = mkdtempSync(join(tmpdir(), 'cw-nginx-'));
-    const hook = `${t.baseUrl}/v1/ingest/nginx-rtmp`;
-    writeFileSync(
-      join(folder, 'nginx.conf'),
-      `load_module ${RTMP_MODULE};
-daemon off;
-worker_processes 1;
-pid ${folder}/nginx.pid;
-error_log ${folder}/error.log info;
-events { worker_connections 64; }
-rtmp {
-  server {
-    listen 127.0.0.1:${rtmpPort};
-    application live {
-      live on;
-      on_publish ${hook}/publish?token=${TOKEN};
-      on_publish_done ${hook}/publish_done?token=${TOKEN};
-      on_update ${hook}/update?token=${TOKEN};
-      notify_update_timeout 1s;
-    }
-  }
-}
-`,
-    );
-    nginx = run('nginx', ['-p', folder, '-c', join(folder, 'nginx.conf')]);
-    await eventually(async () => {
-      if (nginx.child.exitCode !== null) throw new Error(`nginx exited: ${nginx.output()}`);
-      const { connect } = await import('node:net');
-      return new Promise<boolean>((resolve) => {
-        const socket = connect(rtmpPort, '127.0.0.1');
-        socket.once('connect', () => resolve(socket.destroy() === socket));
-        socket.once('error', () => resolve(false));
-      });
-    });
+    nginx = await startNginxRtmp(t.baseUrl, TOKEN);
+    rtmpPort = nginx.port;
+    folder = nginx.folder;
   });
 
   afterAll(async () => {
-    await stop(nginx);
+    await nginx?.close();
     await t?.close();
-    if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   it('makes the channel live while ffmpeg publishes and stopped after it quits', async () => {
@@ -206,6 +132,86 @@ rtmp {
     expect(log).toMatch(/notify: publish '[^']*\/v1\/ingest\/nginx-rtmp\/publish/);
     expect((await storedEvents(t)).length).toBe(eventsBefore);
     expect((await t.request('GET', `/v1/channel/${created.id}`)).body.status).toBe('idle');
+  });
+});
+
+describe.each(kinds)('30 wrong-token requests beside a live nginx-rtmp publisher on %s', (kind) => {
+  let t: TestApp;
+  let nginx: NginxRtmp;
+
+  beforeAll(async () => {
+    // the default limit: 30 refused hooks per address a minute
+    t = await createTestApp(kind, { INGEST_TOKEN: TOKEN, RATE_LIMIT_INGEST_DENIALS: '30/1m' });
+    nginx = await startNginxRtmp(t.baseUrl, TOKEN);
+  });
+
+  afterAll(async () => {
+    await nginx?.close();
+    await t?.close();
+  });
+
+  it('refuses the guesses (429 past the limit) and never the publisher with the right token from the same address', async () => {
+    const created = await createChannel(t, { reconnectWindow: 600 });
+    const ffmpeg = publish(nginx.port, created.streamKey, 300);
+    const updates = async () => {
+      const metrics = t.app.get(HttpMetrics).requests;
+      return (await metrics.get()).values
+        .filter(({ labels }) => labels.route === '/v1/ingest/nginx-rtmp/update')
+        .map(({ labels, value }) => [String(labels.status), value] as const);
+    };
+    try {
+      const live = await channelWithStatus(t, created.id, 'live');
+
+      // 127.0.0.1, as nginx: wrong tokens on every kind of hook
+      const guesses = [];
+      for (let i = 0; i < 32; i++) {
+        const route = ['events', 'nginx-rtmp/publish', 'srs'][i % 3];
+        const body =
+          route === 'events'
+            ? { streamKey: created.streamKey, action: 'unpublish' }
+            : route === 'srs'
+              ? { action: 'on_unpublish', stream: created.streamKey }
+              : undefined;
+        const answer = await t.request('POST', `/v1/ingest/${route}?token=guess-${i}`, {
+          ...(body
+            ? { body }
+            : {
+                rawBody: `call=publish&name=${created.streamKey}`,
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              }),
+          apiKey: false,
+        });
+        guesses.push(answer.status);
+      }
+      expect(guesses).toEqual([...Array<number>(30).fill(401), 429, 429]);
+
+      // nginx goes on updating with the right token from the same address: every update 2xx
+      const before = await updates();
+      const counted = before.find(([status]) => status === '200')?.[1] ?? 0;
+      await eventually(
+        async () =>
+          ((await updates()).find(([status]) => status === '200')?.[1] ?? 0) >= counted + 3,
+        15_000,
+      );
+      expect((await updates()).map(([status]) => status)).toEqual(['200']);
+      expect(ffmpeg.child.exitCode).toBeNull();
+      expect((await t.request('GET', `/v1/channel/${created.id}`)).body).toMatchObject({
+        status: 'live',
+        sessionId: live.sessionId,
+      });
+      // a further guess is still refused
+      expect((await ingest(t, created.streamKey, 'unpublish', 'guess-again')).status).toBe(429);
+
+      // and its stop is applied when it leaves
+      await stop(ffmpeg);
+      expect((await channelWithStatus(t, created.id, 'stopped')).sessionId).toBe(live.sessionId);
+      expect((await storedEvents(t, created.id)).map((event) => event.name)).toEqual([
+        'channel_live',
+        'channel_stop',
+      ]);
+    } finally {
+      await stop(ffmpeg);
+    }
   });
 });
 

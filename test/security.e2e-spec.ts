@@ -293,16 +293,67 @@ describe.each(databaseKinds())('security on %s', (kind) => {
         expect((await nginx(live.streamKey, '203.0.113.9', 'publish_done')).status).toBe(200);
         expect((await t.request('GET', `/v1/channel/${live.id}`)).body.status).toBe('stopped');
 
-        // wrong tokens count against the caller's own address
+        // wrong tokens count against the caller's own address, and only its wrong tokens are
+        // refused: the right token from that address still gets through
         for (let i = 0; i < 3; i++)
           expect((await ingest(t, 'k', 'publish', 'wrong')).status).toBe(401);
-        const tokenBlocked = await ingest(t, channel.streamKey, 'unpublish', 'tok');
+        const tokenBlocked = await ingest(t, channel.streamKey, 'publish', 'wrong');
         expect(tokenBlocked.status).toBe(429);
         expect(Number(tokenBlocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect((await ingest(t, channel.streamKey, 'unpublish', 'tok')).body).toEqual({
+          outcome: 'stopped',
+        });
+        expect((await ingest(t, channel.streamKey, 'publish', 'tok')).body).toEqual({
+          outcome: 'live',
+        });
+        expect((await ingest(t, channel.streamKey, 'unpublish', 'other-guess')).status).toBe(429);
         // the API itself is not blocked for that address
         expect((await t.request('GET', '/v1/channel')).status).toBe(200);
       } finally {
         await t.close();
+      }
+    });
+
+    it('keys the limits on the forwarded client address when TRUST_PROXY names the proxy', async () => {
+      const env = {
+        INGEST_TOKEN: 'tok',
+        RATE_LIMIT_INGEST_DENIALS: '3/1m',
+        API_KEYS: '',
+        RATE_LIMIT_API: '3/1m',
+      };
+      const from = (address: string) => ({ headers: { 'x-forwarded-for': address } });
+      const guess = (t: TestApp, address: string, token = 'wrong') =>
+        t.request('POST', `/v1/ingest/events?token=${token}`, {
+          body: { streamKey: 'k', action: 'update' },
+          apiKey: false,
+          ...from(address),
+        });
+      // The test's requests come from 127.0.0.1: the proxy, forwarding for A and B.
+      const A = '203.0.113.10';
+      const B = '198.51.100.20';
+      const trusted = await createTestApp(kind, { ...env, TRUST_PROXY: '127.0.0.1' });
+      try {
+        const answers = [];
+        for (let i = 0; i < 4; i++) answers.push((await guess(trusted, A)).status);
+        expect(answers).toEqual([401, 401, 401, 429]);
+        expect((await guess(trusted, B)).status).toBe(401);
+        expect((await guess(trusted, A, 'tok')).status).toBe(200);
+        // the API's limit per address (no API keys) follows the forwarded address too
+        const reads = [];
+        for (let i = 0; i < 4; i++)
+          reads.push((await trusted.request('GET', '/v1/channel', from(A))).status);
+        expect(reads).toEqual([200, 200, 200, 429]);
+        expect((await trusted.request('GET', '/v1/channel', from(B))).status).toBe(200);
+      } finally {
+        await trusted.close();
+      }
+      // Without it the header is the caller's to write, and ignored: A's guesses block B.
+      const direct = await createTestApp(kind, env);
+      try {
+        for (let i = 0; i < 3; i++) expect((await guess(direct, A)).status).toBe(401);
+        expect((await guess(direct, B)).status).toBe(429);
+      } finally {
+        await direct.close();
       }
     });
   });

@@ -142,6 +142,27 @@ describe('loadAppConfig', () => {
     expect(problems[0]).toContain(named);
   });
 
+  it.each([
+    [{}, false],
+    [{ TRUST_PROXY: 'false' }, false],
+    [{ TRUST_PROXY: 'true' }, true],
+    [
+      { TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,::1,loopback' },
+      ['10.0.0.5', '192.168.0.0/16', '::1', 'loopback'],
+    ],
+  ])('reads TRUST_PROXY %j as %j', (env, expected) => {
+    expect(loadAppConfig(env).trustProxy).toEqual(expected);
+  });
+
+  it.each(['2', 'yes-please', '10.0.0.256', '10.0.0.0/33', 'proxy.internal', '10.1', ','])(
+    'refuses TRUST_PROXY=%s, naming it',
+    (raw) => {
+      const problems = problemsOf({ TRUST_PROXY: raw });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('TRUST_PROXY');
+    },
+  );
+
   it('names every bad variable at once', () => {
     expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y', DELIVERY_TIMEOUT: 'z' })).toHaveLength(3);
   });

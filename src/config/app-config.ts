@@ -50,6 +50,11 @@ export interface AppConfig {
   redisUrl: string | undefined;
   /** The address to listen on; undefined: '::' (IPv6 and, dual-stack, IPv4). */
   host: string | undefined;
+  /**
+   * Which proxies' X-Forwarded-For is believed (Fastify's trustProxy): none, any, or those at
+   * these addresses and ranges. The client address of a request (rate limits, logs) follows it.
+   */
+  trustProxy: TrustProxy;
   logLevel: LogLevel;
   /** /health/ready fails when the oldest due delivery has waited longer than this. */
   healthMaxDueAgeMs: number;
@@ -71,6 +76,8 @@ export interface AppConfig {
     ingestDenials: RateLimit;
   };
 }
+
+export type TrustProxy = boolean | string[];
 
 export interface RateLimit {
   limit: number;
@@ -236,6 +243,7 @@ export function loadAppConfig(env: Env): AppConfig {
     metricsToken: value('METRICS_TOKEN'),
     redisUrl: redisUrl(value('REDIS_URL'), problems),
     host: value('HOST'),
+    trustProxy: trustProxy(value('TRUST_PROXY'), problems),
     logLevel,
     healthMaxDueAgeMs: duration('HEALTH_MAX_DUE_AGE', '5m'),
     ingestStaleAfterMs: optionalDuration('INGEST_STALE_AFTER'),
@@ -303,4 +311,30 @@ function redisUrl(raw: string | undefined, problems: string[]): string | undefin
   }
   problems.push(`REDIS_URL must be a redis:// or rediss:// URL, got "${raw}"`);
   return undefined;
+}
+
+/** proxy-addr's names for well-known ranges, which Fastify's trustProxy takes too. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function trustProxy(raw: string | undefined, problems: string[]): TrustProxy {
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') return true;
+  // No hop count: Fastify trusts nothing for one (it cannot tell whether the peer is a proxy).
+  const items = raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const bad = items.filter(
+    (item) =>
+      !PROXY_RANGE_NAMES.has(item) &&
+      !ipaddr.IPv4.isValidFourPartDecimal(item) &&
+      !ipaddr.IPv6.isValid(item) &&
+      !isValidCidr(item),
+  );
+  if (items.length > 0 && bad.length === 0) return items;
+  problems.push(
+    "TRUST_PROXY must be false, true, or a comma-separated list of the proxies' addresses and " +
+      `CIDR ranges (or loopback, linklocal, uniquelocal), got "${raw}"`,
+  );
+  return false;
 }

@@ -75,3 +75,11 @@ export async function eventually<T>(
     await sleep(stepMs);
   }
 }
+
+/** The channel as GET answers it, once it has this status. */
+export function channelWithStatus(t: TestApp, id: string, status: string, timeoutMs = 15_000) {
+  return eventually(async () => {
+    const answer = await t.request('GET', `/v1/channel/${id}`);
+    return answer.status === 200 && answer.body.status === status ? answer.body : undefined;
+  }, timeoutMs);
+}

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createAdapter } from '../../src/app.setup.js';
+import { loadAppConfig } from '../../src/config/app-config.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 import { OpenApiAnswers } from './openapi-answers.js';
 
@@ -54,12 +55,16 @@ export async function createTestApp(
     RATE_LIMIT_INGEST_DENIALS: '100000/1m',
     ...env,
   };
+  const config = loadAppConfig(fullEnv);
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(fullEnv)],
+    imports: [AppModule.forConfig(config)],
   }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createAdapter(), {
-    logger: ['error', 'warn'],
-  });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(
+    createAdapter(config.trustProxy),
+    {
+      logger: ['error', 'warn'],
+    },
+  );
   if (logger) app.useLogger(logger);
   configureApp(app);
   await app.listen(0, '127.0.0.1');

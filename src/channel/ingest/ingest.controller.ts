@@ -84,7 +84,10 @@ export class NginxRtmpIngestController {
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({
     summary: 'nginx-rtmp on_publish_done',
-    description: 'The channel stops. Always 2xx for a well-formed call (nginx ignores the answer).',
+    description:
+      'The channel stops. Always 2xx for a well-formed call (nginx ignores the answer); heard ' +
+      'while the database is unreachable, the stop is kept and recorded when it is back ' +
+      '(outcome `pending`).',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
   async publishDone(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
@@ -100,8 +103,9 @@ export class NginxRtmpIngestController {
     summary: 'nginx-rtmp on_update',
     description:
       'The publisher is still there: keeps the live channel from being stopped as stale ' +
-      '(INGEST_STALE_AFTER). Always 2xx for a well-formed call (nginx drops the publisher on ' +
-      'anything else).',
+      '(INGEST_STALE_AFTER). Always 2xx for a well-formed call, whatever the database does ' +
+      '(nginx drops the publisher on anything else, or on no answer): what cannot be recorded ' +
+      'now is recorded when the database is back (outcome `pending`).',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
   async update(@Body() body: NginxRtmpHookDto): Promise<IngestAnswerDto> {
@@ -129,7 +133,9 @@ export class SrsIngestController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'SRS http_hooks on_publish / on_unpublish',
-    description: 'Answers `{"code":0}` to allow; a non-zero `code` with a 4xx status to deny.',
+    description:
+      'Answers `{"code":0}` to allow; a non-zero `code` with a 4xx status to deny. An ' +
+      'on_unpublish heard while the database is unreachable is kept and recorded when it is back.',
   })
   @ApiOkResponse({ type: SrsAnswerDto })
   @DENIED
@@ -156,7 +162,9 @@ export class GenericIngestController {
     summary: 'Publish / unpublish / update from any media server or script',
     description:
       '200 allows (publish), records the stop (unpublish) or notes the publisher is still there ' +
-      '(update, see INGEST_STALE_AFTER); 403 denies an unknown key or a channel already live.',
+      '(update, see INGEST_STALE_AFTER); 403 denies an unknown key or a channel already live. ' +
+      'While the database is unreachable, update and unpublish still answer 200 (outcome ' +
+      '`pending`: recorded in order when it is back) and publish answers 503.',
   })
   @ApiOkResponse({ type: IngestAnswerDto })
   @DENIED

@@ -61,8 +61,8 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   /**
-   * Throws 401 (or 429 for a caller past RATE_LIMIT_INGEST_DENIALS) unless the request carries
-   * the credential `kind` asks for. Also run by a Fastify hook before any body is read (see
+   * Throws 401 unless the request carries the credential `kind` asks for (429 instead for a
+   * wrong ingest token from an address past RATE_LIMIT_INGEST_DENIALS). Also run by a Fastify hook before any body is read (see
    * app.setup.ts), so an unauthenticated request is a 401 whatever its body.
    */
   async authenticate(kind: Exclude<AuthKind, 'public'>, request: FastifyRequest): Promise<void> {
@@ -72,10 +72,12 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
 
   private async check(kind: Exclude<AuthKind, 'public'>, request: FastifyRequest): Promise<void> {
     if (kind === 'ingest-token') {
-      this.denials.assertAllowed(`token:${request.ip}`);
       try {
         this.checkIngestToken(request);
       } catch (error) {
+        // Only wrong guesses are counted and refused: a media server that carries the right token
+        // is never held back by what others sent from its address (a shared load balancer, NAT).
+        this.denials.assertAllowed(`token:${request.ip}`);
         await this.denials.record(`token:${request.ip}`);
         throw error;
       }

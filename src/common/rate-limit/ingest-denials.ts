@@ -10,8 +10,10 @@ const THROTTLER = 'ingest-denials';
 /**
  * Counts refused ingest hooks in the throttler's storage, per source: a caller's address for a
  * wrong token, the publisher's address for an unknown stream key (so guesses made through a media
- * server block the guesser, not the media server). Past RATE_LIMIT_INGEST_DENIALS that source gets
- * 429 until its window ends. Unpublish hooks are never refused this way: a stop must not be lost.
+ * server block the guesser, not the media server). Past RATE_LIMIT_INGEST_DENIALS that source's
+ * further guesses get 429 until its window ends: its wrong tokens, or its publishes. A hook with
+ * the right token is never refused for its address's wrong tokens, and unpublish hooks never
+ * this way: a stop must not be lost.
  */
 @Injectable()
 export class IngestDenials {

@@ -115,7 +115,7 @@ export class IngestEventDto {
 export class IngestAnswerDto {
   @ApiProperty({
     description:
-      'What the hook did: live, stopped, not-live (an unpublish or update on a channel that is not live changes nothing), or ignored (an on_update from a player)',
+      'What the hook did: live, stopped, not-live (an unpublish or update on a channel that is not live changes nothing), ignored (an on_update from a player), or pending (an unpublish or update heard while the database is unreachable: kept, and recorded as of now when it is back)',
     example: 'live',
   })
   outcome: string;

@@ -1,0 +1,81 @@
+import { expect } from 'vitest';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { freePort, spawnApp, type SpawnedApp, waitForHttp } from './spawn-app.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+
+export interface AppBehindProxy {
+  database: TestDatabase;
+  /** Between the service and the database: `cut()` makes the database unreachable. */
+  proxy: TcpProxy;
+  app: SpawnedApp;
+  base: string;
+  /** A /v1 call with the API key. */
+  api: (method: string, path: string, body?: unknown) => Promise<Response>;
+  /** The generic ingest hook, with the ingest token. */
+  hook: (streamKey: string, action: string) => Promise<Response>;
+}
+
+/**
+ * The built service as a process (JSON logs at warn) on a fresh database reached through a TCP
+ * proxy, which the shared database server outlives. Each part is stopped by `cleanup`, last first.
+ */
+export async function spawnAppBehindProxy(
+  kind: DatabaseKind,
+  cleanup: (() => Promise<unknown>)[],
+  env: { API_KEYS: string; INGEST_TOKEN: string } & Record<string, string>,
+): Promise<AppBehindProxy> {
+  const database = await createTestDatabase(kind);
+  cleanup.push(() => database.drop());
+  const server = new URL(database.url);
+  const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+  cleanup.push(() => proxy.close());
+  const proxied = new URL(database.url);
+  proxied.port = String(proxy.port);
+  const port = await freePort();
+  const app = spawnApp({
+    PORT: String(port),
+    DATABASE_URL: proxied.toString(),
+    DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    ...env,
+  });
+  cleanup.push(async () => {
+    app.kill('SIGKILL');
+    await app.exited;
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${base}/health/live`, app);
+  return {
+    database,
+    proxy,
+    app,
+    base,
+    api: (method, path, body) =>
+      fetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${env.API_KEYS.split(',')[0]}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      }),
+    hook: (streamKey, action) =>
+      fetch(`${base}/v1/ingest/events?token=${env.INGEST_TOKEN}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ streamKey, action }),
+      }),
+  };
+}
+
+/**
+ * The warnings of one outage in which ingest hooks were kept: one each when the database went,
+ * when hooks were kept, when it came back, and when they were applied; nothing per hook.
+ */
+export const outageWarnings = (applied: number) => [
+  expect.stringMatching(/^Database unreachable/),
+  expect.stringMatching(/^Ingest hooks \(stops, updates\) cannot be recorded now/),
+  expect.stringMatching(/^Database reachable again/),
+  `Applied ${applied} ingest hook(s) kept while the database was unreachable`,
+];
