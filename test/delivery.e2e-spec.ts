@@ -271,7 +271,8 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
   });
 
   it('honours Retry-After on 429 within the schedule bounds', async () => {
-    const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,3s' });
+    // Between the schedule's shortest (200 ms) and longest (10 s) waits, so 2 s is kept as asked.
+    const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,10s' });
     try {
       const target = await receiver((request) =>
         request.index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : {},
@@ -281,10 +282,12 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
       });
       const channel = await createChannel(slow);
       await ingest(slow, channel.streamKey, 'publish');
-      await eventually(async () => target.received.length >= 2, 10_000);
+      await eventually(async () => target.received.length >= 2, 15_000);
       const gap = target.received[1].at - target.received[0].at;
+      // Neither the schedule's 200 ms nor its 10 s: the 2 s the receiver asked for (a loaded
+      // machine may add to it, never take from it).
       expect(gap).toBeGreaterThanOrEqual(1900);
-      expect(gap).toBeLessThan(3000);
+      expect(gap).toBeLessThan(9000);
       expect(response.status).toBe(201);
     } finally {
       await slow.close();
