@@ -14,7 +14,9 @@ const MYSQL_ONLY = [
 const exclude = [
   ...(process.env.TEST_MYSQL_URL ? [] : MYSQL_ONLY),
   ...(process.env.TEST_REDIS_URL ? [] : ['test/rate-limit-redis.e2e-spec.ts']),
-  ...(process.env.TEST_NGINX_RTMP === '1' ? [] : ['test/nginx-rtmp.e2e-spec.ts']),
+  ...(process.env.TEST_NGINX_RTMP === '1'
+    ? []
+    : ['test/nginx-rtmp.e2e-spec.ts', 'test/nginx-rtmp-takeover.e2e-spec.ts']),
   ...(process.env.TEST_BROWSER === '1' ? [] : ['test/dashboard.e2e-spec.ts']),
 ];
 

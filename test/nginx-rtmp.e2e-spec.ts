@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,116 +6,41 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel, eventually, storedEvents } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
+import { type Nginx, publish, startNginx, stop } from './helpers/nginx-rtmp.js';
 import { readmeBlocks } from './helpers/readme.js';
-import { freePort } from './helpers/spawn-app.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
  * A real nginx with libnginx-mod-rtmp in front of the app, and ffmpeg publishing a synthetic
  * stream through it. Runs when TEST_NGINX_RTMP=1 (CI installs nginx and ffmpeg and sets it).
  */
-const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 const TOKEN = 'rtmp-ingest-token';
 
 // vitest.e2e.config.ts leaves this file out unless TEST_NGINX_RTMP=1
 const kinds = databaseKinds();
 
-interface Run {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-function run(command: string, args: string[]): Run {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
-
-function stop(process_: Run | undefined): Promise<unknown> {
-  if (!process_ || process_.child.exitCode !== null) return Promise.resolve();
-  try {
-    process.kill(-process_.child.pid!, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  return process_.exited;
-}
-
-function publish(rtmpPort: number, streamKey: string, seconds: number): Run {
-  return run('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-re',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=size=320x240:rate=15',
-    '-t',
-    String(seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-f',
-    'flv',
-    `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`,
-  ]);
-}
-
 describe.each(kinds)('nginx-rtmp and ffmpeg against the app on %s', (kind) => {
   let t: TestApp;
-  let nginx: Run;
+  let nginx: Nginx;
   let rtmpPort: number;
   let folder: string;
 
   beforeAll(async () => {
     t = await createTestApp(kind, { INGEST_TOKEN: TOKEN, INGEST_STALE_AFTER: '3s' });
-    rtmpPort = await freePort();
-    folder = mkdtempSync(join(tmpdir(), 'cw-nginx-'));
     const hook = `${t.baseUrl}/v1/ingest/nginx-rtmp`;
-    writeFileSync(
-      join(folder, 'nginx.conf'),
-      `load_module ${RTMP_MODULE};
-daemon off;
-worker_processes 1;
-pid ${folder}/nginx.pid;
-error_log ${folder}/error.log info;
-events { worker_connections 64; }
-rtmp {
-  server {
-    listen 127.0.0.1:${rtmpPort};
-    application live {
+    nginx = await startNginx(`    application live {
       live on;
       on_publish ${hook}/publish?token=${TOKEN};
       on_publish_done ${hook}/publish_done?token=${TOKEN};
       on_update ${hook}/update?token=${TOKEN};
       notify_update_timeout 1s;
-    }
-  }
-}
-`,
-    );
-    nginx = run('nginx', ['-p', folder, '-c', join(folder, 'nginx.conf')]);
-    await eventually(async () => {
-      if (nginx.child.exitCode !== null) throw new Error(`nginx exited: ${nginx.output()}`);
-      const { connect } = await import('node:net');
-      return new Promise<boolean>((resolve) => {
-        const socket = connect(rtmpPort, '127.0.0.1');
-        socket.once('connect', () => resolve(socket.destroy() === socket));
-        socket.once('error', () => resolve(false));
-      });
-    });
+    }`);
+    ({ rtmpPort, folder } = nginx);
   });
 
   afterAll(async () => {
-    await stop(nginx);
+    await nginx?.close();
     await t?.close();
-    if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
   it('makes the channel live while ffmpeg publishes and stopped after it quits', async () => {
