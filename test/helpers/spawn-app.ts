@@ -134,13 +134,13 @@ export async function startApp(
   databaseUrl: string,
   port: number,
   env: Record<string, string>,
+  wrapper: string[] = [],
 ): Promise<SpawnedApp> {
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
+  const app = spawnApp(
+    { PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env },
+    undefined,
+    wrapper,
+  );
   await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
   return app;
 }
