@@ -5,6 +5,7 @@ import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
 import {
   apiOf,
+  channelEvents,
   freePort,
   type SpawnedApp,
   spawnApp,
@@ -138,15 +139,7 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         });
         return ((await answer.json()) as { outcome: string }).outcome;
       };
-      const events = async (id: string) =>
-        (
-          (await api('GET', `/v1/channel/${id}/events`)).data as {
-            event: string;
-            eventTime: number;
-          }[]
-        )
-          .map((event) => [event.event, event.eventTime] as const)
-          .reverse();
+      const events = (id: string) => channelEvents(api, id);
 
       // Heard: published through the instance ahead, updated through the one behind, every 500 ms.
       const heard = await api('POST', '/v1/channel', { name: 'heard', reconnectWindow: 60 });

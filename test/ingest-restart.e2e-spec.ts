@@ -5,6 +5,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/
 import { startReceiver } from './helpers/receiver.js';
 import {
   apiOf,
+  channelEvents,
   exitWithin,
   freePort,
   type SpawnedApp,
@@ -86,15 +87,7 @@ describe.each(databaseKinds())('a restart after downtime past INGEST_STALE_AFTER
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ streamKey, action: 'publish' }),
       });
-    const events = async (id: string) =>
-      (
-        (await api('GET', `/v1/channel/${id}/events`)).data as {
-          event: string;
-          eventTime: number;
-        }[]
-      )
-        .map((event) => [event.event, event.eventTime] as const)
-        .reverse();
+    const events = (id: string) => channelEvents(api, id);
 
     await api('POST', '/v1/webhook', { uri: receiver.url, event: 'all' });
     const kept = await api('POST', '/v1/channel', { name: 'kept', reconnectWindow: 60 });

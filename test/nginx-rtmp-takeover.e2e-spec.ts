@@ -4,7 +4,7 @@ import { stepsAfterAll } from './helpers/cleanup.js';
 import { createChannel, eventually, sleep, storedEvents } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { type Nginx, publish, type Run, startNginx, stop } from './helpers/nginx-rtmp.js';
-import { apiOf, freePort, startApp, stopStep } from './helpers/spawn-app.js';
+import { apiOf, channelEvents, freePort, startApp, stopStep } from './helpers/spawn-app.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -174,10 +174,7 @@ describe.each(databaseKinds())(
       cleanup.push(() => nginx.close());
 
       const api = apiOf(port, KEY);
-      const names = async (id: string) =>
-        ((await api('GET', `/v1/channel/${id}/events`)).data as { event: string }[])
-          .map((event) => event.event)
-          .reverse();
+      const names = async (id: string) => (await channelEvents(api, id)).map(([name]) => name);
 
       const streamed = await api('POST', '/v1/channel', { name: 'streamed', reconnectWindow: 60 });
       const ffmpeg = publish(nginx.rtmpPort, streamed.streamKey, 120);

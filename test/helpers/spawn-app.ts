@@ -144,3 +144,14 @@ export async function startApp(
   await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
   return app;
 }
+
+/** A channel's events as its timeline route shows them, oldest first: [event, eventTime]. */
+export async function channelEvents(
+  api: ReturnType<typeof apiOf>,
+  id: string,
+): Promise<(readonly [string, number])[]> {
+  const { data } = (await api('GET', `/v1/channel/${id}/events`)) as {
+    data: { event: string; eventTime: number }[];
+  };
+  return data.map((event) => [event.event, event.eventTime] as const).reverse();
+}
