@@ -16,7 +16,9 @@ const MYSQL_ONLY = [
 const exclude = [
   ...(process.env.TEST_MYSQL_URL ? [] : MYSQL_ONLY),
   ...(process.env.TEST_REDIS_URL ? [] : ['test/rate-limit-redis.e2e-spec.ts']),
-  ...(process.env.TEST_NGINX_RTMP === '1' ? [] : ['test/nginx-rtmp.e2e-spec.ts']),
+  ...(process.env.TEST_NGINX_RTMP === '1'
+    ? []
+    : ['test/nginx-rtmp.e2e-spec.ts', 'test/nginx-rtmp-takeover.e2e-spec.ts']),
   // nginx-rtmp through database cuts: both
   ...(process.env.TEST_NGINX_RTMP === '1' && process.env.TEST_MYSQL_URL
     ? []

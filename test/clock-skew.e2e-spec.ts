@@ -3,7 +3,15 @@ import { stepsAfterAll } from './helpers/cleanup.js';
 import { eventually, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
-import { freePort, type SpawnedApp, spawnApp, waitForHttp } from './helpers/spawn-app.js';
+import {
+  apiOf,
+  channelEvents,
+  freePort,
+  type SpawnedApp,
+  spawnApp,
+  startApp,
+  waitForHttp,
+} from './helpers/spawn-app.js';
 
 const KEY = 'clock-skew-key';
 const TOKEN = 'clock-skew-token';
@@ -100,6 +108,85 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         expect(second - first).toBeGreaterThanOrEqual(1_500);
         expect(second - first).toBeLessThan(6_000);
       }
+    }, 120_000);
+
+    it('stop stale channels and end reconnect windows by the database clock, stamping events with it', async () => {
+      const database = await createTestDatabase(kind);
+      cleanup.push(() => database.drop());
+      const start = async (offset: string | undefined) => {
+        const port = await freePort();
+        const app = await startApp(
+          database.url,
+          port,
+          { API_KEYS: KEY, INGEST_TOKEN: TOKEN, INGEST_STALE_AFTER: '3s' },
+          offset ? ['faketime', '-f', offset] : [],
+        );
+        cleanup.push(async () => {
+          app.kill('SIGKILL');
+          await app.exited;
+        });
+        return port;
+      };
+      const exact = await start(undefined);
+      const ahead = await start('+10m');
+      const behind = await start('-10m');
+      const api = apiOf(exact, KEY);
+      const hook = async (port: number, streamKey: string, action: string) => {
+        const answer = await fetch(`http://127.0.0.1:${port}/v1/ingest/events?token=${TOKEN}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ streamKey, action }),
+        });
+        return ((await answer.json()) as { outcome: string }).outcome;
+      };
+      const events = (id: string) => channelEvents(api, id);
+
+      // Heard: published through the instance ahead, updated through the one behind, every 500 ms.
+      const heard = await api('POST', '/v1/channel', { name: 'heard', reconnectWindow: 60 });
+      expect(await hook(ahead, heard.streamKey, 'publish')).toBe('live');
+      let updating = true;
+      const answers: string[] = [];
+      const updates = (async () => {
+        while (updating) {
+          answers.push(await hook(behind, heard.streamKey, 'update'));
+          await sleep(500);
+        }
+      })();
+      cleanup.push(() => ((updating = false), updates));
+      // Silent: published through the instance behind, never updated.
+      const silent = await api('POST', '/v1/channel', { name: 'silent', reconnectWindow: 60 });
+      const silentAt = Date.now();
+      expect(await hook(behind, silent.streamKey, 'publish')).toBe('live');
+      // Windowed: stopped through the instance behind, with a 3 s window.
+      const windowed = await api('POST', '/v1/channel', { name: 'windowed', reconnectWindow: 3 });
+      await hook(behind, windowed.streamKey, 'publish');
+      const stoppedAt = Date.now();
+      expect(await hook(behind, windowed.streamKey, 'unpublish')).toBe('stopped');
+
+      await eventually(
+        async () => (await api('GET', `/v1/channel/${windowed.id}`)).status === 'ended',
+        20_000,
+      );
+      await eventually(
+        async () => (await api('GET', `/v1/channel/${silent.id}`)).status === 'stopped',
+        20_000,
+      );
+      await sleep(2_000); // the scans of all three instances have run over the heard channel by now
+      updating = false;
+      await updates;
+
+      // Times are the database's: the instance behind stamped neither ten minutes early.
+      const [, windowStop, windowEnd] = await events(windowed.id);
+      expect(windowStop[0]).toBe('channel_stop');
+      expect(Math.abs(windowStop[1] - stoppedAt)).toBeLessThan(2_000);
+      // Ended when its window ran out by the database's clock, not by the instance ahead's.
+      expect(windowEnd).toEqual(['channel_ended', windowStop[1] + 3_000]);
+      const [silentLive, silentStop] = await events(silent.id);
+      expect(silentStop).toEqual(['channel_stop', silentLive[1]]);
+      expect(Math.abs(silentLive[1] - silentAt)).toBeLessThan(2_000);
+      // The instance ahead did not take ten minutes of silence from its own clock.
+      expect((await events(heard.id)).map(([name]) => name)).toEqual(['channel_live']);
+      expect(new Set(answers)).toEqual(new Set(['live']));
     }, 120_000);
   },
 );

@@ -4,28 +4,24 @@ import { eventually, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
 import {
+  apiOf,
+  channelEvents,
   exitWithin,
   freePort,
   type SpawnedApp,
-  spawnApp,
-  waitForHttp,
+  startApp,
+  stopStep,
 } from './helpers/spawn-app.js';
 
 const KEY = 'restart-test-key';
 const STALE_AFTER_MS = 3_000;
 
-async function start(database: TestDatabase, port: number): Promise<SpawnedApp> {
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: database.url,
+function start(database: TestDatabase, port: number): Promise<SpawnedApp> {
+  return startApp(database.url, port, {
     API_KEYS: KEY,
     INGEST_STALE_AFTER: `${STALE_AFTER_MS}ms`,
-    DELIVERY_RETRY_JITTER: '0',
-    LOG_LEVEL: 'warn',
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
   });
-  await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
-  return app;
 }
 
 interface Answer {
@@ -84,29 +80,14 @@ describe.each(databaseKinds())('a restart after downtime past INGEST_STALE_AFTER
     const first = await start(database, port);
     cleanup.push(async () => first.kill('SIGKILL'));
 
-    const api = async (method: string, path: string, body?: unknown) => {
-      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return (await response.json()) as any;
-    };
+    const api = apiOf(port, KEY);
     const publish = (streamKey: string) =>
       fetch(`http://127.0.0.1:${port}/v1/ingest/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ streamKey, action: 'publish' }),
       });
-    const events = async (id: string) =>
-      (
-        (await api('GET', `/v1/channel/${id}/events`)).data as {
-          event: string;
-          eventTime: number;
-        }[]
-      )
-        .map((event) => [event.event, event.eventTime] as const)
-        .reverse();
+    const events = (id: string) => channelEvents(api, id);
 
     await api('POST', '/v1/webhook', { uri: receiver.url, event: 'all' });
     const kept = await api('POST', '/v1/channel', { name: 'kept', reconnectWindow: 60 });
@@ -128,10 +109,7 @@ describe.each(databaseKinds())('a restart after downtime past INGEST_STALE_AFTER
 
     const restartedAt = Date.now();
     const second = await start(database, port);
-    cleanup.push(async () => {
-      second.kill('SIGTERM');
-      await second.exited;
-    });
+    cleanup.push(stopStep(second));
 
     // The publisher that did not come back is stopped once the service has been up for
     // INGEST_STALE_AFTER, as of when it was last heard.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpMetrics } from '../src/metrics/metrics.registry.js';
 import { channelWithStatus, createChannel, eventually, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
-import { type NginxRtmp, publish, startNginxRtmp, stop } from './helpers/nginx-rtmp.js';
+import { type Nginx, publish, startNginxRtmp, stop } from './helpers/nginx-rtmp.js';
 import { type Receiver, startReceiver } from './helpers/receiver.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -23,7 +23,7 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
   (kind) => {
     let t: TestApp;
     let proxy: TcpProxy;
-    let nginx: NginxRtmp;
+    let nginx: Nginx;
     let receiver: Receiver;
 
     /** The app's answers on one route so far, by status (read in-process: no database needed). */
@@ -69,7 +69,7 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
 
     it('keeps a stream publishing through a 15 s cut, and applies its stop heard during a second cut', async () => {
       const created = await createChannel(t, { reconnectWindow: 600 });
-      const ffmpeg = publish(nginx.port, created.streamKey, 300);
+      const ffmpeg = publish(nginx.rtmpPort, created.streamKey, 300);
       try {
         const live = await channelWithStatus(t, created.id, 'live', 20_000);
         await eventually(async () => (await answers(UPDATE))['200'] >= 1, 10_000);
@@ -115,7 +115,7 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         expect(events(created.id)[1].eventTime).toBe(Date.parse(stopped.stoppedAt));
 
         // and the publisher comes back: the same session goes on
-        const again = publish(nginx.port, created.streamKey, 300);
+        const again = publish(nginx.rtmpPort, created.streamKey, 300);
         try {
           const back = await channelWithStatus(t, created.id, 'live', 20_000);
           expect(back.sessionId).toBe(live.sessionId);

@@ -13,7 +13,7 @@ import {
   storedEvents,
 } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
-import { type NginxRtmp, publish, startNginxRtmp, stop } from './helpers/nginx-rtmp.js';
+import { type Nginx, publish, startNginxRtmp, stop } from './helpers/nginx-rtmp.js';
 import { readmeBlocks } from './helpers/readme.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -28,14 +28,14 @@ const kinds = databaseKinds();
 
 describe.each(kinds)('nginx-rtmp and ffmpeg against the app on %s', (kind) => {
   let t: TestApp;
-  let nginx: NginxRtmp;
+  let nginx: Nginx;
   let rtmpPort: number;
   let folder: string;
 
   beforeAll(async () => {
     t = await createTestApp(kind, { INGEST_TOKEN: TOKEN, INGEST_STALE_AFTER: '3s' });
     nginx = await startNginxRtmp(t.baseUrl, TOKEN);
-    rtmpPort = nginx.port;
+    rtmpPort = nginx.rtmpPort;
     folder = nginx.folder;
   });
 
@@ -137,7 +137,7 @@ describe.each(kinds)('nginx-rtmp and ffmpeg against the app on %s', (kind) => {
 
 describe.each(kinds)('30 wrong-token requests beside a live nginx-rtmp publisher on %s', (kind) => {
   let t: TestApp;
-  let nginx: NginxRtmp;
+  let nginx: Nginx;
 
   beforeAll(async () => {
     // the default limit: 30 refused hooks per address a minute
@@ -152,7 +152,7 @@ describe.each(kinds)('30 wrong-token requests beside a live nginx-rtmp publisher
 
   it('refuses the guesses (429 past the limit) and never the publisher with the right token from the same address', async () => {
     const created = await createChannel(t, { reconnectWindow: 600 });
-    const ffmpeg = publish(nginx.port, created.streamKey, 300);
+    const ffmpeg = publish(nginx.rtmpPort, created.streamKey, 300);
     const updates = async () => {
       const metrics = t.app.get(HttpMetrics).requests;
       return (await metrics.get()).values

@@ -23,7 +23,7 @@ export type Takeover = 'silent-past-stale' | 'missed-heartbeat' | false;
  * A publish for a live channel takes it over when the old session's publisher is known to be
  * gone: it has been silent past INGEST_STALE_AFTER (counted only while the stale check is open),
  * or the media server that published it asks again and the session has missed its heartbeat.
- * A media server asks `on_publish` before it checks its own publishers (nginx-rtmp, SRS), so the
+ * A media server may ask `on_publish` before it checks its own publishers (nginx-rtmp does), so the
  * same server asking is no proof by itself: a second encoder on a live key asks too, and is then
  * refused by the media server. Its heartbeat is the proof that the old publisher is still there.
  */

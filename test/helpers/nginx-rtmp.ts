@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { eventually } from './channels.js';
 import { freePort } from './spawn-app.js';
 
-/**
- * A real nginx with libnginx-mod-rtmp in front of the app, and ffmpeg publishing a synthetic
- * stream through it (TEST_NGINX_RTMP=1; CI installs nginx and ffmpeg and sets it).
- */
+/** Debian's libnginx-mod-rtmp. */
 const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
 export interface Run {
@@ -18,6 +15,7 @@ export interface Run {
   output: () => string;
 }
 
+/** A process in a group of its own, its output kept. */
 export function run(command: string, args: string[]): Run {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
@@ -27,7 +25,7 @@ export function run(command: string, args: string[]): Run {
   return { child, exited, output: () => output };
 }
 
-/** Stops a process group (SIGTERM) and waits for it. */
+/** SIGTERM to the process group; resolves when the process has exited. */
 export function stop(process_: Run | undefined): Promise<unknown> {
   if (!process_ || process_.child.exitCode !== null) return Promise.resolve();
   try {
@@ -38,8 +36,13 @@ export function stop(process_: Run | undefined): Promise<unknown> {
   return process_.exited;
 }
 
-/** ffmpeg publishing a synthetic stream for `seconds`, at real-time speed. */
-export function publish(rtmpPort: number, streamKey: string, seconds: number): Run {
+/** ffmpeg publishing a synthetic stream for `seconds` to rtmp://…/`application`/`streamKey`. */
+export function publish(
+  rtmpPort: number,
+  streamKey: string,
+  seconds: number,
+  application = 'live',
+): Run {
   return run('ffmpeg', [
     '-hide_banner',
     '-loglevel',
@@ -57,28 +60,26 @@ export function publish(rtmpPort: number, streamKey: string, seconds: number): R
     'ultrafast',
     '-f',
     'flv',
-    `rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`,
+    `rtmp://127.0.0.1:${rtmpPort}/${application}/${streamKey}`,
   ]);
 }
 
-export interface NginxRtmp {
+export interface Nginx {
   process: Run;
-  port: number;
+  rtmpPort: number;
   folder: string;
-  /** nginx's error log (at info: every notify it sent). */
+  /** Its error log (level info: every notify it sends). */
   log(): string;
   close(): Promise<void>;
 }
 
-/** Starts nginx-rtmp with the three hooks pointing at the app, an update every `updateEvery`. */
-export async function startNginxRtmp(
-  appBaseUrl: string,
-  token: string,
-  updateEvery = '1s',
-): Promise<NginxRtmp> {
-  const port = await freePort();
+/**
+ * A real nginx with the rtmp module, one worker, listening on a free port on loopback, with these
+ * `application` blocks; resolves once it accepts connections.
+ */
+export async function startNginx(applications: string): Promise<Nginx> {
+  const rtmpPort = await freePort();
   const folder = mkdtempSync(join(tmpdir(), 'cw-nginx-'));
-  const hook = `${appBaseUrl}/v1/ingest/nginx-rtmp`;
   writeFileSync(
     join(folder, 'nginx.conf'),
     `load_module ${RTMP_MODULE};
@@ -89,14 +90,8 @@ error_log ${folder}/error.log info;
 events { worker_connections 64; }
 rtmp {
   server {
-    listen 127.0.0.1:${port};
-    application live {
-      live on;
-      on_publish ${hook}/publish?token=${token};
-      on_publish_done ${hook}/publish_done?token=${token};
-      on_update ${hook}/update?token=${token};
-      notify_update_timeout ${updateEvery};
-    }
+    listen 127.0.0.1:${rtmpPort};
+${applications}
   }
 }
 `,
@@ -105,14 +100,14 @@ rtmp {
   await eventually(async () => {
     if (nginx.child.exitCode !== null) throw new Error(`nginx exited: ${nginx.output()}`);
     return new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
+      const socket = connect(rtmpPort, '127.0.0.1');
       socket.once('connect', () => resolve(socket.destroy() === socket));
       socket.once('error', () => resolve(false));
     });
   });
   return {
     process: nginx,
-    port,
+    rtmpPort,
     folder,
     log: () => readFileSync(join(folder, 'error.log'), 'utf8'),
     close: async () => {
@@ -120,4 +115,19 @@ rtmp {
       rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * nginx-rtmp with one `live` application whose three hooks point at the app, an update every
+ * `updateEvery`.
+ */
+export function startNginxRtmp(appBaseUrl: string, token: string, updateEvery = '1s') {
+  const hook = `${appBaseUrl}/v1/ingest/nginx-rtmp`;
+  return startNginx(`    application live {
+      live on;
+      on_publish ${hook}/publish?token=${token};
+      on_publish_done ${hook}/publish_done?token=${token};
+      on_update ${hook}/update?token=${token};
+      notify_update_timeout ${updateEvery};
+    }`);
 }

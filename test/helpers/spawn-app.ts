@@ -108,3 +108,50 @@ export function logLinesAtOrAbove(output: string, level: number): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine)
     .filter((line) => line.level >= level);
 }
+
+/** A cleanup step: SIGTERM to the app, resolved once it has exited. */
+export function stopStep(app: SpawnedApp): () => Promise<unknown> {
+  return () => {
+    app.kill('SIGTERM');
+    return app.exited;
+  };
+}
+
+/** A JSON API call to the app on `port` with this API key; answers the parsed body. */
+export function apiOf(port: number, key: string) {
+  return async (method: string, path: string, body?: unknown): Promise<any> => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return response.json();
+  };
+}
+
+/** The built service on `port` over `databaseUrl`, with `env`; resolves once it answers. */
+export async function startApp(
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string>,
+  wrapper: string[] = [],
+): Promise<SpawnedApp> {
+  const app = spawnApp(
+    { PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...env },
+    undefined,
+    wrapper,
+  );
+  await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
+  return app;
+}
+
+/** A channel's events as its timeline route shows them, oldest first: [event, eventTime]. */
+export async function channelEvents(
+  api: ReturnType<typeof apiOf>,
+  id: string,
+): Promise<(readonly [string, number])[]> {
+  const { data } = (await api('GET', `/v1/channel/${id}/events`)) as {
+    data: { event: string; eventTime: number }[];
+  };
+  return data.map((event) => [event.event, event.eventTime] as const).reverse();
+}
