@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  batchLength,
-  batchLimits,
-  cutToBytes,
-  fitOutcome,
-  outcomeBytes,
-} from './outcome-batches.js';
+import { batchLength, batchLimits, fitOutcome, outcomeBytes } from './outcome-batches.js';
 
 const KIB = 1024;
 const texts = (responseBody: string | null, error: string | null = null) => ({
@@ -84,17 +78,5 @@ describe('fitOutcome', () => {
   it('keeps an outcome without a body whole', () => {
     const result = texts(null, 'x'.repeat(1024));
     expect(fitOutcome(result, 10, 1024)).toBe(result);
-  });
-});
-
-describe('cutToBytes', () => {
-  it('cuts between characters', () => {
-    expect(cutToBytes('aé€😀', 1)).toBe('a');
-    expect(cutToBytes('aé€😀', 2)).toBe('a');
-    expect(cutToBytes('aé€😀', 3)).toBe('aé');
-    expect(cutToBytes('aé€😀', 6)).toBe('aé€');
-    expect(cutToBytes('aé€😀', 9)).toBe('aé€');
-    expect(cutToBytes('aé€😀', 10)).toBe('aé€😀');
-    expect(cutToBytes('abc', 0)).toBe('');
   });
 });

@@ -1,4 +1,5 @@
 import type { AttemptResult } from './delivery.sender.js';
+import { utf8Prefix } from './response-body.js';
 
 /** What one write of outcomes may hold: the server's statement limits, read once. */
 export interface StatementLimits {
@@ -80,17 +81,7 @@ export function fitOutcome<T extends Texts>(result: T, maxBytes: number, errorLi
   if (size <= maxBytes || result.responseBody === null) return result;
   const rest = size - 2 * utf8Bound(result.responseBody);
   const room = Math.max(0, Math.floor((maxBytes - rest) / 2));
-  return { ...result, responseBody: cutToBytes(result.responseBody, room) };
-}
-
-/** The longest start of `text` whose UTF-8 form has at most `maxBytes` bytes. */
-export function cutToBytes(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const bytes = Buffer.from(text, 'utf8');
-  let end = maxBytes;
-  // Back off continuation bytes (10xxxxxx) so the cut falls between characters.
-  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end).toString('utf8');
+  return { ...result, responseBody: utf8Prefix(result.responseBody, room) };
 }
 
 /** UTF-8 bytes per UTF-16 unit, at most (a pair of surrogates, two units, makes four bytes). */
