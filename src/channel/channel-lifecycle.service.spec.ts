@@ -93,6 +93,7 @@ function setup(staleAfterMs?: number) {
   const pipeline = { commit: () => Promise.resolve(void committed++) };
   const transactions = {
     pipeline: <T>(work: (tx: typeof pipeline) => Promise<T>) => work(pipeline),
+    statement: <T>(work: () => Promise<T>) => work(),
   };
   const bus = {
     emit: (_name: string, event: ChannelEventRecorded) => {

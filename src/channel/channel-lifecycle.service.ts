@@ -174,7 +174,9 @@ export class ChannelLifecycleService {
    * in within its reconnect window: it was the service that had not heard it.
    */
   async touch(streamKey: string, heardAt?: Date): Promise<'live' | 'not-live'> {
-    if (await this.channels.touch(streamKey, heardAt)) return 'live';
+    if (await this.transactions.statement(() => this.channels.touch(streamKey, heardAt))) {
+      return 'live';
+    }
     if (this.grace.afterMs === undefined) return 'not-live';
     const revived = await this.enqueue({ kind: 'revive', streamKey, at: heardAt });
     return revived.outcome === 'live' ? 'live' : 'not-live';

@@ -55,6 +55,14 @@ export class Transactions {
     });
   }
 
+  /**
+   * One statement outside a transaction (e.g. a single-row UPDATE): on MySQL it can still lose a
+   * row lock to a transaction and be chosen as a deadlock victim, and is then run again too.
+   */
+  statement<T>(work: () => Promise<T>): Promise<T> {
+    return this.withRetry(work);
+  }
+
   private runWithRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.withRetry(() => this.dataSource.transaction(work));
   }
