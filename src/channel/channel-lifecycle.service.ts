@@ -2,24 +2,19 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { EntityManager } from 'typeorm';
-import {
-  ChannelEventRepository,
-  type NewChannelEvent,
-} from '../channel-events/channel-event.repository.js';
+import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import { ChannelEventBus, type ChannelEventRecorded } from '../channel-events/channel-events.js';
-import type { ChannelEventName } from '../common/channel-event-name.js';
 import { conflict } from '../common/errors.js';
 import { type Pipeline, SequentialPipeline } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
 import { ChannelMetrics } from './channel.metrics.js';
-import { ChannelEntity, type ChannelStatus } from './channel.entity.js';
+import { ChannelEntity } from './channel.entity.js';
 import {
   type ChannelChanges,
   ChannelRepository,
   type LockedChannels,
-  type SavedTransition,
 } from './channel.repository.js';
-import { toChannelDto } from './channel-view.js';
+import { Changes } from './channel-changes.js';
 import { StaleGrace, takeover } from './session-liveness.js';
 
 export type PublishOutcome = 'live' | 'unknown-key' | 'already-live';
@@ -30,20 +25,6 @@ export interface TransitionResult<O extends string> {
   channelId?: string;
   events: ChannelEventRecorded[];
 }
-
-/** Which states each transition leaves from. */
-const FROM: Record<'live' | 'stopped' | 'ended', ChannelStatus[]> = {
-  live: ['idle', 'ended', 'stopped'],
-  stopped: ['live'],
-  ended: ['live', 'stopped'],
-};
-
-/** The event each transition raises. */
-const EVENT_OF: Record<'live' | 'stopped' | 'ended', ChannelEventName> = {
-  live: 'channel_live',
-  stopped: 'channel_stop',
-  ended: 'channel_ended',
-};
 
 /** Hooks handled together in one transaction, at most. */
 const HOOKS_PER_BATCH = 200;
@@ -68,46 +49,6 @@ interface Hook {
   mediaServer?: string;
   resolve: (result: TransitionResult<HookOutcome>) => void;
   reject: (error: Error) => void;
-}
-
-/**
- * A unit of work's transitions: the channels as they end up (and the state each left from), and
- * the events, in the order they happened. Written with one UPDATE and one INSERT.
- */
-class Changes {
-  readonly channels = new Map<string, SavedTransition>();
-  readonly events: NewChannelEvent[] = [];
-
-  /** The channel as this unit of work has left it so far. */
-  current(channel: ChannelEntity): ChannelEntity {
-    return this.channels.get(channel.id)?.channel ?? channel;
-  }
-
-  /** One transition: the state change and its outbox event (the channel as GET shows it now). */
-  apply(
-    channel: ChannelEntity,
-    to: 'live' | 'stopped' | 'ended',
-    now: Date,
-    eventTime: number,
-    changes: ChannelChanges,
-  ): ChannelEntity {
-    const from = this.current(channel);
-    if (!FROM[to].includes(from.status))
-      throw new Error(`no transition from ${from.status} to ${to}`);
-    const next = Object.assign(new ChannelEntity(), from, changes, { status: to, updatedAt: now });
-    const original = this.channels.get(channel.id)?.from ?? channel.status;
-    this.channels.set(channel.id, { channel: next, from: original });
-    const name = EVENT_OF[to];
-    this.events.push({
-      name,
-      channelId: channel.id,
-      sessionId: next.sessionId,
-      eventTime,
-      body: JSON.stringify({ event: name, eventTime, ...toChannelDto(next) }),
-      createdAt: now,
-    });
-    return next;
-  }
 }
 
 /**
