@@ -1,9 +1,10 @@
 /**
- * The /v1 answers and bodies the dashboard's scripts (static/) read and send, as JSON: the
- * response DTOs of the webhook, delivery and channel controllers, dates as ISO 8601 strings.
+ * The /v1 answers and bodies the dashboard's scripts (static/) read and send, as JSON: the DTOs
+ * of the webhook, delivery and channel controllers, dates as ISO 8601 strings.
  * Written out here rather than imported because the dashboard depends on common only (the
  * dependency rule), and the scripts are checked by tsconfig.dashboard.json, which knows the DOM
- * and not Nest: so nothing here may name a DOM or Node type. A DTO that changes changes here too.
+ * and not Nest: so nothing here may name a DOM or Node type. test/dashboard-api-types.e2e-spec.ts
+ * holds each type to its DTO in the type-check, so a DTO cannot change without this file.
  */
 
 /** CHANNEL_EVENT_NAMES (common/channel-event-name.ts). */
@@ -62,7 +63,7 @@ export interface CreateWebhookBody {
   event: EventSubscription[];
   secret?: string;
   rateLimit?: number | null;
-  headers?: Record<string, string> | null;
+  headers?: Readonly<Record<string, string>> | null;
 }
 
 /** UpdateWebhookDto: the body of PUT /v1/webhook/{id}, at least one field. */
@@ -71,7 +72,7 @@ export interface UpdateWebhookBody {
   event?: EventSubscription[];
   active?: boolean;
   rateLimit?: number | null;
-  headers?: Record<string, string> | null;
+  headers?: Readonly<Record<string, string>> | null;
 }
 
 // ---------------------------------------------------------------------------------------------
