@@ -1,3 +1,4 @@
+// @ts-check
 // Every change the page can make, each behind a dialog that says what it will do. Each resolves
 // with what the service answered, or null when the operator cancelled.
 
@@ -15,15 +16,32 @@ import {
 import { field, openDialog, showSecret } from './dialogs.js';
 import { el, fromLocalInput, toLocalInput } from './dom.js';
 
+/** @typedef {import('../api-types.js').Channel} Channel */
+/** @typedef {import('../api-types.js').CreateWebhookBody} CreateWebhookBody */
+/** @typedef {import('../api-types.js').Delivery} Delivery */
+/** @typedef {import('../api-types.js').EventSubscription} EventSubscription */
+/** @typedef {import('../api-types.js').Webhook} Webhook */
+/** @typedef {import('../api-types.js').WebhookSummary} WebhookSummary */
+
 const EVENTS = ['channel_live', 'channel_stop', 'channel_ended'];
 
+/** @param {string} text */
 const code = (text) => el('code', {}, text);
 
 // ---------------------------------------------------------------------------------------------
 // Create and edit
 
+/**
+ * The event checkboxes, `selected` checked.
+ * @param {string[]} selected
+ */
 function eventBoxes(selected) {
   const all = selected.includes('all');
+  /**
+   * @param {string} name
+   * @param {boolean} checked
+   * @param {string} [label]
+   */
   const box = (name, checked, label) =>
     el(
       'label',
@@ -43,8 +61,12 @@ function eventBoxes(selected) {
   );
 }
 
-/** "Name: value" lines; a line that is not is refused before anything is sent. */
+/**
+ * "Name: value" lines; a line that is not is refused before anything is sent.
+ * @param {string} text
+ */
 function parseHeaders(text) {
+  /** @type {Record<string, string>} */
   const headers = {};
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -55,24 +77,39 @@ function parseHeaders(text) {
   return headers;
 }
 
-/** The form's values as the service takes them; `editing` leaves empty headers alone. */
+/**
+ * The form's values as the service takes them; `editing` leaves empty headers alone.
+ * @param {HTMLFormElement} form
+ * @param {boolean} editing
+ */
 function formValues(form, editing) {
-  const checked = [...form.querySelectorAll('input[name="event"]:checked')].map(
-    (input) => input.value,
-  );
-  const rateLimit = form.elements.namedItem('rateLimit').value.trim();
+  const checked = [
+    .../** @type {NodeListOf<HTMLInputElement>} */ (
+      form.querySelectorAll('input[name="event"]:checked')
+    ),
+  ].map((input) => input.value);
+  const rateLimit = /** @type {HTMLInputElement} */ (
+    form.elements.namedItem('rateLimit')
+  ).value.trim();
+  /** @type {CreateWebhookBody} */
   const body = {
-    uri: form.elements.namedItem('uri').value.trim(),
-    event: checked.includes('all') ? ['all'] : checked,
+    uri: /** @type {HTMLInputElement} */ (form.elements.namedItem('uri')).value.trim(),
+    // the values of the checkboxes: event names and `all`
+    event: /** @type {EventSubscription[]} */ (checked.includes('all') ? ['all'] : checked),
     rateLimit: rateLimit === '' ? null : Number(rateLimit),
   };
-  const headersText = form.elements.namedItem('headers').value;
-  const clear = form.elements.namedItem('clearHeaders')?.checked;
+  const headersText = /** @type {HTMLTextAreaElement} */ (form.elements.namedItem('headers')).value;
+  const clear = /** @type {HTMLInputElement | null} */ (form.elements.namedItem('clearHeaders'))
+    ?.checked;
   if (clear) body.headers = null;
   else if (headersText.trim() || !editing) body.headers = parseHeaders(headersText);
   return body;
 }
 
+/**
+ * The fields of the create and edit forms; `webhook` to edit, undefined to create.
+ * @param {Webhook | undefined} webhook
+ */
 function webhookForm(webhook) {
   const editing = webhook !== undefined;
   const headerNames = Object.keys(webhook?.headers ?? {});
@@ -134,6 +171,7 @@ function webhookForm(webhook) {
   ];
 }
 
+/** Asks for a new webhook and creates it; shows its secret once. */
 export async function createWebhookAction() {
   const created = await openDialog({
     title: 'New webhook',
@@ -154,6 +192,7 @@ export async function createWebhookAction() {
   return created;
 }
 
+/** @param {Webhook} webhook */
 export const editWebhookAction = (webhook) =>
   openDialog({
     title: `Edit webhook ${webhook.id}`,
@@ -166,6 +205,7 @@ export const editWebhookAction = (webhook) =>
 // ---------------------------------------------------------------------------------------------
 // One-click actions, confirmed
 
+/** @param {Webhook} webhook */
 export const deleteWebhookAction = (webhook) =>
   openDialog({
     title: `Delete webhook ${webhook.id}?`,
@@ -182,6 +222,7 @@ export const deleteWebhookAction = (webhook) =>
     onConfirm: () => deleteWebhook(webhook.id),
   });
 
+/** @param {Webhook} webhook */
 export const pauseAction = (webhook) =>
   openDialog({
     title: `Pause webhook ${webhook.id}?`,
@@ -193,6 +234,7 @@ export const pauseAction = (webhook) =>
     onConfirm: () => updateWebhook(webhook.id, { active: false }),
   });
 
+/** @param {WebhookSummary} webhook */
 export const resumeAction = (webhook) =>
   openDialog({
     title: `Resume webhook ${webhook.id}?`,
@@ -206,6 +248,7 @@ export const resumeAction = (webhook) =>
     onConfirm: () => updateWebhook(webhook.id, { active: true }),
   });
 
+/** @param {Webhook} webhook */
 export const sendTestAction = (webhook) =>
   openDialog({
     title: `Send a test to webhook ${webhook.id}?`,
@@ -224,6 +267,7 @@ export const sendTestAction = (webhook) =>
     onConfirm: () => sendTest(webhook.id),
   });
 
+/** @param {Webhook} webhook */
 export async function rotateSecretAction(webhook) {
   const rotated = await openDialog({
     title: `Rotate the secret of webhook ${webhook.id}?`,
@@ -247,6 +291,7 @@ export async function rotateSecretAction(webhook) {
   return rotated;
 }
 
+/** @param {Webhook} webhook */
 export function recoverAction(webhook) {
   const since = new Date(Date.now() - 24 * 3_600_000);
   return openDialog({
@@ -277,12 +322,18 @@ export function recoverAction(webhook) {
     onConfirm: (form) =>
       recover(
         webhook.id,
-        fromLocalInput(form.elements.namedItem('since').value),
-        fromLocalInput(form.elements.namedItem('until').value) || undefined,
+        fromLocalInput(/** @type {HTMLInputElement} */ (form.elements.namedItem('since')).value),
+        fromLocalInput(/** @type {HTMLInputElement} */ (form.elements.namedItem('until')).value) ||
+          undefined,
       ),
   });
 }
 
+/**
+ * @param {string} webhookId
+ * @param {Pick<Delivery, 'id' | 'messageId' | 'event' | 'channelId'>} delivery
+ * @param {string} [uri] the webhook's, when the page knows it
+ */
 export const redeliverAction = (webhookId, delivery, uri) =>
   openDialog({
     title: `Redeliver delivery ${delivery.id}?`,
@@ -309,6 +360,7 @@ export const redeliverAction = (webhookId, delivery, uri) =>
       }),
   });
 
+/** @param {Channel} channel */
 export const endSessionAction = (channel) =>
   openDialog({
     title: `End the session of channel ${channel.id}?`,

@@ -1,3 +1,4 @@
+// @ts-check
 // The dashboard's entry: the session (key in, key out) and the views, chosen by the address so
 // that reload, back and a shared link show the same thing:
 //   #/?window=24h                          the overview
@@ -13,10 +14,14 @@ import { $, clearNotice, el, errorBox, loading, notice } from './dom.js';
 import { renderOverview } from './overview.js';
 import { state } from './state.js';
 
+/** @typedef {import('./state.js').Route} Route */
+/** @typedef {import('./state.js').View} View */
+
 // The overview and the channel list follow the service by themselves; a search the operator
 // pages through is left alone.
 const AUTO_REFRESH_MS = 30_000;
 
+/** @type {[RegExp, (ids: string[]) => View][]} the ids: the pattern's groups */
 const ROUTES = [
   [/^\/?$/, () => ({ view: 'overview', render: renderOverview })],
   [/^\/webhooks\/(\d+)$/, ([webhookId]) => ({ view: 'webhook', webhookId, render: renderWebhook })],
@@ -33,6 +38,10 @@ const ROUTES = [
   [/^\/channels\/(\d+)$/, ([channelId]) => ({ view: 'channel', channelId, render: renderChannel })],
 ];
 
+/**
+ * The route the address names, or null for none.
+ * @returns {Route | null}
+ */
 function parseRoute() {
   const hash = location.hash.replace(/^#/, '');
   const [path, search = ''] = hash.split('?', 2);
@@ -43,6 +52,10 @@ function parseRoute() {
   return null;
 }
 
+/**
+ * Shows the page of `hash` (after #): a new address, or the current one again.
+ * @param {string} hash
+ */
 export function go(hash) {
   if (location.hash === hash || (hash === '#/' && location.hash === '')) return show();
   location.hash = hash;
@@ -55,7 +68,9 @@ async function show() {
   const isCurrent = () => generation === state.generation;
   const view = $('view');
   const route = parseRoute();
-  for (const item of document.querySelectorAll('[data-nav]')) {
+  for (const item of /** @type {NodeListOf<HTMLElement>} */ (
+    document.querySelectorAll('[data-nav]')
+  )) {
     const active =
       route && item.dataset.nav === (route.view.startsWith('channel') ? 'channels' : 'webhooks');
     if (active) item.setAttribute('aria-current', 'page');
@@ -103,12 +118,19 @@ function showBoard() {
   $('nav').hidden = false;
 }
 
+/**
+ * Forgets the key and everything loaded, and asks for a key again.
+ * @param {string} [message] why, as an error notice
+ */
 function signOut(message) {
   forgetKey();
   state.generation++;
   state.summary = null;
   $('view').replaceChildren();
-  for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
+  for (const dialog of /** @type {NodeListOf<HTMLDialogElement>} */ (
+    document.querySelectorAll('dialog[open]')
+  ))
+    dialog.close();
   showLogin();
   if (message) notice(message, 'error');
 }
@@ -117,7 +139,7 @@ function start() {
   onKeyRefused(() => signOut('The API key was refused. Enter a valid key.'));
   $('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const input = $('api-key');
+    const input = /** @type {HTMLInputElement} */ ($('api-key'));
     const key = input.value.trim();
     if (!key) return;
     input.value = '';

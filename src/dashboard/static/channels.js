@@ -1,3 +1,4 @@
+// @ts-check
 // Channels: the list with status and live session, and one channel's timeline of events with the
 // deliveries each made, newest first.
 
@@ -5,8 +6,19 @@ import { endSessionAction } from './actions.js';
 import { channelEvents, listChannels, readChannel } from './api.js';
 import { button, DASH, el, errorBox, link, notice, olderButton, statusBadge, time } from './dom.js';
 
+/** @typedef {import('../api-types.js').Channel} Channel */
+/** @typedef {import('../api-types.js').ChannelTimeline} ChannelTimeline */
+/** @typedef {import('../api-types.js').ChannelTimelineEvent} ChannelTimelineEvent */
+/** @typedef {import('./state.js').Render} Render */
+
+/** @type {Set<string>} */
 const CAN_END = new Set(['live', 'stopped']);
 
+/**
+ * "End session" for a live or stopped channel, null for another; `after()` once it was ended.
+ * @param {Channel} channel
+ * @param {() => Promise<void>} after
+ */
 function endButton(channel, after) {
   if (!CAN_END.has(channel.status)) return null;
   return button(
@@ -21,6 +33,10 @@ function endButton(channel, after) {
   );
 }
 
+/**
+ * @param {Channel} channel
+ * @param {() => Promise<void>} after
+ */
 function channelRow(channel, after) {
   return el(
     'tr',
@@ -45,6 +61,7 @@ function channelRow(channel, after) {
   );
 }
 
+/** @type {Render} */
 export async function renderChannels(view, route, go, isCurrent) {
   const page = Number(route.params.get('page') ?? 0) || 0;
   let answer;
@@ -56,6 +73,10 @@ export async function renderChannels(view, route, go, isCurrent) {
   }
   if (!isCurrent()) return;
   const after = () => renderChannels(view, route, go, isCurrent);
+  /**
+   * @param {string} text
+   * @param {string} [className]
+   */
   const head = (text, className) => el('th', { className, attrs: { scope: 'col' } }, text);
   const last = (page + 1) * answer.length >= answer.total;
   view.replaceChildren(
@@ -107,6 +128,7 @@ export async function renderChannels(view, route, go, isCurrent) {
   );
 }
 
+/** @param {ChannelTimelineEvent} event */
 function eventItem(event) {
   return el(
     'li',
@@ -151,9 +173,13 @@ function eventItem(event) {
   );
 }
 
+/** @type {Render} */
 export async function renderChannel(view, route, go, isCurrent) {
-  const channelId = route.channelId;
+  // the route's path has it
+  const channelId = /** @type {string} */ (route.channelId);
+  /** @type {Channel} */
   let channel;
+  /** @type {ChannelTimeline} */
   let first;
   try {
     [channel, first] = await Promise.all([readChannel(channelId), channelEvents(channelId)]);

@@ -1,11 +1,20 @@
+// @ts-check
 // A webhook's attempts over the chosen window as an SVG bar chart: one bar per bucket, its height
 // the attempts, the failed share in red on top of the succeeded share in green.
 
 import { localTime } from './dom.js';
 
+/** @typedef {import('../api-types.js').SummaryBucket} SummaryBucket */
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const CHART = { width: 240, height: 40, gap: 2 };
 
+/**
+ * An SVG element with attributes and, when given, text.
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attributes]
+ * @param {string} [text]
+ */
 function svgEl(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
@@ -13,7 +22,11 @@ function svgEl(tag, attributes = {}, text) {
   return node;
 }
 
-/** `buckets`: [{start, attempts, failed}] oldest first; `bucketMs`: the width of one. */
+/**
+ * `buckets`: [{start, attempts, failed}] oldest first; `windowLabel`: the window in words.
+ * @param {SummaryBucket[]} buckets
+ * @param {string} windowLabel
+ */
 export function attemptChart(buckets, windowLabel) {
   const label = `Attempts over the last ${windowLabel}: succeeded in green, failed in red`;
   const svg = svgEl('svg', {

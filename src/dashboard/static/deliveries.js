@@ -1,3 +1,4 @@
+// @ts-check
 // One webhook: its health, its actions, and its delivery log searched by filters kept in the
 // address; and one delivery: every attempt as sent and answered.
 
@@ -32,6 +33,17 @@ import {
 import { figures, loadSummary, stateBadge, stateDetail } from './overview.js';
 import { knownWebhook, state } from './state.js';
 
+/** @typedef {import('../api-types.js').Delivery} Delivery */
+/** @typedef {import('../api-types.js').DeliveryAttempt} DeliveryAttempt */
+/** @typedef {import('../api-types.js').DeliveryDetail} DeliveryDetail */
+/** @typedef {import('../api-types.js').DeliveryPage} DeliveryPage */
+/** @typedef {import('../api-types.js').Recovered} Recovered */
+/** @typedef {import('../api-types.js').WebhookSummary} WebhookSummary */
+/** @typedef {import('./dom.js').Child} Child */
+/** @typedef {import('./dom.js').ElementOptions} ElementOptions */
+/** @typedef {import('./state.js').Go} Go */
+/** @typedef {import('./state.js').Render} Render */
+
 /** The filters of the delivery search, as the route and the address name them. */
 const FILTERS = ['status', 'event', 'channelId', 'since', 'until', 'messageId'];
 const STATUSES = ['pending', 'succeeded', 'failed'];
@@ -39,12 +51,19 @@ const EVENTS = ['channel_live', 'channel_stop', 'channel_ended', 'ping'];
 const FOLLOW_EVERY_MS = 1_000;
 const FOLLOW_FOR_MS = 30_000;
 
-/** The summary entry of a webhook, loading the summary when the page has none yet. */
+/**
+ * The summary entry of a webhook, loading the summary when the page has none yet.
+ * @param {string} webhookId
+ */
 async function webhookOf(webhookId) {
   if (!knownWebhook(webhookId)) await loadSummary(state.summary?.window ?? '24h');
   return knownWebhook(webhookId);
 }
 
+/**
+ * @param {HTMLElement} view
+ * @param {string} webhookId
+ */
 function notFound(view, webhookId) {
   view.replaceChildren(
     el(
@@ -59,6 +78,12 @@ function notFound(view, webhookId) {
 // ---------------------------------------------------------------------------------------------
 // The webhook and its delivery log
 
+/**
+ * @param {string} name
+ * @param {string} label the empty choice
+ * @param {string[]} values
+ * @param {string | undefined} selected
+ */
 function select(name, label, values, selected) {
   return el(
     'select',
@@ -68,13 +93,28 @@ function select(name, label, values, selected) {
   );
 }
 
+/**
+ * @param {string} label
+ * @param {HTMLInputElement | HTMLSelectElement} input
+ */
 function filterField(label, input) {
   const fieldId = `filter-${input.getAttribute('name')}`;
   input.id = fieldId;
   return el('div', { className: 'field' }, el('label', { attrs: { for: fieldId } }, label), input);
 }
 
+/**
+ * The search form, filled in with `filters`; a search goes to its address.
+ * @param {string} webhookId
+ * @param {Record<string, string>} filters
+ * @param {Go} go
+ */
 function filterForm(webhookId, filters, go) {
+  /**
+   * @param {string} name
+   * @param {string} placeholder
+   * @param {Record<string, string>} [extra] more attributes
+   */
   const text = (name, placeholder, extra = {}) =>
     el('input', {
       testid: `filter-${name}`,
@@ -87,6 +127,7 @@ function filterForm(webhookId, filters, go) {
         ...extra,
       },
     });
+  /** @param {string} name */
   const moment = (name) =>
     el('input', {
       testid: `filter-${name}`,
@@ -120,7 +161,9 @@ function filterForm(webhookId, filters, go) {
     event.preventDefault();
     const params = new URLSearchParams();
     for (const name of FILTERS) {
-      const raw = form.elements.namedItem(name).value.trim();
+      const raw = /** @type {HTMLInputElement | HTMLSelectElement} */ (
+        form.elements.namedItem(name)
+      ).value.trim();
       const value = name === 'since' || name === 'until' ? fromLocalInput(raw) : raw;
       if (value) params.set(name, value);
     }
@@ -130,6 +173,10 @@ function filterForm(webhookId, filters, go) {
   return form;
 }
 
+/**
+ * @param {string} webhookId
+ * @param {Delivery} delivery
+ */
 function deliveryRow(webhookId, delivery) {
   const status = statusBadge(delivery.status, 'delivery-status');
   if (delivery.status === 'pending')
@@ -169,6 +216,10 @@ function deliveryRow(webhookId, delivery) {
 }
 
 function deliveryTable() {
+  /**
+   * @param {string} text
+   * @param {string} [className]
+   */
   const head = (text, className) => el('th', { className, attrs: { scope: 'col' } }, text);
   return el(
     'table',
@@ -193,8 +244,19 @@ function deliveryTable() {
   );
 }
 
-/** The header of a webhook's views: state, figures and every action on it. */
+/**
+ * The header of a webhook's views: state, figures and every action on it.
+ * @param {WebhookSummary} webhook
+ * @param {(label: string, answer: unknown) => Promise<void>} after
+ */
 function webhookHeader(webhook, after) {
+  /**
+   * @param {string} label
+   * @param {(webhook: WebhookSummary) => Promise<unknown>} action resolves with the answer, or
+   *   null when cancelled
+   * @param {string} testid
+   * @param {ElementOptions} [options]
+   */
   const act = (label, action, testid, options = {}) =>
     button(
       label,
@@ -243,7 +305,14 @@ function webhookHeader(webhook, after) {
   );
 }
 
-/** What an action's answer means, said once it is done; then the view is loaded again. */
+/**
+ * What an action's answer means, said once it is done; then the view is loaded again.
+ * @param {WebhookSummary} webhook
+ * @param {Go} go
+ * @param {() => Promise<void>} reload
+ * @returns {(label: string, answer: unknown) => Promise<void>} `answer`: what the action of
+ *   `label` resolved with
+ */
 function afterAction(webhook, go, reload) {
   return async (label, answer) => {
     if (label === 'Delete') {
@@ -252,14 +321,15 @@ function afterAction(webhook, go, reload) {
       return go('#/');
     }
     if (label === 'Send test') {
-      notice(`Test ping queued as delivery ${answer.id}.`);
-      return go(`#/webhooks/${webhook.id}/deliveries/${id(answer.id)}?follow=1`);
+      const ping = /** @type {Delivery} */ (answer);
+      notice(`Test ping queued as delivery ${ping.id}.`);
+      return go(`#/webhooks/${webhook.id}/deliveries/${id(ping.id)}?follow=1`);
     }
     if (label === 'Recover failed…')
       notice(
-        answer.recovered === 0
+        /** @type {Recovered} */ (answer).recovered === 0
           ? 'No failed delivery in that time range: nothing to recover.'
-          : `${answer.recovered} failed deliveries queued again.`,
+          : `${/** @type {Recovered} */ (answer).recovered} failed deliveries queued again.`,
       );
     else if (label === 'Pause') notice(`Webhook ${webhook.id} paused.`);
     else if (label === 'Resume') notice(`Webhook ${webhook.id} resumed.`);
@@ -269,14 +339,19 @@ function afterAction(webhook, go, reload) {
   };
 }
 
+/** @type {Render} */
 export async function renderWebhook(view, route, go, isCurrent) {
-  const webhookId = route.webhookId;
+  // the route's path has it
+  const webhookId = /** @type {string} */ (route.webhookId);
+  /** @type {Record<string, string>} */
   const filters = {};
   for (const name of FILTERS) {
     const value = route.params.get(name);
     if (value) filters[name] = value;
   }
+  /** @type {WebhookSummary | undefined} */
   let webhook;
+  /** @type {DeliveryPage} */
   let first;
   try {
     [webhook, first] = await Promise.all([
@@ -285,7 +360,8 @@ export async function renderWebhook(view, route, go, isCurrent) {
     ]);
   } catch (error) {
     if (!isCurrent()) return;
-    if (error.status === 404 && !knownWebhook(webhookId)) return notFound(view, webhookId);
+    const status = /** @type {{ status?: number }} */ (error).status;
+    if (status === 404 && !knownWebhook(webhookId)) return notFound(view, webhookId);
     view.replaceChildren(errorBox('the deliveries', error));
     return;
   }
@@ -297,7 +373,7 @@ export async function renderWebhook(view, route, go, isCurrent) {
     if (isCurrent()) await renderWebhook(view, route, go, isCurrent);
   };
   const table = deliveryTable();
-  const body = table.querySelector('tbody');
+  const body = /** @type {HTMLTableSectionElement} */ (table.querySelector('tbody'));
   const count = el('p', { className: 'muted small', testid: 'delivery-count' });
   const filtered = Object.keys(filters).length > 0;
   let shown = 0;
@@ -334,6 +410,10 @@ export async function renderWebhook(view, route, go, isCurrent) {
 // ---------------------------------------------------------------------------------------------
 // One delivery, every attempt
 
+/**
+ * @param {DeliveryAttempt} attempt
+ * @param {number} index
+ */
 function attemptView(attempt, index) {
   const failed = attempt.errorDescription || attempt.error;
   return el(
@@ -393,6 +473,11 @@ function attemptView(attempt, index) {
   );
 }
 
+/**
+ * Why a delivery has no attempt yet, or that it will have none.
+ * @param {DeliveryDetail} detail
+ * @returns {Child}
+ */
 function noAttempt(detail) {
   if (detail.status !== 'pending') return 'No attempt was made.';
   if (detail.nextAttemptAt)
@@ -406,6 +491,12 @@ function noAttempt(detail) {
     : 'No attempt yet.';
 }
 
+/**
+ * @param {string} webhookId
+ * @param {WebhookSummary | undefined} webhook
+ * @param {DeliveryDetail} detail
+ * @param {() => Promise<void>} onRedeliver
+ */
 function deliverySection(webhookId, webhook, detail, onRedeliver) {
   return el(
     'section',
@@ -460,9 +551,15 @@ function deliverySection(webhookId, webhook, detail, onRedeliver) {
   );
 }
 
+/** @type {Render} */
 export async function renderDelivery(view, route, go, isCurrent) {
-  const { webhookId, deliveryId } = route;
+  // the route's path has both
+  const { webhookId, deliveryId } = /** @type {{ webhookId: string, deliveryId: string }} */ (
+    route
+  );
+  /** @type {WebhookSummary | undefined} */
   let webhook;
+  /** @type {DeliveryDetail} */
   let detail;
   try {
     [webhook, detail] = await Promise.all([
@@ -475,6 +572,7 @@ export async function renderDelivery(view, route, go, isCurrent) {
   }
   if (!isCurrent()) return;
 
+  /** @param {DeliveryDetail} current */
   const display = (current) => {
     view.replaceChildren(
       deliverySection(webhookId, webhook, current, async () => {
@@ -485,7 +583,10 @@ export async function renderDelivery(view, route, go, isCurrent) {
       }),
     );
   };
-  /** Reads the delivery again until it has more than `attempts` attempts and is not pending. */
+  /**
+   * Reads the delivery again until it has more than `attempts` attempts and is not pending.
+   * @param {number} attempts
+   */
   const follow = async (attempts) => {
     const deadline = Date.now() + FOLLOW_FOR_MS;
     for (;;) {

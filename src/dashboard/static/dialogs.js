@@ -1,8 +1,18 @@
+// @ts-check
 // Confirmations and forms in a modal <dialog>: every action says what it will do before it runs,
 // and a refusal of the service is shown inside the dialog in the service's own words.
 
 import { ApiError } from './api.js';
 import { button, el, explain } from './dom.js';
+
+/** @typedef {import('./dom.js').Child} Child */
+
+/**
+ * What a dialog resolves with: what its `onConfirm` resolved, true when that was nothing, or
+ * null when it was cancelled.
+ * @template T
+ * @typedef {(T extends null | undefined | void ? true : T) | null} DialogResult
+ */
 
 /** True while a dialog is open: the page does not refresh under it. */
 export const dialogOpen = () => document.querySelector('dialog[open]') !== null;
@@ -11,6 +21,15 @@ export const dialogOpen = () => document.querySelector('dialog[open]') !== null;
  * Opens a dialog and resolves with what `onConfirm(form)` resolved, or null when cancelled.
  * `body`: nodes (text, fields) above the buttons. A rejection of `onConfirm` keeps the dialog
  * open with its messages, so a form can be corrected.
+ * @template T
+ * @param {object} options
+ * @param {string} options.title
+ * @param {Child[]} [options.body]
+ * @param {string} options.confirmLabel
+ * @param {boolean} [options.danger] a red confirm button
+ * @param {string} [options.testid]
+ * @param {(form: HTMLFormElement) => T | Promise<T>} options.onConfirm
+ * @returns {Promise<DialogResult<T>>}
  */
 export function openDialog({
   title,
@@ -50,6 +69,7 @@ export function openDialog({
       { className: 'dialog', testid, attrs: { 'aria-labelledby': titleId } },
       form,
     );
+    /** @type {DialogResult<T>} */
     let result = null;
     dialog.addEventListener('close', () => {
       dialog.remove();
@@ -62,7 +82,7 @@ export function openDialog({
       Promise.resolve()
         .then(() => onConfirm(form))
         .then((value) => {
-          result = value ?? true;
+          result = /** @type {DialogResult<T>} */ (value ?? true);
           dialog.close();
         })
         .catch((error) => {
@@ -86,11 +106,16 @@ export function openDialog({
     document.body.append(dialog);
     dialog.showModal();
     // The first field, or the safe choice when there is none.
-    (form.querySelector('input, select, textarea') ?? cancel).focus();
+    /** @type {HTMLElement} */ (form.querySelector('input, select, textarea') ?? cancel).focus();
   });
 }
 
-/** A labelled field; `input` is an <input>, <select> or <textarea> without an id. */
+/**
+ * A labelled field; `input` is an <input>, <select> or <textarea> without an id.
+ * @param {string} label
+ * @param {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} input
+ * @param {string} [hint] a line under the field
+ */
 export function field(label, input, hint) {
   const fieldId = `field-${Math.random().toString(36).slice(2)}`;
   input.id = fieldId;
@@ -107,7 +132,13 @@ export function field(label, input, hint) {
   );
 }
 
-/** Shows a secret once, with a copy button; resolves when the dialog is closed. */
+/**
+ * Shows a secret once, with a copy button; resolves when the dialog is closed.
+ * @param {string} title
+ * @param {string} secret
+ * @param {string} note
+ * @returns {Promise<void>}
+ */
 export function showSecret(title, secret, note) {
   return new Promise((resolve) => {
     const titleId = `secret-title-${Date.now()}`;

@@ -1,3 +1,4 @@
+// @ts-check
 // The overview: every webhook's health over a chosen window, from one call to the summary route.
 // Disabled and failing webhooks come first (the service sorts them so).
 
@@ -7,16 +8,30 @@ import { attemptChart } from './charts.js';
 import { button, el, errorBox, link, ms, percent, show, time } from './dom.js';
 import { state, WINDOWS } from './state.js';
 
+/** @typedef {import('../api-types.js').SummaryWindow} SummaryWindow */
+/** @typedef {import('../api-types.js').WebhookSummary} WebhookSummary */
+/** @typedef {import('./dom.js').Children} Children */
+/** @typedef {import('./state.js').Render} Render */
+/** @typedef {import('./state.js').Route} Route */
+
+/** @type {Record<string, string>} */
 const WINDOW_WORDS = { '1h': 'hour', '24h': '24 hours', '7d': '7 days' };
 
-/** Loads the summary of `window` into the shared state. */
+/**
+ * Loads the summary of `window` into the shared state.
+ * @param {SummaryWindow} window
+ */
 export async function loadSummary(window) {
   state.summary = await webhookSummary(window);
   return state.summary;
 }
 
-/** The line under a webhook's state badge: since when, why, and what happens next. */
+/**
+ * The line under a webhook's state badge: since when, why, and what happens next.
+ * @param {WebhookSummary} webhook
+ */
 export function stateDetail(webhook) {
+  /** @type {Children[]} */
   const parts = [];
   if (webhook.state === 'failing')
     parts.push(['Failing since ', time(webhook.failingSince, { relative: true })]);
@@ -52,6 +67,7 @@ export function stateDetail(webhook) {
   );
 }
 
+/** @param {WebhookSummary} webhook */
 export function stateBadge(webhook) {
   return el(
     'span',
@@ -60,6 +76,11 @@ export function stateBadge(webhook) {
   );
 }
 
+/**
+ * @param {string} label
+ * @param {string} value
+ * @param {string} [testid]
+ */
 function figure(label, value, testid) {
   return el(
     'div',
@@ -69,7 +90,10 @@ function figure(label, value, testid) {
   );
 }
 
-/** Success rate, latency and pending count over the window, never cut off. */
+/**
+ * Success rate, latency and pending count over the window, never cut off.
+ * @param {WebhookSummary} webhook
+ */
 export function figures(webhook) {
   return el(
     'div',
@@ -92,6 +116,10 @@ export function figures(webhook) {
   );
 }
 
+/**
+ * @param {WebhookSummary} webhook
+ * @param {SummaryWindow} window
+ */
 function webhookCard(webhook, window) {
   const events = webhook.event.join(', ');
   const headers = Object.keys(webhook.headers ?? {});
@@ -133,6 +161,10 @@ function webhookCard(webhook, window) {
   );
 }
 
+/**
+ * @param {SummaryWindow} window
+ * @param {(window: string) => void} onChange
+ */
 function windowPicker(window, onChange) {
   const select = el(
     'select',
@@ -150,9 +182,13 @@ function windowPicker(window, onChange) {
   );
 }
 
-/** Renders the overview into `view`; `go(hash)` navigates. */
+/**
+ * Renders the overview into `view`; `go(hash)` navigates.
+ * @type {Render}
+ */
 export async function renderOverview(view, route, go, isCurrent) {
-  const window = WINDOWS.includes(route.params.get('window')) ? route.params.get('window') : '24h';
+  const asked = /** @type {SummaryWindow} */ (route.params.get('window'));
+  const window = WINDOWS.includes(asked) ? asked : '24h';
   const list = el('ul', { className: 'webhook-list', testid: 'webhook-list' });
   const status = el('p', { className: 'muted small', testid: 'summary-status' }, 'Loading…');
   const create = button(
@@ -190,6 +226,7 @@ export async function renderOverview(view, route, go, isCurrent) {
     return;
   }
   if (!isCurrent()) return;
+  /** @type {Record<string, number>} */
   const counts = {};
   for (const webhook of summary.webhooks) counts[webhook.state] = (counts[webhook.state] ?? 0) + 1;
   const countText = ['disabled', 'failing', 'paused', 'healthy']
@@ -200,7 +237,7 @@ export async function renderOverview(view, route, go, isCurrent) {
     summary.webhooks.length === 0
       ? 'No webhooks yet. Create one to receive channel events.'
       : `${summary.webhooks.length} webhooks (${countText}); attempts over the last ${WINDOW_WORDS[summary.window] ?? summary.window}, as of `,
-    summary.webhooks.length === 0 ? null : time(summary.generatedAt),
+    /** @type {Node} */ (summary.webhooks.length === 0 ? null : time(summary.generatedAt)),
   );
   list.replaceChildren(...summary.webhooks.map((webhook) => webhookCard(webhook, summary.window)));
 }
