@@ -148,7 +148,10 @@ function start() {
     void show();
   });
   $('forget-key').addEventListener('click', () => signOut());
-  $('refresh').addEventListener('click', () => void show());
+  $('refresh').addEventListener('click', () => {
+    state.summaryStale = true;
+    void show();
+  });
   window.addEventListener('hashchange', () => void show());
   setInterval(() => {
     const route = parseRoute();

@@ -52,11 +52,14 @@ const FOLLOW_EVERY_MS = 1_000;
 const FOLLOW_FOR_MS = 30_000;
 
 /**
- * The summary entry of a webhook, loading the summary when the page has none yet.
+ * The summary entry of a webhook, loading the summary when the page has none yet, or Refresh
+ * asked for a fresh one.
  * @param {string} webhookId
  */
 async function webhookOf(webhookId) {
-  if (!knownWebhook(webhookId)) await loadSummary(state.summary?.window ?? '24h');
+  if (state.summaryStale || !knownWebhook(webhookId)) {
+    await loadSummary(state.summary?.window ?? '24h');
+  }
   return knownWebhook(webhookId);
 }
 

@@ -23,6 +23,7 @@ const WINDOW_WORDS = { '1h': 'hour', '24h': '24 hours', '7d': '7 days' };
  */
 export async function loadSummary(window) {
   state.summary = await webhookSummary(window);
+  state.summaryStale = false;
   return state.summary;
 }
 
@@ -233,11 +234,13 @@ export async function renderOverview(view, route, go, isCurrent) {
     .filter((name) => counts[name])
     .map((name) => `${counts[name]} ${name}`)
     .join(', ');
-  status.replaceChildren(
-    summary.webhooks.length === 0
-      ? 'No webhooks yet. Create one to receive channel events.'
-      : `${summary.webhooks.length} webhooks (${countText}); attempts over the last ${WINDOW_WORDS[summary.window] ?? summary.window}, as of `,
-    /** @type {Node} */ (summary.webhooks.length === 0 ? null : time(summary.generatedAt)),
-  );
+  if (summary.webhooks.length === 0) {
+    status.replaceChildren('No webhooks yet. Create one to receive channel events.');
+  } else {
+    status.replaceChildren(
+      `${summary.webhooks.length} webhooks (${countText}); attempts over the last ${WINDOW_WORDS[summary.window] ?? summary.window}, as of `,
+      time(summary.generatedAt),
+    );
+  }
   list.replaceChildren(...summary.webhooks.map((webhook) => webhookCard(webhook, summary.window)));
 }

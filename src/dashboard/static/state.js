@@ -43,6 +43,8 @@ export const state = {
    * @type {WebhookSummaryPage | null}
    */
   summary: null,
+  /** Set by Refresh: the next view that reads the summary loads it again first. */
+  summaryStale: false,
   /** Bumped by every navigation and key change, so late answers of an older view are dropped. */
   generation: 0,
 };
