@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import { DeliveryQueue } from './delivery.queue.js';
-import { publicStatus } from './delivery.service.js';
+import { publicStatus } from './delivery-view.js';
 import type { ChannelTimelineDto, EventDeliveryDto } from './dto/channel-timeline.dto.js';
 
 /** At most this many deliveries are listed per event (by webhook id). */

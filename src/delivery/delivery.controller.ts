@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
@@ -14,7 +14,6 @@ import {
   ApiNotFound,
 } from '../common/api-errors.decorator.js';
 import { ErrorResponseDto } from '../common/paging.dto.js';
-import { ResourceIdPipe } from '../common/resource-id.pipe.js';
 import { WebhookIdParam } from '../webhook/webhook-id.param.js';
 import {
   DeliveryDetailDto,
@@ -24,12 +23,10 @@ import {
   RecoverDeliveriesDto,
   RecoveredDto,
 } from './dto/delivery.dto.js';
+import { DELIVERY_ID, DeliveryIdParam } from './delivery-id.param.js';
 import { DeliveryService } from './delivery.service.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
-const DELIVERY_ID = ApiParam({ name: 'deliveryId', description: 'Delivery id', example: '981' });
-/** The `deliveryId` of the path; an id that is not one is a 404. */
-const DeliveryIdParam = () => Param('deliveryId', new ResourceIdPipe('delivery'));
 
 @ApiTags('deliveries')
 @ApiKeyProtected()

@@ -12,6 +12,7 @@ import type {
   ListDeliveriesQueryDto,
   PublicDeliveryStatus,
 } from './dto/delivery.dto.js';
+import { toDeliveryDto } from './delivery-view.js';
 import {
   type DeliveryAttemptEntity,
   type DeliveryEntity,
@@ -131,29 +132,6 @@ export class DeliveryService {
     if (!delivery) throw notFound('delivery', deliveryId);
     return delivery;
   }
-}
-
-/** A stored status as answers show it: a delivery waiting behind another is pending too. */
-export function publicStatus(status: DeliveryStatus): PublicDeliveryStatus {
-  return status === DeliveryStatus.Waiting ? 'pending' : status;
-}
-
-export function toDeliveryDto(delivery: DeliveryEntity): DeliveryDto {
-  const done =
-    delivery.status === DeliveryStatus.Succeeded || delivery.status === DeliveryStatus.Failed;
-  return {
-    id: delivery.id,
-    event: delivery.event,
-    channelId: delivery.channelId,
-    messageId: delivery.messageId,
-    status: publicStatus(delivery.status),
-    attempts: delivery.attempts,
-    lastStatusCode: delivery.lastStatusCode,
-    lastError: delivery.lastError,
-    nextAttemptAt:
-      done || delivery.nextAttemptAt === null ? null : delivery.nextAttemptAt.toISOString(),
-    createdAt: delivery.createdAt.toISOString(),
-  };
 }
 
 function toAttemptDto(attempt: DeliveryAttemptEntity): DeliveryAttemptDto {
