@@ -741,38 +741,6 @@ export class DeliveryQueue {
     return Promise.all([rows, total]);
   }
 
-  /**
-   * The deliveries of these events (by the event index), each event's first `perEvent` by
-   * webhook id: id, webhook and stored status.
-   */
-  async ofEvents(
-    eventIds: string[],
-    perEvent: number,
-  ): Promise<{ id: string; eventId: string; webhookId: string; status: DeliveryStatus }[]> {
-    if (eventIds.length === 0) return [];
-    const rows = await this.reads.query<
-      {
-        id: string | number;
-        eventId: string | number;
-        webhookId: string | number;
-        status: DeliveryStatus;
-      }[]
-    >(
-      'SELECT id, eventId, webhookId, status FROM (SELECT id, event_id AS eventId,' +
-        ' webhook_id AS webhookId, status,' +
-        ' ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY webhook_id, id) AS position' +
-        ` FROM delivery WHERE event_id IN (${this.sql.list(eventIds.length)})) ranked` +
-        ' WHERE position <= ? ORDER BY eventId, webhookId, id',
-      [...eventIds, perEvent],
-    );
-    return rows.map((row) => ({
-      id: String(row.id),
-      eventId: String(row.eventId),
-      webhookId: String(row.webhookId),
-      status: row.status,
-    }));
-  }
-
   find(webhookId: string, deliveryId: string): Promise<DeliveryEntity | null> {
     return this.reads.manager.findOneBy(DeliveryEntity, { id: deliveryId, webhookId });
   }
