@@ -1,8 +1,7 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
@@ -15,50 +14,21 @@ import {
 } from '../common/api-errors.decorator.js';
 import { ErrorResponseDto } from '../common/paging.dto.js';
 import { WebhookIdParam } from '../webhook/webhook-id.param.js';
-import {
-  DeliveryDetailDto,
-  DeliveryDto,
-  DeliveryPageDto,
-  ListDeliveriesQueryDto,
-  RecoverDeliveriesDto,
-  RecoveredDto,
-} from './dto/delivery.dto.js';
+import { DeliveryDto, RecoverDeliveriesDto, RecoveredDto } from './dto/delivery.dto.js';
 import { DELIVERY_ID, DeliveryIdParam } from './delivery-id.param.js';
 import { DeliveryService } from './delivery.service.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
 
+/**
+ * The operator's controls of a webhook's deliveries: redeliver, recover, test. The log itself is
+ * read on the same path by the console (delivery-log/).
+ */
 @ApiTags('deliveries')
 @ApiKeyProtected()
 @Controller('v1/webhook/:webhookId')
 export class DeliveryController {
   constructor(private readonly deliveries: DeliveryService) {}
-
-  @Get('deliveries')
-  @WEBHOOK_ID
-  @ApiOperation({ summary: "List a webhook's deliveries, newest first" })
-  @ApiOkResponse({ type: DeliveryPageDto })
-  @ApiBadRequest('status must be one of the following values: pending, succeeded, failed')
-  @ApiNotFound('webhook')
-  list(
-    @WebhookIdParam() webhookId: string,
-    @Query() query: ListDeliveriesQueryDto,
-  ): Promise<DeliveryPageDto> {
-    return this.deliveries.list(webhookId, query);
-  }
-
-  @Get('deliveries/:deliveryId')
-  @WEBHOOK_ID
-  @DELIVERY_ID
-  @ApiOperation({ summary: 'Read one delivery with its attempts and payload' })
-  @ApiOkResponse({ type: DeliveryDetailDto })
-  @ApiNotFound('delivery')
-  findOne(
-    @WebhookIdParam() webhookId: string,
-    @DeliveryIdParam() deliveryId: string,
-  ): Promise<DeliveryDetailDto> {
-    return this.deliveries.findOne(webhookId, deliveryId);
-  }
 
   @Post('deliveries/:deliveryId/redeliver')
   @HttpCode(202)

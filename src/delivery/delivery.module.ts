@@ -23,8 +23,8 @@ import { RetryPolicy } from './retry-policy.js';
 /**
  * Turns channel events into signed, retried, ordered deliveries to the webhooks subscribed to
  * them: the dispatcher (fan-out), the queue (the delivery tables and the line rule), the worker
- * and the sender; and the delivery log API. The webhooks' summary and the channels' timelines are
- * the console's (delivery-log/). Health asks it through DeliveryHealth alone.
+ * and the sender; and the operator's controls (redeliver, recover, test). The console's reads of
+ * the delivery log are delivery-log/'s. Health asks it through DeliveryHealth alone.
  */
 @Module({
   imports: [
