@@ -17,6 +17,9 @@ const ALLOWED = {
   'channel-events': ['common', 'database'],
   channel: ['channel-events', 'common', 'config', 'database', 'metrics'],
   delivery: ['channel-events', 'common', 'config', 'database', 'destination', 'metrics', 'webhook'],
+  // the operator console's reads: it reads the engine's (delivery/) and webhook's tables; the
+  // engine never imports it
+  'delivery-log': ['channel-events', 'common', 'config', 'database', 'delivery', 'webhook'],
   health: ['common', 'config', 'database', 'delivery'],
   dashboard: ['common'],
 };
@@ -54,6 +57,20 @@ module.exports = {
         'Every top-level folder of src/ is listed in .dependency-cruiser.cjs with what it may import.',
       from: { path: '^src/[^/]+/', pathNot: KNOWN },
       to: { path: '^src/' },
+    },
+    {
+      name: 'console-reads-engine-tables',
+      severity: 'error',
+      comment:
+        "src/delivery-log/ takes from the engine only its tables' entities and how a delivery is " +
+        'shown (DTOs, ids): it reads the delivery tables itself, and never calls the queue, the ' +
+        "worker or the engine's services.",
+      from: { path: '^src/delivery\\-log/' },
+      to: {
+        path: '^src/delivery/',
+        pathNot:
+          '^src/delivery/(delivery\\.entity|delivery-view|delivery-id\\.param|dto/delivery\\.dto)\\.ts$',
+      },
     },
     ...Object.entries(ALLOWED).map(([folder, allowed]) => ({
       name: `direction-${folder}`,

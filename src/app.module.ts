@@ -11,6 +11,7 @@ import { type AppConfig, loadAppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
+import { DeliveryLogModule } from './delivery-log/delivery-log.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -36,9 +37,12 @@ export class AppModule {
         DatabaseModule,
         RateLimitModule,
         MetricsModule,
-        // in the order data flows: subscriptions, channels (which raise events), delivery
+        // in the order data flows: subscriptions, channels (which raise events), delivery; the
+        // console that reads what delivery wrote comes first only so that the API document lists
+        // a webhook's delivery log before the controls that act on it
         WebhookModule,
         ChannelModule,
+        DeliveryLogModule,
         DeliveryModule,
         HealthModule,
         DashboardModule,

@@ -2,14 +2,13 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { ChannelDto, ChannelPageDto } from '../src/channel/dto/channel-response.dto.js';
 import type { ErrorResponseDto } from '../src/common/paging.dto.js';
 import type * as Dashboard from '../src/dashboard/api-types.js';
-import type { ChannelTimelineDto } from '../src/delivery/dto/channel-timeline.dto.js';
+import type { DeliveryDto, RecoveredDto } from '../src/delivery/dto/delivery.dto.js';
+import type { ChannelTimelineDto } from '../src/delivery-log/dto/channel-timeline.dto.js';
 import type {
   DeliveryDetailDto,
-  DeliveryDto,
   DeliveryPageDto,
-  RecoveredDto,
-} from '../src/delivery/dto/delivery.dto.js';
-import type { WebhookSummaryPageDto } from '../src/delivery/dto/webhook-summary.dto.js';
+} from '../src/delivery-log/dto/delivery-log.dto.js';
+import type { WebhookSummaryPageDto } from '../src/delivery-log/dto/webhook-summary.dto.js';
 import type { CreateWebhookDto, UpdateWebhookDto } from '../src/webhook/dto/webhook-request.dto.js';
 import type {
   CreatedWebhookDto,

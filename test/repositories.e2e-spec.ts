@@ -9,6 +9,7 @@ import type { Pipeline } from '../src/database/pipeline.js';
 import { Transactions } from '../src/database/transactions.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from '../src/delivery/delivery.entity.js';
 import { type Completion, DeliveryQueue } from '../src/delivery/delivery.queue.js';
+import { DeliveryLogRepository } from '../src/delivery-log/delivery-log.repository.js';
 import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
 import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
@@ -23,6 +24,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
   let channels: ChannelRepository;
   let events: ChannelEventRepository;
   let queue: DeliveryQueue;
+  let log: DeliveryLogRepository;
   let directory: WebhookDirectory;
 
   beforeAll(async () => {
@@ -40,15 +42,18 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
         ChannelRepository,
         ChannelEventRepository,
         DeliveryQueue,
+        // the console's reader of the delivery tables
+        DeliveryLogRepository,
       ],
     });
     const get = slice.moduleRef.get.bind(slice.moduleRef);
-    [tx, webhooks, channels, events, queue, directory] = [
+    [tx, webhooks, channels, events, queue, log, directory] = [
       get(Transactions),
       get(WebhookRepository),
       get(ChannelRepository),
       get(ChannelEventRepository),
       get(DeliveryQueue),
+      get(DeliveryLogRepository),
       get(WebhookDirectory),
     ];
   });
@@ -311,7 +316,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const claimed = (await claim('me')).filter((c) => c.channelId === '601');
       expect(claimed.map((c) => c.event)).toEqual(['channel_live']);
       expect(claimed[0].body).toBe(JSON.stringify({ event: 'channel_live', id: '601' }));
-      const [waiting] = (await queue.page(target, {}, 0, 10))[0].filter(
+      const [waiting] = (await log.page(target, {}, 0, 10))[0].filter(
         (row) => row.event === 'channel_stop',
       );
       const refused = await queue.redeliver(target, waiting.id).catch((error: unknown) => error);
@@ -320,7 +325,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       expect(promoted).toBe(1);
       const next = (await claim('me')).filter((c) => c.channelId === '601');
       expect(next.map((c) => c.event)).toEqual(['channel_stop']);
-      expect(await queue.attemptsOf(claimed[0].id)).toHaveLength(1);
+      expect(await log.attemptsOf(claimed[0].id)).toHaveLength(1);
     });
 
     it('moves a line on when its follower was queued by a later fan-out', async () => {
@@ -394,7 +399,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       ).filter((c) => c.id === id);
       await inPipeline((p) => queue.record(p, [succeeded(claimed)], 'someone-else'));
       expect((await queue.find(target, id))?.status).toBe('pending');
-      expect(await queue.attemptsOf(id)).toHaveLength(1);
+      expect(await log.attemptsOf(id)).toHaveLength(1);
       const retry: Completion = {
         ...succeeded(claimed),
         decision: { kind: 'retry', waitMs: 60_000 },

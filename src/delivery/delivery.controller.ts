@@ -1,8 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
@@ -14,54 +13,22 @@ import {
   ApiNotFound,
 } from '../common/api-errors.decorator.js';
 import { ErrorResponseDto } from '../common/paging.dto.js';
-import { ResourceIdPipe } from '../common/resource-id.pipe.js';
 import { WebhookIdParam } from '../webhook/webhook-id.param.js';
-import {
-  DeliveryDetailDto,
-  DeliveryDto,
-  DeliveryPageDto,
-  ListDeliveriesQueryDto,
-  RecoverDeliveriesDto,
-  RecoveredDto,
-} from './dto/delivery.dto.js';
+import { DeliveryDto, RecoverDeliveriesDto, RecoveredDto } from './dto/delivery.dto.js';
+import { DELIVERY_ID, DeliveryIdParam } from './delivery-id.param.js';
 import { DeliveryService } from './delivery.service.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
-const DELIVERY_ID = ApiParam({ name: 'deliveryId', description: 'Delivery id', example: '981' });
-/** The `deliveryId` of the path; an id that is not one is a 404. */
-const DeliveryIdParam = () => Param('deliveryId', new ResourceIdPipe('delivery'));
 
+/**
+ * The operator's controls of a webhook's deliveries: redeliver, recover, test. The log itself is
+ * read on the same path by the console (delivery-log/).
+ */
 @ApiTags('deliveries')
 @ApiKeyProtected()
 @Controller('v1/webhook/:webhookId')
 export class DeliveryController {
   constructor(private readonly deliveries: DeliveryService) {}
-
-  @Get('deliveries')
-  @WEBHOOK_ID
-  @ApiOperation({ summary: "List a webhook's deliveries, newest first" })
-  @ApiOkResponse({ type: DeliveryPageDto })
-  @ApiBadRequest('status must be one of the following values: pending, succeeded, failed')
-  @ApiNotFound('webhook')
-  list(
-    @WebhookIdParam() webhookId: string,
-    @Query() query: ListDeliveriesQueryDto,
-  ): Promise<DeliveryPageDto> {
-    return this.deliveries.list(webhookId, query);
-  }
-
-  @Get('deliveries/:deliveryId')
-  @WEBHOOK_ID
-  @DELIVERY_ID
-  @ApiOperation({ summary: 'Read one delivery with its attempts and payload' })
-  @ApiOkResponse({ type: DeliveryDetailDto })
-  @ApiNotFound('delivery')
-  findOne(
-    @WebhookIdParam() webhookId: string,
-    @DeliveryIdParam() deliveryId: string,
-  ): Promise<DeliveryDetailDto> {
-    return this.deliveries.findOne(webhookId, deliveryId);
-  }
 
   @Post('deliveries/:deliveryId/redeliver')
   @HttpCode(202)

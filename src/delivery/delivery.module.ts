@@ -7,8 +7,6 @@ import type { AppConfig } from '../config/app-config.js';
 import { DestinationModule } from '../destination/destination.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { WebhookModule } from '../webhook/webhook.module.js';
-import { ChannelTimelineController } from './channel-timeline.controller.js';
-import { ChannelTimelineService } from './channel-timeline.service.js';
 import { DeliveryController } from './delivery.controller.js';
 import { DeliveryDispatcher } from './delivery.dispatcher.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from './delivery.entity.js';
@@ -20,16 +18,13 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryRetention } from './delivery-retention.js';
-import { DeliveryStats } from './delivery-stats.js';
 import { RetryPolicy } from './retry-policy.js';
-import { WebhookSummaryController } from './webhook-summary.controller.js';
-import { WebhookSummaryService } from './webhook-summary.service.js';
 
 /**
  * Turns channel events into signed, retried, ordered deliveries to the webhooks subscribed to
  * them: the dispatcher (fan-out), the queue (the delivery tables and the line rule), the worker
- * and the sender; and the delivery log API, the webhooks' summary and the channels' timelines.
- * Health asks it through DeliveryHealth alone.
+ * and the sender; and the operator's controls (redeliver, recover, test). The console's reads of
+ * the delivery log are delivery-log/'s. Health asks it through DeliveryHealth alone.
  */
 @Module({
   imports: [
@@ -40,7 +35,7 @@ import { WebhookSummaryService } from './webhook-summary.service.js';
     DestinationModule,
     MetricsModule,
   ],
-  controllers: [DeliveryController, WebhookSummaryController, ChannelTimelineController],
+  controllers: [DeliveryController],
   providers: [
     {
       provide: RetryPolicy,
@@ -62,9 +57,6 @@ import { WebhookSummaryService } from './webhook-summary.service.js';
     DeliveryHealth,
     BacklogSnapshot,
     DeliveryRetention,
-    DeliveryStats,
-    WebhookSummaryService,
-    ChannelTimelineService,
   ],
   exports: [DeliveryHealth],
 })

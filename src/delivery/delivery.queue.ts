@@ -12,7 +12,7 @@ import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { Transactions } from '../database/transactions.js';
 import type { WebhookTarget } from '../webhook/webhook.types.js';
-import { DeliveryAttemptEntity, DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
+import { DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { AttemptResult } from './delivery.sender.js';
 import type { StatementLimits } from './outcome-batches.js';
 import type { Decision } from './retry-policy.js';
@@ -48,19 +48,6 @@ export interface FanOutEvent {
 export interface FanOutItem {
   event: FanOutEvent;
   targets: WebhookTarget[];
-}
-
-/** Which of a webhook's deliveries a page shows; every field left out matches all. */
-export interface DeliveryFilter {
-  statuses?: readonly DeliveryStatus[];
-  event?: string;
-  channelId?: string;
-  messageId?: string;
-  /** created_at in [since, until). */
-  since?: Date;
-  until?: Date;
-  /** Only ids below this one (the cursor). */
-  before?: string;
 }
 
 /** Who holds claimed deliveries, and for how long. */
@@ -121,6 +108,7 @@ const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 /**
  * The delivery queue in the database, and the only writer of delivery rows: fan-out inserts,
  * claiming with leases (SKIP LOCKED on MySQL), recording attempts, redelivery and test pings.
+ * The console reads these tables through its own repository (delivery-log/), never writes them.
  * It keeps the line rule: the deliveries of one (webhook, channel) form a line whose head alone is
  * sendable (`Pending`); the others wait (`Waiting`) and are promoted one at a time, oldest first.
  * A delivery sent again (redelivered, recovered) never overtakes a head already open: it waits.
@@ -711,84 +699,11 @@ export class DeliveryQueue {
   }
 
   /**
-   * A webhook's deliveries matching `filter`, newest first, and the count of all that match it
-   * (`before` aside). Read by the (webhook_id, id) index, or by the line index for a channel or
-   * the message index for a message id.
+   * One delivery of a webhook, as a control answers it once written (the test ping); null when
+   * the webhook has no delivery of that id. The console reads the log through delivery-log/.
    */
-  async page(
-    webhookId: string,
-    filter: DeliveryFilter,
-    offset: number,
-    limit: number,
-  ): Promise<[DeliveryEntity[], number]> {
-    const query = this.reads.manager
-      .createQueryBuilder(DeliveryEntity, 'd')
-      .where('d.webhook_id = :webhookId', { webhookId });
-    if (filter.statuses)
-      query.andWhere('d.status IN (:...statuses)', { statuses: filter.statuses });
-    if (filter.event) query.andWhere('d.event = :event', { event: filter.event });
-    if (filter.channelId)
-      query.andWhere('d.channel_id = :channelId', { channelId: filter.channelId });
-    if (filter.messageId)
-      query.andWhere('d.message_id = :messageId', { messageId: filter.messageId });
-    if (filter.since)
-      query.andWhere('d.created_at >= :since', { since: this.sql.time(filter.since) });
-    if (filter.until)
-      query.andWhere('d.created_at < :until', { until: this.sql.time(filter.until) });
-    const total = query.clone().getCount();
-    if (filter.before) query.andWhere('d.id < :before', { before: filter.before });
-    const rows = query.orderBy('d.id', 'DESC').offset(offset).limit(limit).getMany();
-    return Promise.all([rows, total]);
-  }
-
-  /**
-   * The deliveries of these events (by the event index), each event's first `perEvent` by
-   * webhook id: id, webhook and stored status.
-   */
-  async ofEvents(
-    eventIds: string[],
-    perEvent: number,
-  ): Promise<{ id: string; eventId: string; webhookId: string; status: DeliveryStatus }[]> {
-    if (eventIds.length === 0) return [];
-    const rows = await this.reads.query<
-      {
-        id: string | number;
-        eventId: string | number;
-        webhookId: string | number;
-        status: DeliveryStatus;
-      }[]
-    >(
-      'SELECT id, eventId, webhookId, status FROM (SELECT id, event_id AS eventId,' +
-        ' webhook_id AS webhookId, status,' +
-        ' ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY webhook_id, id) AS position' +
-        ` FROM delivery WHERE event_id IN (${this.sql.list(eventIds.length)})) ranked` +
-        ' WHERE position <= ? ORDER BY eventId, webhookId, id',
-      [...eventIds, perEvent],
-    );
-    return rows.map((row) => ({
-      id: String(row.id),
-      eventId: String(row.eventId),
-      webhookId: String(row.webhookId),
-      status: row.status,
-    }));
-  }
-
   find(webhookId: string, deliveryId: string): Promise<DeliveryEntity | null> {
     return this.reads.manager.findOneBy(DeliveryEntity, { id: deliveryId, webhookId });
-  }
-
-  /** Every attempt of a delivery, oldest first. */
-  attemptsOf(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
-    return this.reads.manager.find(DeliveryAttemptEntity, {
-      where: { deliveryId },
-      order: { id: 'ASC' },
-    });
-  }
-
-  /** The body a delivery sends: its own (a ping) or its event's. */
-  async bodyOf(delivery: DeliveryEntity): Promise<string | null> {
-    if (delivery.body !== null || delivery.eventId === null) return delivery.body;
-    return (await this.events.bodies([delivery.eventId])).get(delivery.eventId) ?? null;
   }
 
   /** Every outcome of a batch in one UPDATE, each column chosen per delivery. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
-import { DeliveryQueue } from './delivery.queue.js';
-import { publicStatus } from './delivery.service.js';
+import { publicStatus } from '../delivery/delivery-view.js';
+import { DeliveryLogRepository } from './delivery-log.repository.js';
 import type { ChannelTimelineDto, EventDeliveryDto } from './dto/channel-timeline.dto.js';
 
 /** At most this many deliveries are listed per event (by webhook id). */
@@ -12,7 +12,7 @@ export const TIMELINE_DELIVERIES_PER_EVENT = 100;
 export class ChannelTimelineService {
   constructor(
     private readonly events: ChannelEventRepository,
-    private readonly queue: DeliveryQueue,
+    private readonly log: DeliveryLogRepository,
   ) {}
 
   async timeline(
@@ -23,7 +23,7 @@ export class ChannelTimelineService {
     // one more than asked: whether there is a next page
     const found = await this.events.ofChannel(channelId, before, length + 1);
     const shown = found.slice(0, length);
-    const deliveries = await this.queue.ofEvents(
+    const deliveries = await this.log.ofEvents(
       shown.map((event) => event.id),
       TIMELINE_DELIVERIES_PER_EVENT,
     );

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Reads } from '../database/reads.js';
 import { Sql } from '../database/sql.js';
-import { DeliveryStatus } from './delivery.entity.js';
+import { DeliveryStatus } from '../delivery/delivery.entity.js';
 import { type LatencyBucket, latencyBucketSql } from './latency-histogram.js';
 
 /** A webhook's most recent attempt, as its delivery records it. */
@@ -29,10 +29,12 @@ const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 const SUCCESS = 'a.status_code >= 200 AND a.status_code < 300';
 
 /**
- * Aggregates of the delivery log for the webhooks' overview: a fixed number of grouped queries
- * whatever the number of webhooks, each on an index (delivery_attempt (at) for the window,
- * delivery (webhook_id, last_attempt_at) for the last attempts, delivery (status, …) for the
- * open ones).
+ * The webhooks' overview as a read model of the console: aggregates of the delivery log, in a
+ * fixed number of grouped queries whatever the number of webhooks, each on an index
+ * (delivery_attempt (at) for the window, delivery (webhook_id, last_attempt_at) for the last
+ * attempts, delivery (status, …) for the open ones). It reads tables it does not own (delivery and
+ * delivery_attempt of the engine, webhook of the webhook module) and writes none: joined by hand
+ * in one statement each, which no owner's own method could do without a query per webhook.
  */
 @Injectable()
 export class DeliveryStats {

@@ -12,7 +12,7 @@ import { ResourceIdPipe } from '../common/resource-id.pipe.js';
 import { ChannelTimelineService } from './channel-timeline.service.js';
 import { ChannelEventsQueryDto, ChannelTimelineDto } from './dto/channel-timeline.dto.js';
 
-/** A channel's events with their deliveries: delivery reads the events core, not the reverse. */
+/** A channel's events with their deliveries: the console reads the events core, not the reverse. */
 @ApiTags('channels')
 @ApiKeyProtected()
 @Controller('v1/channel/:channelId/events')

@@ -4,7 +4,10 @@ import { IsOptional } from 'class-validator';
 import { CHANNEL_EVENT_NAMES, type ChannelEventName } from '../../common/channel-event-name.js';
 import { CursorBefore, MAX_PAGE_LENGTH, toInteger } from '../../common/paging.dto.js';
 import { IsIntegerIn } from '../../common/validators.js';
-import { PUBLIC_DELIVERY_STATUSES, type PublicDeliveryStatus } from './delivery.dto.js';
+import {
+  PUBLIC_DELIVERY_STATUSES,
+  type PublicDeliveryStatus,
+} from '../../delivery/dto/delivery.dto.js';
 
 export class ChannelEventsQueryDto {
   @CursorBefore()
