@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DomainError, ErrorCode } from '../common/errors.js';
-import type { WebhookRepository } from '../webhook/webhook.repository.js';
+import type { WebhookRepository, WebhookWithEvents } from '../webhook/webhook.repository.js';
 import { DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { DeliveryQueue } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
@@ -25,13 +25,33 @@ const delivery = (fields: Partial<DeliveryEntity>) =>
     ...fields,
   });
 
+/** The queue's methods the service calls: the fake is checked against their signatures. */
+type QueueUsed = Pick<
+  DeliveryQueue,
+  'page' | 'find' | 'redeliver' | 'enqueuePing' | 'attemptsOf' | 'bodyOf'
+>;
+
+/** The webhook as its repository reads it: the service only asks that it exists. */
+const webhookRow: WebhookWithEvents['webhook'] = {
+  id: '1',
+  uri: 'https://h.example/hook',
+  active: true,
+  rateLimit: null,
+  failingSince: null,
+  disabledReason: null,
+  headerNames: [],
+  createdAt: new Date('2026-11-27T09:00:00.000Z'),
+  updatedAt: new Date('2026-11-27T09:00:00.000Z'),
+};
+
 function setup(existing: DeliveryEntity[]) {
   const queue = {
-    page: vi.fn((_w: string, filter: { statuses?: readonly string[] }) =>
-      Promise.resolve([
-        existing.filter((row) => !filter.statuses || filter.statuses.includes(row.status)),
-        existing.length,
-      ]),
+    page: vi.fn(
+      (_w: string, filter: { statuses?: readonly string[] }): Promise<[DeliveryEntity[], number]> =>
+        Promise.resolve([
+          existing.filter((row) => !filter.statuses || filter.statuses.includes(row.status)),
+          existing.length,
+        ]),
     ),
     find: (_w: string, id: string) =>
       Promise.resolve(existing.find((row) => row.id === id) ?? null),
@@ -42,15 +62,15 @@ function setup(existing: DeliveryEntity[]) {
     attemptsOf: () => Promise.resolve([]),
     bodyOf: () => Promise.resolve('{"event":"channel_live"}'),
   };
-  const webhooks = {
+  const webhooks: Pick<WebhookRepository, 'findWithEvents'> = {
     findWithEvents: (ids: string[]) =>
-      Promise.resolve(ids[0] === '1' ? [{ webhook: {}, events: [] }] : []),
+      Promise.resolve(ids[0] === '1' ? [{ webhook: webhookRow, events: [] }] : []),
   };
   const worker = { wake: vi.fn() };
   const sut = new DeliveryService(
-    queue as unknown as DeliveryQueue,
-    webhooks as unknown as WebhookRepository,
-    worker as unknown as DeliveryWorker,
+    queue satisfies QueueUsed as QueueUsed as DeliveryQueue,
+    webhooks as WebhookRepository,
+    worker satisfies Pick<DeliveryWorker, 'wake'> as Pick<DeliveryWorker, 'wake'> as DeliveryWorker,
   );
   return { sut, queue, worker };
 }
