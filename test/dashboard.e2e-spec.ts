@@ -17,12 +17,19 @@ import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js
  * The operator console and Swagger UI in a real Chromium, against the real service and loopback
  * receivers that succeed and fail. vitest.e2e.config.ts runs it when TEST_BROWSER=1 (CI installs
  * Debian's chromium and sets it); the browser matters, not the database, so SQLite only.
- * The screenshots of the main views go to docs/screenshots/, which the README shows.
+ * The screenshots of the main views go to docs/screenshots/, which the README shows, only when
+ * asked (UPDATE_SCREENSHOTS=1); otherwise to test/artifacts/screenshots/, which git ignores, so
+ * that a run leaves the tree as it found it.
  */
 const kinds: DatabaseKind[] = ['sqlite'];
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(
+  new URL(
+    process.env.UPDATE_SCREENSHOTS === '1' ? '../docs/screenshots/' : './artifacts/screenshots/',
+    import.meta.url,
+  ),
+);
 const WIDE = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 
