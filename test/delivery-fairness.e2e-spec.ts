@@ -13,8 +13,9 @@ const PER_WEBHOOK = 4;
 /**
  * Facts, not milliseconds: the attempts to a receiver that never answers outlast the test (a
  * long DELIVERY_TIMEOUT), so every healthy callback that arrives got a slot the dead webhook did
- * not hold. How fast the healthy ones go beside it is the bench's business (`npm run bench`,
- * the fairness workload), not a test's.
+ * not hold. How fast the healthy ones go beside it is the bench's business, not a test's: the
+ * fairness workload (`npm run bench`, bench/workloads.ts) reports it as "p99 added by the dead
+ * receiver", against its goal of at most 1,000 ms.
  */
 describe.each(databaseKinds())('a receiver that never answers, on %s', (kind) => {
   const cleanup = stepsAfterAll();
