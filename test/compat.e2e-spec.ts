@@ -6,6 +6,7 @@ import { createChannel } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
 import { freePort, spawnApp, waitForHttp } from './helpers/spawn-app.js';
 import { createTestApp, type RequestOptions, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 /** What clients written against the original API document (spec/webhook-callback.vi.md) send. */
 
@@ -116,16 +117,14 @@ describe.each(databaseKinds())('clients of the original API document on %s', (ki
     });
 
     it('answers an unknown id 404 and an unknown event 400, changing nothing', async () => {
-      const created = await t.request('POST', '/v1/webhook', {
-        body: { uri: 'http://webhook.com', event: 'channel_live,channel_stop' },
+      const created = await createWebhook(t, {
+        uri: 'http://webhook.com',
+        event: 'channel_live,channel_stop',
       });
       const unknownId = await t.request('GET', '/v1/webhook/987654321');
       expect(unknownId.status).toBe(404);
       expect(unknownId.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
-      const unknownEvent = await t.request(
-        'GET',
-        `/v1/webhook/${created.body.id}?event=channel_start`,
-      );
+      const unknownEvent = await t.request('GET', `/v1/webhook/${created.id}?event=channel_start`);
       expect(unknownEvent.status).toBe(400);
       expect(unknownEvent.body).toEqual({
         statusCode: 400,
@@ -134,11 +133,11 @@ describe.each(databaseKinds())('clients of the original API document on %s', (ki
       });
       const listed = await t.request('GET', '/v1/webhook?length=100');
       expect(
-        listed.body.data.find((webhook: { id: string }) => webhook.id === created.body.id),
+        listed.body.data.find((webhook: { id: string }) => webhook.id === created.id),
       ).toMatchObject({ event: ['channel_live', 'channel_stop'] });
       // DELETE is still there for clients that use it
-      expect((await t.request('DELETE', `/v1/webhook/${created.body.id}`)).body).toEqual({});
-      expect((await t.request('GET', `/v1/webhook/${created.body.id}`)).status).toBe(404);
+      expect((await t.request('DELETE', `/v1/webhook/${created.id}`)).body).toEqual({});
+      expect((await t.request('GET', `/v1/webhook/${created.id}`)).status).toBe(404);
     });
 
     it('says so in the OpenAPI document it serves: the GET answers {} as the delete does', async () => {

@@ -6,6 +6,7 @@ import { createChannel, eventually, ingest, sleep } from './helpers/channels.js'
 import { databaseKinds } from './helpers/databases.js';
 import { receiverPool } from './helpers/receiver.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 /** Retries far enough apart that a failing delivery stays open while a test looks at it. */
 const SETTINGS = {
@@ -30,13 +31,8 @@ describe.each(databaseKinds())('operator console API on %s', (kind) => {
   const answering = (status: number, headers: Record<string, string> = {}) =>
     receivers.start(() => ({ status, headers, body: `answered ${status}` }));
 
-  const webhook = async (uri: string, body: Record<string, unknown> = {}) => {
-    const response = await t.request('POST', '/v1/webhook', {
-      body: { uri, event: 'all', ...body },
-    });
-    expect(response.status, response.text).toBe(201);
-    return response.body as { id: string; secret: string };
-  };
+  const webhook = (uri: string, body: Record<string, unknown> = {}) =>
+    createWebhook(t, { uri, ...body });
   const ping = async (webhookId: string) => {
     const response = await t.request('POST', `/v1/webhook/${webhookId}/test`);
     expect(response.status, response.text).toBe(202);

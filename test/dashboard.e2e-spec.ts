@@ -12,17 +12,25 @@ import { createChannel, eventually, ingest, sleep } from './helpers/channels.js'
 import type { DatabaseKind } from './helpers/databases.js';
 import { receiverPool, type Receiver } from './helpers/receiver.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 /**
  * The operator console and Swagger UI in a real Chromium, against the real service and loopback
  * receivers that succeed and fail. vitest.e2e.config.ts runs it when TEST_BROWSER=1 (CI installs
  * Debian's chromium and sets it); the browser matters, not the database, so SQLite only.
- * The screenshots of the main views go to docs/screenshots/, which the README shows.
+ * The screenshots of the main views go to docs/screenshots/, which the README shows, only when
+ * asked (UPDATE_SCREENSHOTS=1); otherwise to test/artifacts/screenshots/, which git ignores, so
+ * that a run leaves the tree as it found it.
  */
 const kinds: DatabaseKind[] = ['sqlite'];
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const SCREENSHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
+const SCREENSHOTS = fileURLToPath(
+  new URL(
+    process.env.UPDATE_SCREENSHOTS === '1' ? '../docs/screenshots/' : './artifacts/screenshots/',
+    import.meta.url,
+  ),
+);
 const WIDE = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 
@@ -164,7 +172,7 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
 
   it('shows a receiver answering 500 as failing after one attempt, failing and disabled first', async () => {
     const create = async (uri: string, extra: Record<string, unknown> = {}) =>
-      (await api('POST', '/v1/webhook', { uri, event: 'all', ...extra })).id as string;
+      (await createWebhook(t, { uri, ...extra })).id;
     hooks.healthy = await create(ok.url);
     hooks.paused = await create(`${ok.url}?paused`);
     hooks.failing = await create(failing.url, { headers: { Authorization: 'Bearer s3cret' } });
@@ -609,7 +617,7 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
   it('loads the overview of 20 webhooks with at most 5 API calls', async () => {
     const existing = (await api('GET', '/v1/webhook?length=100')).total as number;
     for (let index = existing; index < 20; index++)
-      await api('POST', '/v1/webhook', { uri: `${ok.url}?n=${index}`, event: 'all' });
+      await createWebhook(t, { uri: `${ok.url}?n=${index}` });
     const { page, problems, requests } = await openPage();
     await page.goto(`${t.baseUrl}/dashboard#/`);
     await expectCount(page.getByTestId('webhook-row'), 20);

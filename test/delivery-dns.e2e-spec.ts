@@ -4,6 +4,7 @@ import { databaseKinds } from './helpers/databases.js';
 import { startDnsServer } from './helpers/dns-server.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 /** More names that never resolve than libuv's thread pool has threads (4). */
 const SILENT_NAMES = [
@@ -35,8 +36,7 @@ describe.each(databaseKinds())('callback DNS on %s', (kind) => {
     });
     try {
       const create = async (uri: string) =>
-        (await t.request('POST', '/v1/webhook', { body: { uri, event: 'channel_live' } })).body
-          .id as string;
+        (await createWebhook(t, { uri, event: 'channel_live' })).id;
       // the silent ones first: they are claimed first
       const silent: string[] = [];
       for (const name of SILENT_NAMES) silent.push(await create(`http://${name}:9/hook`));

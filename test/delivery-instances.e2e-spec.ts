@@ -4,6 +4,7 @@ import { createChannel, eventually, ingest } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const CHANNELS = 500; // × (publish, unpublish) = 1,000 events
 
@@ -31,7 +32,7 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       try {
         const sentByA = countSends(a);
         const sentByB = countSends(b);
-        await a.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } });
+        await createWebhook(a, { uri: receiver.url });
         const channels = [];
         for (let i = 0; i < CHANNELS; i++)
           channels.push(await createChannel(i % 2 ? a : b, { name: `c${i}` }));

@@ -5,6 +5,7 @@ import { stepsAfterAll } from './helpers/cleanup.js';
 import { createChannel, eventually, ingest } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const CHANNELS = 400;
 
@@ -61,10 +62,7 @@ describe.each(databaseKinds())('receivers that close kept-alive sockets, on %s',
     for (const receiver of receivers) cleanup.push(() => receiver.close());
     const hooks: string[] = [];
     for (const receiver of receivers) {
-      const created = await t.request('POST', '/v1/webhook', {
-        body: { uri: receiver.url, event: 'all' },
-      });
-      hooks.push(created.body.id);
+      hooks.push((await createWebhook(t, { uri: receiver.url })).id);
     }
     const channels = [];
     for (let i = 0; i < CHANNELS; i++) channels.push(await createChannel(t, { name: `c${i}` }));

@@ -6,6 +6,7 @@ import { type Nginx, publish, startNginxRtmp, stop } from './helpers/nginx-rtmp.
 import { type Receiver, startReceiver } from './helpers/receiver.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 /**
  * A live nginx-rtmp publisher while the database goes away: the service must never be the reason
@@ -51,10 +52,7 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       proxied.port = String(proxy.port);
       t = await createTestApp(kind, { INGEST_TOKEN: TOKEN }, { ...database, url: proxied.href });
       receiver = await startReceiver();
-      expect(
-        (await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } }))
-          .status,
-      ).toBe(201);
+      await createWebhook(t, { uri: receiver.url });
       // nginx-rtmp drops a publisher whose update gets anything but a 2xx, or no answer.
       nginx = await startNginxRtmp(t.baseUrl, TOKEN, '2s');
     });

@@ -5,9 +5,11 @@ import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChannel } from './helpers/channels.js';
 import { OpenApiAnswers } from './helpers/openapi-answers.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const run = promisify(execFile);
 const CLIENT = join(import.meta.dirname, 'fixtures', 'openapi-client');
@@ -99,10 +101,8 @@ describe('the OpenAPI document, as generated clients meet it', () => {
     }
 
     const answers = new OpenApiAnswers(document);
-    const secret = (
-      await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } })
-    ).body.secret as string;
-    const channel = (await t.request('POST', '/v1/channel', { body: { name: 'Callbacks' } })).body;
+    const { secret } = await createWebhook(t, { uri: receiver.url });
+    const channel = await createChannel(t, { name: 'Callbacks' });
     const hook = (action: string) =>
       t.request('POST', `/v1/ingest/events?token=${TOKEN}`, {
         body: { streamKey: channel.streamKey, action },

@@ -4,6 +4,7 @@ import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { startStatementLog } from './helpers/statement-log.js';
 import { createTestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const get = (base: string, path: string, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, { headers }).then(async (response) => ({
@@ -58,9 +59,7 @@ describe.each(databaseKinds())('operations on %s', (kind) => {
     const t = await createTestApp(kind, { HEALTH_MAX_DUE_AGE: '300ms', DELIVERY_TIMEOUT: '3s' });
     const closing: Promise<void>[] = [];
     try {
-      const webhook = (
-        await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } })
-      ).body;
+      const webhook = await createWebhook(t, { uri: receiver.url });
       await t.request('POST', `/v1/webhook/${webhook.id}/test`);
       await eventually(async () => receiver.received.length >= 1);
       const stale = await eventually(async () => {
@@ -90,7 +89,7 @@ describe.each(databaseKinds())('operations on %s', (kind) => {
     receivers.push(receiver);
     const t = await createTestApp(kind);
     try {
-      await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } });
+      await createWebhook(t, { uri: receiver.url });
       const channel = await createChannel(t);
       await ingest(t, channel.streamKey, 'publish');
       await eventually(async () => receiver.received.length >= 1);
@@ -165,7 +164,7 @@ describe.each(databaseKinds())('operations on %s', (kind) => {
       // a receiver that refuses: its delivery stays open, retrying
       const receiver = await startReceiver(() => ({ status: 503 }));
       receivers.push(receiver);
-      await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } });
+      await createWebhook(t, { uri: receiver.url });
       await ingest(t, channel.streamKey, 'unpublish');
       await eventually(async () => {
         const ready = JSON.parse((await get(t.baseUrl, '/health/ready')).text);

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChannel } from './helpers/channels.js';
 import { readmeBlocks } from './helpers/readme.js';
 import { freePort, PROJECT_ROOT } from './helpers/spawn-app.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const run = promisify(execFile);
 
@@ -96,13 +98,11 @@ describe('the README, followed as written', () => {
       mkdirSync(where, { recursive: true });
       writeFileSync(join(where, file), example.code);
 
-      const created = await t.request('POST', '/v1/webhook', {
-        body: { uri: 'http://127.0.0.1:1/placeholder', event: 'all' },
-      });
+      const created = await createWebhook(t, { uri: 'http://127.0.0.1:1/placeholder' });
       const port = await freePort();
       const [program, ...args] = command();
       receiver = spawn(program, [...args, join(where, file)], {
-        env: { ...process.env, WEBHOOK_SECRET: created.body.secret, PORT: String(port) },
+        env: { ...process.env, WEBHOOK_SECRET: created.secret, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       receiver.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
@@ -112,22 +112,19 @@ describe('the README, followed as written', () => {
           timeout: 15_000,
         })
         .toBe(401);
-      await t.request('PUT', `/v1/webhook/${created.body.id}`, { body: { uri: url } });
+      await t.request('PUT', `/v1/webhook/${created.id}`, { body: { uri: url } });
 
       // a channel event and a test ping, signed by the service
-      const channel = (await t.request('POST', '/v1/channel', { body: { name: lang } })).body;
+      const channel = await createChannel(t, { name: lang });
       const live = await t.request('POST', '/v1/ingest/events?token=my-ingest-token', {
         body: { streamKey: channel.streamKey, action: 'publish' },
         apiKey: false,
       });
       expect(live.status).toBe(200);
-      const ping = await t.request('POST', `/v1/webhook/${created.body.id}/test`);
+      const ping = await t.request('POST', `/v1/webhook/${created.id}/test`);
       await expect.poll(() => printed, { timeout: 20_000 }).toContain('verified ping');
       expect(printed).toContain('verified channel_live');
-      const log = await t.request(
-        'GET',
-        `/v1/webhook/${created.body.id}/deliveries/${ping.body.id}`,
-      );
+      const log = await t.request('GET', `/v1/webhook/${created.id}/deliveries/${ping.body.id}`);
       expect(log.body.status).toBe('succeeded');
       expect(printed).toContain(log.body.messageId);
 
@@ -153,7 +150,7 @@ describe('the README, followed as written', () => {
           'content-type': 'application/json',
           'webhook-id': 'msg_replayed',
           'webhook-timestamp': String(now - 600),
-          'webhook-signature': new Webhook(created.body.secret).sign('msg_replayed', old, body),
+          'webhook-signature': new Webhook(created.secret).sign('msg_replayed', old, body),
         },
         body,
       });

@@ -6,6 +6,7 @@ import { createChannel, eventually, ingest, sleep } from './helpers/channels.js'
 import { databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { receiverPool } from './helpers/receiver.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 /** A head that keeps failing stays open for seconds (not forever); a held request is not cut. */
 const ENV = {
@@ -83,9 +84,7 @@ describe.each(databaseKinds())('redelivery on a line with an open head on %s', (
         }
         return request.at < releasedAt ? { status: 500 } : {};
       });
-      const hook = (
-        await t.request('POST', '/v1/webhook', { body: { uri: target.url, event: 'all' } })
-      ).body as { id: string };
+      const hook = await createWebhook(t, { uri: target.url });
       const channel = await createChannel(t);
       const lineOf = () => target.received.filter((request) => request.json?.event !== 'ping');
 
@@ -186,9 +185,7 @@ describe.each(databaseKinds())('redelivery on a line with an open head on %s', (
       const target = await receivers.start((request) =>
         request.json?.event === 'channel_stop' ? { status: 500 } : {},
       );
-      const hook = (
-        await app.request('POST', '/v1/webhook', { body: { uri: target.url, event: 'all' } })
-      ).body as { id: string };
+      const hook = await createWebhook(app, { uri: target.url });
       const busy = [];
       for (let i = 0; i < BUSY; i++) busy.push(await createChannel(app));
       const broken = await createChannel(app);
@@ -246,9 +243,7 @@ describe.each(databaseKinds())('redelivery on a line with an open head on %s', (
 
   it('sends a redelivery at once when nothing of its line is open', async () => {
     const target = await receivers.start();
-    const hook = (
-      await t.request('POST', '/v1/webhook', { body: { uri: target.url, event: 'all' } })
-    ).body as { id: string };
+    const hook = await createWebhook(t, { uri: target.url });
     const channel = await createChannel(t);
     await ingest(t, channel.streamKey, 'publish');
     await ingest(t, channel.streamKey, 'unpublish');

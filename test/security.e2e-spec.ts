@@ -10,6 +10,7 @@ import { databaseKinds } from './helpers/databases.js';
 import { startReceiver, type Received, type Receiver } from './helpers/receiver.js';
 import { verifySignature } from './helpers/signature.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const verifies = (secret: string, request: Received): boolean => {
   try {
@@ -41,11 +42,7 @@ describe.each(databaseKinds())('security on %s', (kind) => {
     });
 
     it(`refuses ${DENIED_DESTINATIONS.length} denied destinations at create and at update, naming the rule`, async () => {
-      const existing = (
-        await t.request('POST', '/v1/webhook', {
-          body: { uri: 'https://hooks.example.com/x', event: 'all' },
-        })
-      ).body;
+      const existing = await createWebhook(t, { uri: 'https://hooks.example.com/x' });
       const table: string[] = [];
       for (const [uri, rule] of DENIED_DESTINATIONS) {
         const created = await t.request('POST', '/v1/webhook', { body: { uri, event: 'all' } });
@@ -119,9 +116,7 @@ describe.each(databaseKinds())('security on %s', (kind) => {
       try {
         const receiver = await startReceiver();
         receivers.push(receiver);
-        const created = (
-          await t.request('POST', '/v1/webhook', { body: { uri: receiver.url, event: 'all' } })
-        ).body;
+        const created = await createWebhook(t, { uri: receiver.url });
         const rotated = (await t.request('POST', `/v1/webhook/${created.id}/secret/rotate`)).body
           .secret as string;
         const storedSecrets = async () => {

@@ -10,6 +10,7 @@ import { databaseKinds } from './helpers/databases.js';
 import { receiverPool } from './helpers/receiver.js';
 import { seedDeliveries } from './helpers/seed-deliveries.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 interface LineRow {
   id: string;
@@ -30,11 +31,8 @@ describe.each(databaseKinds())('storage on %s', (kind) => {
 
   const query = <T>(sql: string, values: unknown[] = []) =>
     t.app.get(DataSource).query<T>(sql, values);
-  const webhook = async (uri: string, event: string | string[] = 'all') => {
-    const response = await t.request('POST', '/v1/webhook', { body: { uri, event } });
-    expect(response.status, response.text).toBe(201);
-    return response.body as { id: string };
-  };
+  const webhook = (uri: string, event: string | string[] = 'all') =>
+    createWebhook(t, { uri, event });
   /** A webhook's deliveries as stored, in id order. */
   const linesOf = async (webhookId: string): Promise<LineRow[]> =>
     (

@@ -4,6 +4,7 @@ import { databaseKinds } from './helpers/databases.js';
 import { type Received, type Receiver, receiverPool } from './helpers/receiver.js';
 import { verifySignature } from './helpers/signature.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const URI = 'https://app.example.com/hooks/live';
 const HEADERS = { Authorization: 'Bearer receiver-credential-1', 'X-Tenant': 'tenant-7' };
@@ -46,13 +47,7 @@ describe.each(databaseKinds())('webhook headers on %s', (kind) => {
   let t: TestApp;
   const receivers = receiverPool();
   const receiver = receivers.start;
-  const create = async (body: Record<string, unknown>) => {
-    const response = await t.request('POST', '/v1/webhook', {
-      body: { uri: URI, event: 'all', ...body },
-    });
-    expect(response.status, response.text).toBe(201);
-    return response.body as { id: string; secret: string; headers: Record<string, string> };
-  };
+  const create = (body: Record<string, unknown>) => createWebhook(t, { uri: URI, ...body });
   const update = async (id: string, body: Record<string, unknown>) => {
     const response = await t.request('PUT', `/v1/webhook/${id}`, { body });
     expect(response.status, response.text).toBe(200);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const URI = 'https://app.example.com/hooks/live';
 
@@ -14,11 +15,7 @@ describe.each(databaseKinds())('webhook API on %s', (kind) => {
     await t?.close();
   });
 
-  const create = async (event: unknown, uri = URI) => {
-    const response = await t.request('POST', '/v1/webhook', { body: { uri, event } });
-    expect(response.status, response.text).toBe(201);
-    return response.body as { id: string; event: string[]; secret: string };
-  };
+  const create = (event: string | string[], uri = URI) => createWebhook(t, { uri, event });
 
   describe('create', () => {
     it('takes a comma-separated list and answers the webhook with its secret', async () => {
@@ -353,15 +350,10 @@ describe.each(databaseKinds())('webhook list on %s', (kind) => {
       ['liveEnded', 'channel_live,channel_ended'],
     ];
     for (const [name, event] of subscriptions) {
-      const response = await t.request('POST', '/v1/webhook', {
-        body: { uri: `${URI}/${name}`, event },
-      });
-      ids[name] = response.body.id;
+      ids[name] = (await createWebhook(t, { uri: `${URI}/${name}`, event })).id;
     }
     for (let i = 0; i < 20; i++) {
-      await t.request('POST', '/v1/webhook', {
-        body: { uri: `${URI}/filler${i}`, event: 'channel_stop' },
-      });
+      await createWebhook(t, { uri: `${URI}/filler${i}`, event: 'channel_stop' });
     }
   });
   afterAll(async () => {

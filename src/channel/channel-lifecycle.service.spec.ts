@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Pipeline } from '../database/pipeline.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type {
   ChannelEventRepository,
@@ -16,8 +17,14 @@ import { StaleGrace } from './session-liveness.js';
 const T0 = new Date('2026-11-27T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
+/** The repository's methods the service calls: the fake is checked against their signatures. */
+type ChannelTable = Pick<
+  ChannelRepository,
+  'lockByStreamKeys' | 'saveTransitions' | 'lockDueStopped' | 'lockStaleLive' | 'touch'
+>;
+
 /** The channel table's interface over one row; transitions honour their guard as SQL would. */
-class OneChannel {
+class OneChannel implements ChannelTable {
   row: ChannelEntity = Object.assign(new ChannelEntity(), {
     id: '42',
     name: 'Morning show',
@@ -38,7 +45,7 @@ class OneChannel {
   /** The database's clock, as the fake has it. */
   now = T0;
 
-  lockByStreamKeys(_m: EntityManager, keys: string[]) {
+  lockByStreamKeys(_tx: Pipeline, keys: string[]) {
     const key = [this.row.streamKey, this.row.sessionStreamKey].find((k) => k && keys.includes(k));
     const found = key === this.row.streamKey ? [[key, { ...this.row }]] : [];
     const bySession = key && key === this.row.sessionStreamKey ? [[key, { ...this.row }]] : [];
@@ -50,18 +57,18 @@ class OneChannel {
       now: this.now,
     });
   }
-  saveTransitions(_m: EntityManager, transitions: SavedTransition[]) {
+  saveTransitions(_tx: Pipeline, transitions: SavedTransition[]) {
     for (const { channel, from } of transitions) {
       if (channel.id !== this.row.id || this.row.status !== from) throw new Error('changed');
       Object.assign(this.row, channel);
     }
     return Promise.resolve();
   }
-  lockDueStopped(_m: EntityManager, _limit: number, asOf = this.now) {
+  lockDueStopped(_tx: Pipeline, _limit: number, asOf = this.now) {
     const due = this.row.status === 'stopped' && this.row.endDueAt! <= asOf;
     return Promise.resolve({ channels: due ? [{ ...this.row }] : [], now: asOf });
   }
-  lockStaleLive(_m: EntityManager, silentMs: number, _limit: number, asOf = this.now) {
+  lockStaleLive(_tx: Pipeline, silentMs: number, _limit: number, asOf = this.now) {
     const stale =
       this.row.status === 'live' && this.row.lastSeenAt!.getTime() <= asOf.getTime() - silentMs;
     return Promise.resolve({ channels: stale ? [{ ...this.row }] : [], now: asOf });
@@ -83,8 +90,8 @@ function setup(staleAfterMs?: number) {
   const recorded: NewChannelEvent[] = [];
   const emitted: ChannelEventRecorded[] = [];
   let committed = 0;
-  const outbox = {
-    append: (_m: EntityManager, events: NewChannelEvent[]) => {
+  const outbox: Pick<ChannelEventRepository, 'append'> = {
+    append: (_tx: Pipeline, events: NewChannelEvent[]) => {
       recorded.push(...events);
       return Promise.resolve(events.map((_, i) => String(recorded.length - events.length + i + 1)));
     },
@@ -95,19 +102,24 @@ function setup(staleAfterMs?: number) {
     pipeline: <T>(work: (tx: typeof pipeline) => Promise<T>) => work(pipeline),
     statement: <T>(work: () => Promise<T>) => work(),
   };
-  const bus = {
+  const bus: Pick<ChannelEventBus, 'emit'> = {
     emit: (_name: string, event: ChannelEventRecorded) => {
       // an event is emitted only once its transaction is committed
       expect(committed).toBeGreaterThan(0);
       emitted.push(event);
     },
   };
+  const table: ChannelTable = channel;
+  const metrics: { events: Pick<ChannelMetrics['events'], 'inc'> } = {
+    events: { inc: () => undefined },
+  };
   const sut = new ChannelLifecycleService(
-    transactions as unknown as Transactions,
-    channel as unknown as ChannelRepository,
-    outbox as unknown as ChannelEventRepository,
-    bus as unknown as ChannelEventBus,
-    { events: { inc: () => undefined } } as unknown as ChannelMetrics,
+    // the pipeline it hands out only commits: the repositories that would write through it are fakes
+    transactions satisfies Pick<Transactions, 'statement'> as Transactions,
+    table as ChannelRepository,
+    outbox as ChannelEventRepository,
+    bus as ChannelEventBus,
+    metrics as ChannelMetrics,
     grace,
   );
   return { sut, channel, recorded, emitted, commits: () => committed };

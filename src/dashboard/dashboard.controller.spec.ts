@@ -9,7 +9,8 @@ const onDisk = readdirSync(STATIC_FOLDER).filter((name) => name !== 'index.html'
 
 const fakeReply = () => {
   const header = vi.fn();
-  return { reply: { header } as unknown as FastifyReply, header };
+  const reply: Pick<FastifyReply, 'header'> = { header };
+  return { reply: reply as FastifyReply, header };
 };
 
 describe('DashboardController', () => {

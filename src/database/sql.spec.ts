@@ -3,7 +3,15 @@ import type { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sql } from './sql.js';
 
-const sqlFor = (type: string) => new Sql({ options: { type } } as unknown as DataSource);
+/** The data source's parts Sql reads: its type, and one query on MySQL. */
+type SqlSource = { options: Pick<DataSource['options'], 'type'> } & Partial<
+  Pick<DataSource, 'query'>
+>;
+
+const sqlFor = (type: DataSource['options']['type']) => {
+  const source: SqlSource = { options: { type } };
+  return new Sql(source as DataSource);
+};
 
 describe('Sql.insertedIds', () => {
   let db: Database.Database;
@@ -60,10 +68,11 @@ describe('Sql.insertedIds', () => {
   });
 
   it('counts from the first id on MySQL, which numbers one statement’s rows in VALUES order', async () => {
-    const sut = new Sql({
+    const source: SqlSource = {
       options: { type: 'mysql' },
-      query: () => Promise.resolve([{ mode: 1, step: 2 }]),
-    } as unknown as DataSource);
+      query: <T>() => Promise.resolve([{ mode: 1, step: 2 }] as T),
+    };
+    const sut = new Sql(source as DataSource);
     await sut.onModuleInit();
     expect(sut.returningIds('INSERT …', 'message_id')).toBe('INSERT …');
     expect(sut.insertedIds({ insertId: 41 }, ['a', 'b', 'c'])).toEqual(['41', '43', '45']);

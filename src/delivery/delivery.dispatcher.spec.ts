@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { describe, expect, it, vi } from 'vitest';
@@ -172,14 +173,13 @@ describe('DeliveryDispatcher', () => {
   it('keeps a failed fan-out from reaching the emitter (the events stay for the sweeper)', async () => {
     const outbox = new Outbox([]);
     const { moduleRef, sut, bus } = await setup(outbox, 1, true);
-    const logged = vi
-      .spyOn((sut as unknown as { logger: { error: () => void } }).logger, 'error')
-      .mockImplementation(() => undefined);
+    const logged = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     outbox.rows = [event('8', '42', 'channel_live')];
     await expect(bus.emitAsync('channel_live', recorded('42'))).resolves.toEqual([undefined]);
     await new Promise((resolve) => setImmediate(resolve));
     await sut.drain();
     expect(logged).toHaveBeenCalled();
+    logged.mockRestore();
     expect(outbox.rows).toHaveLength(1);
     await moduleRef.close();
   });

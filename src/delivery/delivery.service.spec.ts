@@ -1,11 +1,27 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DomainError, ErrorCode } from '../common/errors.js';
-import type { WebhookRepository } from '../webhook/webhook.repository.js';
+import type { WebhookRepository, WebhookWithEvents } from '../webhook/webhook.repository.js';
 import { deliveryRow as delivery } from '../../test/fixtures/delivery-rows.js';
 import { type DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { DeliveryQueue } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
 import type { DeliveryWorker } from './delivery.worker.js';
+
+/** The queue's methods the service calls: the fake is checked against their signatures. */
+type QueueUsed = Pick<DeliveryQueue, 'find' | 'redeliver' | 'enqueuePing'>;
+
+/** The webhook as its repository reads it: the service only asks that it exists. */
+const webhookRow: WebhookWithEvents['webhook'] = {
+  id: '1',
+  uri: 'https://h.example/hook',
+  active: true,
+  rateLimit: null,
+  failingSince: null,
+  disabledReason: null,
+  headerNames: [],
+  createdAt: new Date('2026-11-27T09:00:00.000Z'),
+  updatedAt: new Date('2026-11-27T09:00:00.000Z'),
+};
 
 function setup(existing: DeliveryEntity[]) {
   const queue = {
@@ -16,15 +32,15 @@ function setup(existing: DeliveryEntity[]) {
     ),
     enqueuePing: vi.fn(() => Promise.resolve('7')),
   };
-  const webhooks = {
+  const webhooks: Pick<WebhookRepository, 'findWithEvents'> = {
     findWithEvents: (ids: string[]) =>
-      Promise.resolve(ids[0] === '1' ? [{ webhook: {}, events: [] }] : []),
+      Promise.resolve(ids[0] === '1' ? [{ webhook: webhookRow, events: [] }] : []),
   };
   const worker = { wake: vi.fn() };
   const sut = new DeliveryService(
-    queue as unknown as DeliveryQueue,
-    webhooks as unknown as WebhookRepository,
-    worker as unknown as DeliveryWorker,
+    queue satisfies QueueUsed as QueueUsed as DeliveryQueue,
+    webhooks as WebhookRepository,
+    worker satisfies Pick<DeliveryWorker, 'wake'> as Pick<DeliveryWorker, 'wake'> as DeliveryWorker,
   );
   return { sut, queue, worker };
 }

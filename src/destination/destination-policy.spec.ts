@@ -1,4 +1,4 @@
-import type { ConfigService } from '@nestjs/config';
+import { ConfigService } from '@nestjs/config';
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
 import { loadAppConfig } from '../config/app-config.js';
@@ -7,10 +7,7 @@ import { DestinationPolicy } from './destination-policy.js';
 
 const policy = (allowed = '') => {
   const app = loadAppConfig({ DELIVERY_ALLOWED_CIDRS: allowed });
-  return new DestinationPolicy({ get: () => app } as unknown as ConfigService<
-    { app: typeof app },
-    true
-  >);
+  return new DestinationPolicy(new ConfigService<{ app: typeof app }, true>({ app }));
 };
 
 describe('DestinationPolicy', () => {

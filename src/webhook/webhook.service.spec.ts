@@ -1,4 +1,4 @@
-import type { ConfigService } from '@nestjs/config';
+import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EventSubscription } from '../common/channel-event-name.js';
@@ -11,8 +11,23 @@ import type { WebhookChanges, WebhookRepository } from './webhook.repository.js'
 import { WebhookService } from './webhook.service.js';
 import { readStoredHeaders } from './webhook-headers.js';
 
+/** The repository's methods the service calls: the fake is checked against their signatures. */
+type WebhookTable = Pick<
+  WebhookRepository,
+  | 'insert'
+  | 'findWithEvents'
+  | 'page'
+  | 'lock'
+  | 'lockSecret'
+  | 'update'
+  | 'replaceEvents'
+  | 'deleteLogChunk'
+  | 'delete'
+  | 'eventsOf'
+>;
+
 /** The repository's interface over a map: what the service asks of its table, nothing more. */
-class InMemoryWebhooks {
+class InMemoryWebhooks implements WebhookTable {
   rows = new Map<string, { webhook: WebhookEntity; events: EventSubscription[] }>();
   private next = 1;
 
@@ -84,14 +99,15 @@ class InMemoryWebhooks {
 
 const transactions = {
   run: <T>(work: (manager: EntityManager) => Promise<T>) => work({} as EntityManager),
-} as unknown as Transactions;
+} satisfies Pick<Transactions, 'run'> as Transactions;
 
 function setup() {
   const app = loadAppConfig({ WEBHOOK_SECRET_GRACE: '1h' });
-  const config = { get: () => app } as unknown as ConfigService<{ app: typeof app }, true>;
+  const config = new ConfigService<{ app: typeof app }, true>({ app });
   const repository = new InMemoryWebhooks();
+  const table: WebhookTable = repository;
   const sut = new WebhookService(
-    repository as unknown as WebhookRepository,
+    table as WebhookRepository,
     transactions,
     new DestinationPolicy(config),
     config,

@@ -15,7 +15,7 @@ function setup() {
     if (!db.reachable) return Promise.reject(away());
     return Promise.resolve(work());
   };
-  const lifecycle = {
+  const lifecycle: Pick<ChannelLifecycleService, 'publish' | 'unpublish' | 'touch'> = {
     publish: (key: string) =>
       call(() => {
         log.push(`publish ${key}`);
@@ -36,12 +36,12 @@ function setup() {
         return status === 'live' ? 'live' : 'not-live';
       }),
   };
-  const denials = { assertAllowed: () => undefined, record: () => Promise.resolve() };
-  const sut = new IngestService(
-    lifecycle as unknown as ChannelLifecycleService,
-    denials as unknown as IngestDenials,
-  );
-  return { sut, db, log, status: () => status };
+  const denials: Pick<IngestDenials, 'assertAllowed' | 'record'> = {
+    assertAllowed: () => undefined,
+    record: () => Promise.resolve(),
+  };
+  const sut = new IngestService(lifecycle as ChannelLifecycleService, denials as IngestDenials);
+  return { sut, db, log, lifecycle, status: () => status };
 }
 
 const T1 = new Date('2026-11-27T10:00:01.000Z');
@@ -108,9 +108,7 @@ describe('IngestService while the database is away', () => {
     const t = setup();
     sut = t.sut;
     const broken = new Error('no such column');
-    const lifecycle = (t.sut as unknown as { lifecycle: { unpublish: () => Promise<never> } })
-      .lifecycle;
-    lifecycle.unpublish = () => Promise.reject(broken);
+    t.lifecycle.unpublish = () => Promise.reject(broken);
     await expect(t.sut.unpublish('key', T1)).rejects.toBe(broken);
   });
 });
