@@ -12,6 +12,7 @@ import { databaseStatus, isLockContention } from '../database/database-status.js
 import type { Pipeline } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
+import { healthChanges, verdictOf } from '../webhook/webhook-health.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import {
@@ -609,37 +610,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * A success ends a webhook's failing run; 410 and long failing runs make it inactive. What the
+   * Writes what the outcomes change of the webhooks' health (see `healthChanges`). What the
    * directory holds of each webhook spares the writes that would change nothing.
    */
   private async recordHealth(tx: Pipeline, recorded: Completion[]): Promise<void> {
-    const recovered = new Set<string>();
-    const gone = new Set<string>();
-    const failing = new Set<string>();
-    for (const { delivery, decision } of recorded) {
-      if (delivery.event === 'ping') continue;
-      if (decision.kind === 'succeeded') recovered.add(delivery.webhookId);
-      else if (decision.kind === 'gone') gone.add(delivery.webhookId);
-      else if (this.directory.target(delivery.webhookId)?.active) failing.add(delivery.webhookId);
-    }
-    const isFailing = (id: string) => this.directory.failingSince(id) !== null;
-    this.webhooks.recordSuccess(tx, [...recovered].filter(isFailing));
-    for (const webhookId of gone) {
-      this.webhooks.deactivate(tx, webhookId, 'the receiver answered 410 Gone');
-    }
-    const stillFailing = [...failing].filter((id) => !recovered.has(id) && !gone.has(id));
     const now = new Date();
-    this.webhooks.markFailing(
-      tx,
-      stillFailing.filter((id) => !isFailing(id)),
+    const changes = healthChanges(
+      recorded.map(({ delivery, decision }) => ({
+        webhookId: delivery.webhookId,
+        ping: delivery.event === 'ping',
+        verdict: verdictOf(decision.kind),
+      })),
+      (id) => {
+        const target = this.directory.target(id);
+        return target && { active: target.active, failingSince: this.directory.failingSince(id) };
+      },
       now,
+      this.disableAfterMs,
     );
-    const threshold = new Date(now.getTime() - this.disableAfterMs);
-    for (const webhookId of stillFailing) {
-      const since = this.directory.failingSince(webhookId);
-      if (since === null || since > threshold) continue;
-      const reason = `failing continuously for ${Math.round(this.disableAfterMs / 3_600_000)}h`;
-      if (await this.webhooks.disableIfFailingSince(tx, webhookId, threshold, reason)) {
+    this.webhooks.recordSuccess(tx, changes.recovered);
+    for (const { webhookId, reason } of changes.gone)
+      this.webhooks.deactivate(tx, webhookId, reason);
+    this.webhooks.markFailing(tx, changes.startFailing, now);
+    for (const { webhookId, reason } of changes.overdue) {
+      if (await this.webhooks.disableIfFailingSince(tx, webhookId, changes.threshold, reason)) {
         this.logger.warn(`Webhook ${webhookId} made inactive: failing for too long`);
       }
     }
