@@ -30,6 +30,7 @@ import {
   outcomeBytes,
 } from './outcome-batches.js';
 import { RetryPolicy } from './retry-policy.js';
+import { SlotScheduler } from './slot-scheduler.js';
 import { leasesToExtend, recordRetryDelayMs } from './unwritten-outcomes.js';
 
 /** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
@@ -104,13 +105,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     'Polling for due deliveries failed',
   );
   private readonly readyLimit: number;
-  private readonly perWebhook: number;
-  /** Per webhook: attempts in flight, deliveries ready, failures in a row (this instance's view). */
-  private readonly inFlightOf = new Map<string, number>();
-  private readonly readyOf = new Map<string, number>();
-  private readonly failuresOf = new Map<string, number>();
-  /** Per rate-limited webhook: when (ms) its next attempt may start. */
-  private readonly nextStartOf = new Map<string, number>();
+  /** Per webhook: slots used, deliveries ready, the breaker and the pacing. */
+  private readonly slots: SlotScheduler;
   private pacingTimer: NodeJS.Timeout | undefined;
   /** Attempts waiting for their answer. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -156,7 +152,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
     this.readyLimit = app.delivery.concurrency * READY_FACTOR;
-    this.perWebhook = Math.min(app.delivery.concurrencyPerWebhook, app.delivery.concurrency);
+    this.slots = new SlotScheduler({
+      perWebhook: Math.min(app.delivery.concurrencyPerWebhook, app.delivery.concurrency),
+      readyFactor: READY_FACTOR,
+      breakerAfter: BREAKER_AFTER,
+      rateLimit: (id) => directory.rateLimit(id),
+    });
     this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
     this.disableAfterMs = app.webhookDisableAfterMs;
     this.maxPacket = app.databaseMaxPacket;
@@ -255,34 +256,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return room > 0 && this.ready.length < this.concurrency && room >= CLAIM_MIN;
   }
 
-  /** Slots a webhook may use now: fewer while its attempts keep failing. */
-  private limitOf(webhookId: string): number {
-    return (this.failuresOf.get(webhookId) ?? 0) >= BREAKER_AFTER ? 1 : this.perWebhook;
-  }
-
-  /** Whether this worker holds as many of a webhook's deliveries as it may use soon. */
-  private holdsEnough(webhookId: string): boolean {
-    const held = (this.inFlightOf.get(webhookId) ?? 0) + (this.readyOf.get(webhookId) ?? 0);
-    const rate = this.directory.rateLimit(webhookId);
-    // A rate-limited webhook holds about a second's worth: more would go stale waiting.
-    const enough = Math.min(this.limitOf(webhookId) * READY_FACTOR, rate ?? Infinity);
-    return held >= enough;
-  }
-
   /**
    * For a webhook with a rate limit: whether an attempt may start now, and if so takes its turn.
    * Otherwise the pump runs again when the next turn comes.
    */
   private takeTurn(webhookId: string, now: number): boolean {
-    const rate = this.directory.rateLimit(webhookId);
-    if (!rate) return true;
-    const next = this.nextStartOf.get(webhookId) ?? 0;
-    if (next > now) {
-      this.pumpAt(next);
-      return false;
-    }
-    this.nextStartOf.set(webhookId, Math.max(next, now) + 1000 / rate);
-    return true;
+    const next = this.slots.takeTurn(webhookId, now);
+    if (next === undefined) return true;
+    this.pumpAt(next);
+    return false;
   }
 
   private pumpAt(at: number): void {
@@ -296,23 +278,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     );
   }
 
-  /** Webhooks not to claim for now: this worker holds enough of theirs. */
-  private webhooksHeldEnough(): string[] {
-    const ids = new Set([...this.inFlightOf.keys(), ...this.readyOf.keys()]);
-    return [...ids].filter((id) => this.holdsEnough(id));
-  }
-
   /** Takes leased deliveries in; those of a webhook it holds enough of go back to the queue. */
   private accept(deliveries: ClaimedDelivery[]): void {
     const leasedAt = Date.now();
     const surplus: string[] = [];
     for (const delivery of deliveries) {
-      if (this.holdsEnough(delivery.webhookId)) {
+      if (this.slots.holdsEnough(delivery.webhookId)) {
         surplus.push(delivery.id);
         continue;
       }
       this.ready.push({ delivery, leasedAt });
-      add(this.readyOf, delivery.webhookId, 1);
+      this.slots.readied(delivery.webhookId);
     }
     if (surplus.length > 0) void this.giveBack(surplus);
     this.pump();
@@ -335,16 +311,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const { webhookId } = entry.delivery;
       if (entry.leasedAt < staleBefore) {
         stale.push(entry.delivery.id);
-      } else if (
-        (this.inFlightOf.get(webhookId) ?? 0) >= this.limitOf(webhookId) ||
-        !this.takeTurn(webhookId, now)
-      ) {
+      } else if (!this.slots.hasSlot(webhookId) || !this.takeTurn(webhookId, now)) {
         kept.push(entry);
         continue;
       } else {
         this.start(entry.delivery);
       }
-      add(this.readyOf, webhookId, -1);
+      this.slots.unreadied(webhookId);
     }
     this.ready = index === 0 ? this.ready : kept.concat(this.ready.slice(index));
     if (stale.length > 0) void this.giveBack(stale);
@@ -388,7 +361,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         const lease = { owner: this.owner, ms: this.leaseMs };
         const { claimed, version } = await this.transactions.pipeline(async (tx) => {
           const current = this.webhooks.version(tx);
-          const due = await this.queue.claim(tx, wanted, lease, this.webhooksHeldEnough());
+          const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough());
           await tx.commit();
           return { claimed: due, version: await current };
         });
@@ -406,17 +379,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private start(delivery: ClaimedDelivery): void {
-    add(this.inFlightOf, delivery.webhookId, 1);
+    this.slots.started(delivery.webhookId);
     const task = this.attempt(delivery)
       .then((completion) => {
         if (!completion) return;
-        if (completion.decision.kind === 'succeeded') this.failuresOf.delete(delivery.webhookId);
-        else add(this.failuresOf, delivery.webhookId, 1);
+        this.slots.answered(delivery.webhookId, completion.decision.kind === 'succeeded');
         this.complete(completion);
       })
       .catch((error: Error) => this.logger.error(`Delivery ${delivery.id} failed`, error.stack))
       .finally(() => {
-        add(this.inFlightOf, delivery.webhookId, -1);
+        this.slots.finished(delivery.webhookId);
         this.inFlight.delete(task);
         this.pump();
         this.fill();
@@ -638,11 +610,4 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       }
     }
   }
-}
-
-/** Adds to a per-webhook count, dropping it at zero. */
-function add(counts: Map<string, number>, webhookId: string, delta: number): void {
-  const next = (counts.get(webhookId) ?? 0) + delta;
-  if (next > 0) counts.set(webhookId, next);
-  else counts.delete(webhookId);
 }
