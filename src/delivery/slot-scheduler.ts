@@ -1,3 +1,10 @@
+/**
+ * A webhook whose last this many attempts on this instance failed (timed out, refused, answered
+ * an error) gets one slot until an attempt succeeds: a circuit breaker, so a dead receiver cannot
+ * hold the slots the others need.
+ */
+export const BREAKER_AFTER = 3;
+
 /** What decides how many of a webhook's deliveries a worker sends at once, and how fast. */
 export interface SlotRules {
   /** Slots one webhook may use at once (DELIVERY_CONCURRENCY_PER_WEBHOOK, at most DELIVERY_CONCURRENCY). */
