@@ -8,28 +8,17 @@ import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
-import { databaseStatus, isLockContention } from '../database/database-status.js';
-import type { Pipeline } from '../database/pipeline.js';
+import { databaseStatus } from '../database/database-status.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
-import {
-  type ClaimedDelivery,
-  type Completion,
-  DeliveryQueue,
-  ERROR_LIMIT,
-} from './delivery.queue.js';
+import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
-import {
-  type BatchLimits,
-  batchLength,
-  batchLimits,
-  fitOutcome,
-  outcomeBytes,
-} from './outcome-batches.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
+import { DatabaseOutcomeWriter } from './outcome-writer.js';
 import { RetryPolicy } from './retry-policy.js';
-import { leasesToExtend, recordRetryDelayMs } from './unwritten-outcomes.js';
+import { BREAKER_AFTER, SlotScheduler } from './slot-scheduler.js';
 
 /** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
 export const POLL_INTERVAL_MS = 500;
@@ -42,20 +31,8 @@ const CLAIM_MAX = 500;
 const READY_FACTOR = 4;
 /** A claim is worth it for at least this many. */
 const CLAIM_MIN = 16;
-/**
- * A webhook whose last this many attempts on this instance failed (timed out, refused, answered
- * an error) gets one slot until an attempt succeeds: a circuit breaker, so a dead receiver cannot
- * hold the slots the others need.
- */
-const BREAKER_AFTER = 3;
 /** A lease outlives the attempt's timeout by this much, so a slow record does not lose it. */
 const LEASE_MARGIN_MS = 5_000;
-/** Outcomes per write: at most RECORD_MAX; a busy worker waits for RECORD_MIN, or RECORD_WAIT_MS. */
-const RECORD_MAX = 500;
-const RECORD_MIN = 64;
-const RECORD_WAIT_MS = 4;
-/** How often held outcomes are looked at for leases to extend (see `leasesToExtend`). */
-const LEASE_CHECK_MS = 500;
 /** Delivery ids named in the shutdown line, at most (all of them go in its `deliveryIds`). */
 const IDS_IN_MESSAGE = 50;
 
@@ -65,27 +42,14 @@ interface Ready {
   leasedAt: number;
 }
 
-interface Unrecorded {
-  completion: Completion;
-  /** When the outcome was ready (this process's clock). */
-  since: number;
-  /** When its delivery's lease was last extended while it waited to be written. */
-  extendedAt?: number;
-  /** The estimated bytes it adds to a write (see `outcomeBytes`). */
-  bytes: number;
-  /** A try to write it failed without knowing whether it was committed. */
-  uncertain?: boolean;
-}
-
 /**
  * Sends up to DELIVERY_CONCURRENCY attempts at once and records every one. Work comes from the
  * dispatcher (deliveries written already leased to this worker, while it has room) and from claims
  * of due deliveries as slots free up; every instance also polls, so nothing of the queue lives
- * only in memory. A slot is free again as soon as its answer is in; outcomes are written in
- * batches, at once when the worker is idle and by the dozen when it is busy, as are claims, each
- * write cut to stay well under the database's packet limit. An outcome that cannot be written is
- * kept and tried again for as long as the process lives, its delivery's lease extended meanwhile,
- * and nothing new is started or claimed until it is written: only a crash sends a message again.
+ * only in memory. A slot is free again as soon as its answer is in; claims come in batches. How
+ * many slots each webhook may use and how fast it is sent to is the SlotScheduler's to say; the
+ * OutcomeRecorder writes the outcomes in batches and keeps those it cannot write, and nothing new is
+ * started or claimed until they are written: only a crash sends a message again.
  * On shutdown it stops claiming and lets the attempts in flight finish and be recorded, for
  * SHUTDOWN_TIMEOUT at most.
  */
@@ -95,7 +59,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   readonly owner = `worker-${randomBytes(6).toString('hex')}`;
   readonly leaseMs: number;
   private readonly concurrency: number;
-  private readonly disableAfterMs: number;
   private readonly poller = new PeriodicTask(
     POLL_INTERVAL_MS,
     () => this.wake(),
@@ -103,13 +66,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     'Polling for due deliveries failed',
   );
   private readonly readyLimit: number;
-  private readonly perWebhook: number;
-  /** Per webhook: attempts in flight, deliveries ready, failures in a row (this instance's view). */
-  private readonly inFlightOf = new Map<string, number>();
-  private readonly readyOf = new Map<string, number>();
-  private readonly failuresOf = new Map<string, number>();
-  /** Per rate-limited webhook: when (ms) its next attempt may start. */
-  private readonly nextStartOf = new Map<string, number>();
+  /** Per webhook: slots used, deliveries ready, the breaker and the pacing. */
+  private readonly slots: SlotScheduler;
   private pacingTimer: NodeJS.Timeout | undefined;
   /** Attempts waiting for their answer. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -117,26 +75,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private ready: Ready[] = [];
   /** Room promised to the dispatcher for deliveries it is writing already leased to us. */
   private reserved = 0;
-  private readonly unrecorded: Unrecorded[] = [];
-  /** The batch being written now. */
-  private writing: Unrecorded[] = [];
-  /**
-   * Set while outcomes cannot be written (the database is away, the attempt log refuses writes):
-   * no attempt starts and nothing is claimed until they are.
-   */
-  private recordFailures = 0;
-  /** Failed tries in a row that were not for want of a connection (those are the database's to tell). */
-  private loudFailures = 0;
-  /** What one write may hold; read from the database before the first write. */
-  private limits: BatchLimits | undefined;
-  private readonly maxPacket: number | undefined;
+  /** Writes the outcomes, in batches, kept and tried again while writes fail. */
+  private readonly recorder: OutcomeRecorder;
   private readonly shutdownTimeoutMs: number;
-  private leaseKeeper: NodeJS.Timeout | undefined;
-  private extending = false;
-  /** Set when shutdown gave up waiting: what is still unwritten stays so. */
-  private abandoned = false;
-  private recording: Promise<void> | undefined;
-  private recordTimer: NodeJS.Timeout | undefined;
   private claiming: Promise<void> | undefined;
   /** Whether a claim may find due work (set by wakes, cleared by a claim that came up short). */
   private maybeDue = false;
@@ -148,17 +89,40 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly webhooks: WebhookRepository,
     private readonly directory: WebhookDirectory,
     private readonly transactions: Transactions,
-    private readonly metrics: DeliveryMetrics,
+    metrics: DeliveryMetrics,
     private readonly policy: RetryPolicy,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
     this.readyLimit = app.delivery.concurrency * READY_FACTOR;
-    this.perWebhook = Math.min(app.delivery.concurrencyPerWebhook, app.delivery.concurrency);
+    this.slots = new SlotScheduler({
+      perWebhook: Math.min(app.delivery.concurrencyPerWebhook, app.delivery.concurrency),
+      readyFactor: READY_FACTOR,
+      breakerAfter: BREAKER_AFTER,
+      rateLimit: (id) => directory.rateLimit(id),
+    });
     this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
-    this.disableAfterMs = app.webhookDisableAfterMs;
-    this.maxPacket = app.databaseMaxPacket;
+    const writer = new DatabaseOutcomeWriter(queue, transactions, webhooks, directory, {
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      disableAfterMs: app.webhookDisableAfterMs,
+      logger: this.logger,
+    });
+    this.recorder = new OutcomeRecorder(
+      writer,
+      metrics,
+      this.logger,
+      {
+        resumed: () => {
+          this.pump();
+          this.wake();
+        },
+        promoted: () => this.wake(),
+        settled: () => this.fill(),
+      },
+      { leaseMs: this.leaseMs, maxPacket: app.databaseMaxPacket },
+    );
     this.shutdownTimeoutMs = app.shutdownTimeoutMs;
   }
 
@@ -185,9 +149,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     const late = await Promise.race([this.drain().then(() => false), timedOut]);
     clearTimeout(timer);
     if (!late) return;
-    this.abandoned = true;
-    clearInterval(this.leaseKeeper);
-    const kept = [...this.writing, ...this.unrecorded].map((entry) => entry.completion.delivery.id);
+    const kept = this.recorder.abandon();
     const named =
       kept.slice(0, IDS_IN_MESSAGE).join(', ') + (kept.length > IDS_IN_MESSAGE ? ', …' : '');
     const seconds = Math.round((Date.now() - startedAt) / 1000);
@@ -210,10 +172,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     if (this.inFlight.size > 0)
       this.logger.log(`Draining ${this.inFlight.size} attempt(s) in flight`);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    while (this.unrecorded.length > 0 || this.recording) {
-      this.flush();
-      await this.recording;
-    }
+    await this.recorder.drain();
   }
 
   /** Look for due work now. */
@@ -244,7 +203,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   /** How many more deliveries this worker may hold; none while outcomes pile up unwritten. */
   private room(): number {
-    if (this.recordFailures > 0 || this.unrecorded.length >= this.concurrency) return 0;
+    if (this.recorder.failing || this.recorder.waiting >= this.concurrency) return 0;
     return this.readyLimit - this.inFlight.size - this.ready.length - this.reserved;
   }
 
@@ -254,34 +213,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return room > 0 && this.ready.length < this.concurrency && room >= CLAIM_MIN;
   }
 
-  /** Slots a webhook may use now: fewer while its attempts keep failing. */
-  private limitOf(webhookId: string): number {
-    return (this.failuresOf.get(webhookId) ?? 0) >= BREAKER_AFTER ? 1 : this.perWebhook;
-  }
-
-  /** Whether this worker holds as many of a webhook's deliveries as it may use soon. */
-  private holdsEnough(webhookId: string): boolean {
-    const held = (this.inFlightOf.get(webhookId) ?? 0) + (this.readyOf.get(webhookId) ?? 0);
-    const rate = this.directory.rateLimit(webhookId);
-    // A rate-limited webhook holds about a second's worth: more would go stale waiting.
-    const enough = Math.min(this.limitOf(webhookId) * READY_FACTOR, rate ?? Infinity);
-    return held >= enough;
-  }
-
   /**
    * For a webhook with a rate limit: whether an attempt may start now, and if so takes its turn.
    * Otherwise the pump runs again when the next turn comes.
    */
   private takeTurn(webhookId: string, now: number): boolean {
-    const rate = this.directory.rateLimit(webhookId);
-    if (!rate) return true;
-    const next = this.nextStartOf.get(webhookId) ?? 0;
-    if (next > now) {
-      this.pumpAt(next);
-      return false;
-    }
-    this.nextStartOf.set(webhookId, Math.max(next, now) + 1000 / rate);
-    return true;
+    const next = this.slots.takeTurn(webhookId, now);
+    if (next === undefined) return true;
+    this.pumpAt(next);
+    return false;
   }
 
   private pumpAt(at: number): void {
@@ -295,23 +235,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     );
   }
 
-  /** Webhooks not to claim for now: this worker holds enough of theirs. */
-  private webhooksHeldEnough(): string[] {
-    const ids = new Set([...this.inFlightOf.keys(), ...this.readyOf.keys()]);
-    return [...ids].filter((id) => this.holdsEnough(id));
-  }
-
   /** Takes leased deliveries in; those of a webhook it holds enough of go back to the queue. */
   private accept(deliveries: ClaimedDelivery[]): void {
     const leasedAt = Date.now();
     const surplus: string[] = [];
     for (const delivery of deliveries) {
-      if (this.holdsEnough(delivery.webhookId)) {
+      if (this.slots.holdsEnough(delivery.webhookId)) {
         surplus.push(delivery.id);
         continue;
       }
       this.ready.push({ delivery, leasedAt });
-      add(this.readyOf, delivery.webhookId, 1);
+      this.slots.readied(delivery.webhookId);
     }
     if (surplus.length > 0) void this.giveBack(surplus);
     this.pump();
@@ -323,7 +257,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
    * out, and it is claimed again, never sent twice by two holders.
    */
   private pump(): void {
-    if (this.recordFailures > 0 || this.inFlight.size >= this.concurrency) return;
+    if (this.recorder.failing || this.inFlight.size >= this.concurrency) return;
     const now = Date.now();
     const staleBefore = now - LEASE_MARGIN_MS / 2;
     const stale: string[] = [];
@@ -334,16 +268,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       const { webhookId } = entry.delivery;
       if (entry.leasedAt < staleBefore) {
         stale.push(entry.delivery.id);
-      } else if (
-        (this.inFlightOf.get(webhookId) ?? 0) >= this.limitOf(webhookId) ||
-        !this.takeTurn(webhookId, now)
-      ) {
+      } else if (!this.slots.hasSlot(webhookId) || !this.takeTurn(webhookId, now)) {
         kept.push(entry);
         continue;
       } else {
         this.start(entry.delivery);
       }
-      add(this.readyOf, webhookId, -1);
+      this.slots.unreadied(webhookId);
     }
     this.ready = index === 0 ? this.ready : kept.concat(this.ready.slice(index));
     if (stale.length > 0) void this.giveBack(stale);
@@ -387,7 +318,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         const lease = { owner: this.owner, ms: this.leaseMs };
         const { claimed, version } = await this.transactions.pipeline(async (tx) => {
           const current = this.webhooks.version(tx);
-          const due = await this.queue.claim(tx, wanted, lease, this.webhooksHeldEnough());
+          const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough());
           await tx.commit();
           return { claimed: due, version: await current };
         });
@@ -405,17 +336,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private start(delivery: ClaimedDelivery): void {
-    add(this.inFlightOf, delivery.webhookId, 1);
+    this.slots.started(delivery.webhookId);
     const task = this.attempt(delivery)
       .then((completion) => {
         if (!completion) return;
-        if (completion.decision.kind === 'succeeded') this.failuresOf.delete(delivery.webhookId);
-        else add(this.failuresOf, delivery.webhookId, 1);
-        this.complete(completion);
+        this.slots.answered(delivery.webhookId, completion.decision.kind === 'succeeded');
+        this.recorder.complete(completion, this.inFlight.size);
       })
       .catch((error: Error) => this.logger.error(`Delivery ${delivery.id} failed`, error.stack))
       .finally(() => {
-        add(this.inFlightOf, delivery.webhookId, -1);
+        this.slots.finished(delivery.webhookId);
         this.inFlight.delete(task);
         this.pump();
         this.fill();
@@ -461,194 +391,4 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       : ({ kind: 'dead' } as const);
     return { delivery, result, decision };
   }
-
-  /** Queues an outcome for writing: at once when nothing else is in flight, else in a batch. */
-  private complete(completion: Completion): void {
-    const bytes = outcomeBytes(completion.result, ERROR_LIMIT);
-    this.unrecorded.push({ completion, since: Date.now(), bytes });
-    this.leaseKeeper ??= setInterval(() => void this.keepLeases(), LEASE_CHECK_MS).unref();
-    if (this.unrecorded.length >= RECORD_MIN || this.inFlight.size <= 1) this.flush();
-    else this.recordTimer ??= setTimeout(() => this.flush(), RECORD_WAIT_MS);
-  }
-
-  private flush(): void {
-    clearTimeout(this.recordTimer);
-    this.recordTimer = undefined;
-    this.recording ??= this.recordAll().finally(() => {
-      this.recording = undefined;
-      this.fill();
-    });
-  }
-
-  private async recordAll(): Promise<void> {
-    while (this.unrecorded.length > 0 && !this.abandoned) await this.recordBatch();
-  }
-
-  /**
-   * Extends the leases of outcomes waiting to be written (see `leasesToExtend`), in a statement of
-   * its own; when even that fails they are still kept, and tried again at the next check.
-   */
-  private async keepLeases(): Promise<void> {
-    const held = [...this.writing, ...this.unrecorded];
-    if (held.length === 0 || this.abandoned) {
-      clearInterval(this.leaseKeeper);
-      this.leaseKeeper = undefined;
-      return;
-    }
-    if (this.extending) return;
-    const now = Date.now();
-    const due = leasesToExtend(held, now, this.leaseMs);
-    if (due.length === 0) return;
-    this.extending = true;
-    try {
-      const ids = due.map((entry) => entry.completion.delivery.id);
-      await this.transactions.run((manager) =>
-        this.queue.extendLeases(manager, ids, this.owner, this.leaseMs),
-      );
-      for (const entry of due) entry.extendedAt = now;
-    } catch (error) {
-      // Tried again at the next check; the database's own warning covers an outage.
-      if (!databaseStatus.failed(error) && !isLockContention(error)) {
-        this.logger.warn(
-          `Extending the leases of ${due.length} unwritten outcome(s) failed: ${(error as Error).message}`,
-        );
-      }
-    } finally {
-      this.extending = false;
-    }
-  }
-
-  /** The next batch: the oldest outcomes that fit one write; one too large alone has its answer cut. */
-  private nextBatch(limits: BatchLimits): Unrecorded[] {
-    const count = batchLength(
-      this.unrecorded.map((entry) => entry.bytes),
-      limits,
-    );
-    const batch = this.unrecorded.splice(0, count);
-    if (batch.length === 1 && batch[0].bytes > limits.maxBytes) {
-      const { completion } = batch[0];
-      completion.result = fitOutcome(completion.result, limits.maxBytes, ERROR_LIMIT);
-      batch[0].bytes = outcomeBytes(completion.result, ERROR_LIMIT);
-    }
-    return batch;
-  }
-
-  private async batchLimits(): Promise<BatchLimits> {
-    if (!this.limits) {
-      const server = await this.queue.statementLimits();
-      const maxBytes = Math.min(server.maxBytes, this.maxPacket ?? Infinity);
-      this.limits = batchLimits({ ...server, maxBytes }, RECORD_MAX);
-    }
-    return this.limits;
-  }
-
-  /**
-   * Writes the next batch of outcomes, with the webhooks' health, in one transaction. One that
-   * fails is kept whole and tried again after a wait, without end while the process lives.
-   */
-  private async recordBatch(): Promise<void> {
-    let batch: Unrecorded[] = [];
-    try {
-      batch = this.nextBatch(await this.batchLimits());
-      this.writing = batch;
-      const { recorded, promoted } = await this.transactions.pipeline(async (tx) => {
-        const written = await this.queue.record(
-          tx,
-          batch.map((entry) => entry.completion),
-          this.owner,
-          batch.some((entry) => entry.uncertain),
-        );
-        await this.recordHealth(tx, written.recorded);
-        await tx.commit();
-        return written;
-      });
-      for (const { delivery, result, decision } of recorded) {
-        this.metrics.deliveries.inc({ event: delivery.event, outcome: decision.kind });
-        this.metrics.attemptDuration.observe(result.durationMs / 1000);
-        this.logger.log({
-          msg: 'delivery attempt',
-          webhookId: delivery.webhookId,
-          deliveryId: delivery.id,
-          event: delivery.event,
-          attempt: delivery.attempts + 1,
-          status: result.statusCode,
-          error: result.error,
-          durationMs: result.durationMs,
-          outcome: decision.kind,
-        });
-      }
-      this.writing = [];
-      if (this.recordFailures > 0) {
-        if (this.loudFailures > 0) {
-          this.logger.warn(
-            `Outcomes written again after ${this.recordFailures} failed tries; deliveries resume`,
-          );
-        }
-        this.recordFailures = 0;
-        this.loudFailures = 0;
-        this.pump();
-        this.wake();
-      }
-      if (promoted > 0) this.wake();
-    } catch (error) {
-      // Kept, and tried again: these were sent, and would be sent again if their outcome were
-      // forgotten. Their leases are extended meanwhile (see keepLeases); the write itself needs
-      // only the lease's owner to match.
-      this.writing = [];
-      this.unrecorded.unshift(...batch);
-      this.recordFailures++;
-      for (const entry of batch) entry.uncertain = true;
-      if (!databaseStatus.failed(error) && this.loudFailures++ === 0) {
-        this.logger.warn(
-          `Writing ${this.unrecorded.length} outcome(s) failed; they are kept and tried again, their` +
-            ` leases held, and no new attempt starts until they are written: ${(error as Error).message}`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, recordRetryDelayMs(this.recordFailures)));
-    }
-  }
-
-  /**
-   * A success ends a webhook's failing run; 410 and long failing runs make it inactive. What the
-   * directory holds of each webhook spares the writes that would change nothing.
-   */
-  private async recordHealth(tx: Pipeline, recorded: Completion[]): Promise<void> {
-    const recovered = new Set<string>();
-    const gone = new Set<string>();
-    const failing = new Set<string>();
-    for (const { delivery, decision } of recorded) {
-      if (delivery.event === 'ping') continue;
-      if (decision.kind === 'succeeded') recovered.add(delivery.webhookId);
-      else if (decision.kind === 'gone') gone.add(delivery.webhookId);
-      else if (this.directory.target(delivery.webhookId)?.active) failing.add(delivery.webhookId);
-    }
-    const isFailing = (id: string) => this.directory.failingSince(id) !== null;
-    this.webhooks.recordSuccess(tx, [...recovered].filter(isFailing));
-    for (const webhookId of gone) {
-      this.webhooks.deactivate(tx, webhookId, 'the receiver answered 410 Gone');
-    }
-    const stillFailing = [...failing].filter((id) => !recovered.has(id) && !gone.has(id));
-    const now = new Date();
-    this.webhooks.markFailing(
-      tx,
-      stillFailing.filter((id) => !isFailing(id)),
-      now,
-    );
-    const threshold = new Date(now.getTime() - this.disableAfterMs);
-    for (const webhookId of stillFailing) {
-      const since = this.directory.failingSince(webhookId);
-      if (since === null || since > threshold) continue;
-      const reason = `failing continuously for ${Math.round(this.disableAfterMs / 3_600_000)}h`;
-      if (await this.webhooks.disableIfFailingSince(tx, webhookId, threshold, reason)) {
-        this.logger.warn(`Webhook ${webhookId} made inactive: failing for too long`);
-      }
-    }
-  }
-}
-
-/** Adds to a per-webhook count, dropping it at zero. */
-function add(counts: Map<string, number>, webhookId: string, delta: number): void {
-  const next = (counts.get(webhookId) ?? 0) + delta;
-  if (next > 0) counts.set(webhookId, next);
-  else counts.delete(webhookId);
 }
