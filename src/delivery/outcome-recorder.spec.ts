@@ -270,4 +270,19 @@ describe('OutcomeRecorder', () => {
     await sut.keepLeases();
     expect(writer.extended).toEqual([]);
   });
+
+  it('ends a drain still running when it is abandoned, what is unwritten left unwritten', async () => {
+    const writer = new FakeWriter();
+    const { sut, retry } = recorder(writer);
+    writer.down = true;
+    sut.complete(completion('1'), 1);
+    await until(() => sut.failing);
+    let drained = false;
+    const draining = sut.drain().then(() => (drained = true));
+    sut.abandon();
+    await retry();
+    await until(() => drained);
+    await draining;
+    expect(writer.committed).toEqual([]);
+  });
 });

@@ -151,7 +151,9 @@ export class OutcomeRecorder {
 
   /** Resolves once every outcome is written (or given up by `abandon`). */
   async drain(): Promise<void> {
-    while (this.unrecorded.length > 0 || this.recording) {
+    // Once abandoned nothing more is written: the loop ends with the write in progress, if any
+    // (otherwise it would spin on promises that resolve at once and starve the event loop).
+    while ((this.unrecorded.length > 0 && !this.abandoned) || this.recording) {
       this.flush();
       await this.recording;
     }
