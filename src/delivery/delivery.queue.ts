@@ -14,6 +14,7 @@ import { Transactions } from '../database/transactions.js';
 import type { WebhookTarget } from '../webhook/webhook.types.js';
 import { DeliveryAttemptEntity, DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { AttemptResult } from './delivery.sender.js';
+import { join, nextHeads, type Placement } from './lines.js';
 import type { StatementLimits } from './outcome-batches.js';
 import type { Decision } from './retry-policy.js';
 import { newMessageId } from './signature.js';
@@ -78,14 +79,11 @@ export interface DeliveryBacklog {
   oldestDueAgeMs: number;
 }
 
-interface NewRow {
+/** A delivery fan-out writes, and its place in its line. */
+interface NewRow extends Placement {
   item: FanOutItem;
   target: WebhookTarget;
   messageId: string;
-  /** The first of its line: sendable at once. */
-  head: boolean;
-  /** A later row of its line is written in the same batch. */
-  hasFollowers: boolean;
 }
 
 interface Line {
@@ -164,32 +162,27 @@ export class DeliveryQueue {
         ` AND webhook_id BETWEEN ? AND ? AND status IN ${OPEN}${this.sql.forUpdate()}`,
       [...channels, Math.min(...targetIds), Math.max(...targetIds)],
     );
-    const openRows = new Map<string, string[]>();
-    for (const row of busyRows) {
-      const line = `${row.webhookId}:${row.channelId}`;
-      openRows.set(line, [...(openRows.get(line) ?? []), String(row.id)]);
-    }
+    // In event order, then webhook order: the order of the line.
+    const targets = items.flatMap((item) => item.targets.map((target) => ({ item, target })));
+    const { placements, followed } = join(
+      targets.map(({ item, target }, index) => ({
+        webhookId: String(target.id),
+        channelId: item.event.channelId,
+        order: BigInt(index),
+      })),
+      busyRows.map((row) => ({
+        id: String(row.id),
+        webhookId: String(row.webhookId),
+        channelId: String(row.channelId),
+      })),
+    );
     const now = this.sql.time(new Date());
-    const rows: NewRow[] = [];
-    const lastOfLine = new Map<string, NewRow>();
-    const followed: string[] = [];
-    for (const item of items) {
-      for (const target of item.targets) {
-        const line = `${target.id}:${item.event.channelId}`;
-        const before = lastOfLine.get(line);
-        const row: NewRow = {
-          item,
-          target,
-          messageId: newMessageId(),
-          head: before === undefined && !openRows.has(line),
-          hasFollowers: false,
-        };
-        if (before) before.hasFollowers = true;
-        else followed.push(...(openRows.get(line) ?? []));
-        lastOfLine.set(line, row);
-        rows.push(row);
-      }
-    }
+    const rows: NewRow[] = targets.map(({ item, target }, index) => ({
+      item,
+      target,
+      messageId: newMessageId(),
+      ...placements[index],
+    }));
     // The open deliveries now have a follower: finishing them must look for the next of the line.
     if (followed.length > 0) {
       void tx.defer(
@@ -525,12 +518,20 @@ export class DeliveryQueue {
         const open = await this.openOfLine(manager, webhookId, delivery.channelId);
         if (open.length > 0) {
           // Whatever is open on the line now has a follower: finishing it looks for the next.
+          const line = { webhookId, channelId: delivery.channelId! };
+          const {
+            placements: [placement],
+            followed,
+          } = join(
+            [{ ...line, order: BigInt(delivery.id) }],
+            open.map((id) => ({ ...line, id, order: BigInt(id) })),
+          );
           await manager.query(
-            `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(open.length)})`,
-            open,
+            `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
+            followed,
           );
           changes.status = DeliveryStatus.Waiting;
-          changes.hasFollowers = open.some((id) => BigInt(id) > BigInt(delivery.id));
+          changes.hasFollowers = placement.hasFollowers;
         }
       }
       const waits = changes.status === DeliveryStatus.Waiting;
@@ -601,20 +602,26 @@ export class DeliveryQueue {
         ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${this.sql.forUpdate()}`,
       [webhookId, ...channels],
     );
-    const busy = new Set(open.map((row) => String(row.channelId)));
-    /** The last recovered delivery seen of each line so far. */
-    const previousOf = new Map<string, string>();
+    const recovered = failed.map((row) => ({
+      id: String(row.id),
+      webhookId,
+      channelId: String(row.channelId),
+      order: BigInt(row.id),
+    }));
     // Whatever is open on those lines now has followers: the line moves on to them.
-    const followed = open.filter((row) => !row.hasFollowers).map((row) => String(row.id));
-    // Per line: the first recovered one leads where nothing is open; all but the last are followed.
-    const heads: string[] = [];
-    for (const row of failed) {
-      const channelId = String(row.channelId);
-      const previous = previousOf.get(channelId);
-      if (previous !== undefined) followed.push(previous);
-      else if (!busy.has(channelId)) heads.push(String(row.id));
-      previousOf.set(channelId, String(row.id));
-    }
+    const { placements, followed } = join(
+      recovered,
+      open.map((row) => ({
+        id: String(row.id),
+        webhookId,
+        channelId: String(row.channelId),
+        hasFollowers: Boolean(row.hasFollowers),
+      })),
+    );
+    const heads = recovered.filter((_, index) => placements[index].head).map((row) => row.id);
+    followed.push(
+      ...recovered.filter((_, index) => placements[index].hasFollowers).map((row) => row.id),
+    );
     const ids = failed.map((row) => String(row.id));
     await this.updateEach(
       manager,
@@ -890,14 +897,15 @@ export class DeliveryQueue {
         ` ORDER BY id${this.sql.forUpdate()}`,
       lines.flatMap((line) => [line.channelId, line.webhookId]),
     );
-    const byLine = new Map<string, typeof open>();
-    for (const row of open) {
-      const key = `${row.webhookId}:${row.channelId}`;
-      byLine.set(key, [...(byLine.get(key) ?? []), row]);
-    }
-    const heads = [...byLine.values()]
-      .filter((rows) => !rows.some((row) => row.status === DeliveryStatus.Pending))
-      .map((rows) => String(rows[0].id));
+    const heads = nextHeads(
+      open.map((row) => ({
+        id: String(row.id),
+        webhookId: String(row.webhookId),
+        channelId: String(row.channelId),
+        order: BigInt(row.id),
+        head: row.status === DeliveryStatus.Pending,
+      })),
+    );
     if (heads.length === 0) return 0;
     void tx.defer(
       `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now},` +
