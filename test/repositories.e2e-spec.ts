@@ -8,6 +8,7 @@ import { DomainError, ErrorCode } from '../src/common/errors.js';
 import type { Pipeline } from '../src/database/pipeline.js';
 import { Transactions } from '../src/database/transactions.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from '../src/delivery/delivery.entity.js';
+import { DeliveryOperations } from '../src/delivery/delivery-operations.js';
 import { type Completion, DeliveryQueue } from '../src/delivery/delivery.queue.js';
 import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
 import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
@@ -23,6 +24,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
   let channels: ChannelRepository;
   let events: ChannelEventRepository;
   let queue: DeliveryQueue;
+  let operations: DeliveryOperations;
   let directory: WebhookDirectory;
 
   beforeAll(async () => {
@@ -40,15 +42,17 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
         ChannelRepository,
         ChannelEventRepository,
         DeliveryQueue,
+        DeliveryOperations,
       ],
     });
     const get = slice.moduleRef.get.bind(slice.moduleRef);
-    [tx, webhooks, channels, events, queue, directory] = [
+    [tx, webhooks, channels, events, queue, operations, directory] = [
       get(Transactions),
       get(WebhookRepository),
       get(ChannelRepository),
       get(ChannelEventRepository),
       get(DeliveryQueue),
+      get(DeliveryOperations),
       get(WebhookDirectory),
     ];
   });
@@ -314,7 +318,9 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const [waiting] = (await queue.page(target, {}, 0, 10))[0].filter(
         (row) => row.event === 'channel_stop',
       );
-      const refused = await queue.redeliver(target, waiting.id).catch((error: unknown) => error);
+      const refused = await operations
+        .redeliver(target, waiting.id)
+        .catch((error: unknown) => error);
       expect((refused as DomainError).code).toBe(ErrorCode.Conflict);
       const { promoted } = await inPipeline((p) => queue.record(p, [succeeded(claimed[0])], 'me'));
       expect(promoted).toBe(1);
@@ -388,7 +394,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
 
     it("records only the lease holder's outcome, and a retry's due time by the database's clock", async () => {
       const target = await webhook('https://r.example/x', ['all']);
-      const id = await queue.enqueuePing(target, '{"event":"ping"}');
+      const id = await operations.enqueuePing(target, '{"event":"ping"}');
       const [claimed] = (
         await inPipeline((p) => queue.claim(p, 100, { owner: 'first', ms: 60_000 }))
       ).filter((c) => c.id === id);
@@ -410,7 +416,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
     it('counts the backlog', async () => {
       const target = await webhook('https://s.example/x', ['all']);
       const before = await queue.backlog();
-      await queue.enqueuePing(target, '{"event":"ping"}');
+      await operations.enqueuePing(target, '{"event":"ping"}');
       const after = await queue.backlog();
       expect(after.pending).toBe(before.pending + 1);
       expect(after.due).toBe(before.due + 1);

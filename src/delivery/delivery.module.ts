@@ -20,6 +20,7 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryRetention } from './delivery-retention.js';
+import { DeliveryOperations } from './delivery-operations.js';
 import { DeliveryStats } from './delivery-stats.js';
 import { RetryPolicy } from './retry-policy.js';
 import { WebhookSummaryController } from './webhook-summary.controller.js';
@@ -55,6 +56,7 @@ import { WebhookSummaryService } from './webhook-summary.service.js';
     },
     DeliveryDispatcher,
     DeliveryQueue,
+    DeliveryOperations,
     DeliverySender,
     DeliveryService,
     DeliveryWorker,

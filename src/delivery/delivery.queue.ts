@@ -3,10 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import type { ChannelEventName } from '../common/channel-event-name.js';
-import { conflict, notFound } from '../common/errors.js';
-import { insertedId } from '../database/bigint.js';
 import { deleteDeliveries } from '../database/delivery-rows.js';
-import { forUpdate } from '../database/locking.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
@@ -109,19 +106,18 @@ export const ERROR_LIMIT = 1024;
 const SQLITE_MAX_LENGTH = 1_000_000_000;
 const SQLITE_MAX_VARIABLES = 32_766;
 const INSERT_CHUNK = 500;
-/** Deliveries recovered per transaction (and ids bound per statement): short locks, few values. */
-export const RECOVER_CHUNK = 1_000;
 const CLAIM_COLUMNS =
   'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
-const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
+/** The statuses of a delivery not yet done, as an SQL list. */
+export const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 
 /**
- * The delivery queue in the database, and the only writer of delivery rows: fan-out inserts,
- * claiming with leases (SKIP LOCKED on MySQL), recording attempts, redelivery and test pings.
- * It keeps the line rule: the deliveries of one (webhook, channel) form a line whose head alone is
- * sendable (`Pending`); the others wait (`Waiting`) and are promoted one at a time, oldest first.
- * A delivery sent again (redelivered, recovered) never overtakes a head already open: it waits.
+ * The delivery queue in the database: fan-out inserts, claiming with leases (SKIP LOCKED on
+ * MySQL), recording attempts. With DeliveryOperations (redelivery, recovery, test pings) it owns
+ * the delivery table. It writes the line rule (`lines.ts`): the deliveries of one (webhook,
+ * channel) form a line whose head alone is sendable (`Pending`); the others wait (`Waiting`) and
+ * are promoted one at a time, oldest first.
  * The hot path (fan-out, claim, record) is a few set-based statements per batch, written by hand;
  * leases and due times are set and compared by the database's clock. Swapping the queue for
  * another store means swapping this class.
@@ -468,200 +464,6 @@ export class DeliveryQueue {
     return new Set(rows.map((row) => String(row.eventId)));
   }
 
-  /** A test ping: one attempt, no line, its own body. */
-  async enqueuePing(webhookId: string, body: string): Promise<string> {
-    const now = new Date();
-    return this.transactions.run(async (manager) => {
-      const inserted = await manager.insert(DeliveryEntity, {
-        webhookId,
-        channelId: null,
-        eventId: null,
-        event: 'ping',
-        messageId: newMessageId(),
-        body,
-        status: DeliveryStatus.Pending,
-        attempts: 0,
-        maxAttempts: 1,
-        nextAttemptAt: () => this.sql.now,
-        createdAt: now,
-        updatedAt: now,
-      });
-      return insertedId(inserted);
-    });
-  }
-
-  /**
-   * Sends the same message again (same webhook-id, one more attempt). A finished delivery rejoins
-   * its line: as its head, due now, when nothing of the line is open; otherwise waiting, so the
-   * head in flight or retrying is never overtaken, and promoted oldest first like any waiting
-   * one (after that head, before the line's later deliveries). A delivery still waiting behind
-   * an earlier one of its line cannot jump it (a conflict); the head itself is made due now.
-   */
-  async redeliver(webhookId: string, deliveryId: string): Promise<DeliveryEntity> {
-    return this.transactions.run(async (manager) => {
-      const delivery = await forUpdate(
-        manager
-          .createQueryBuilder(DeliveryEntity, 'delivery')
-          .where('delivery.id = :id AND delivery.webhook_id = :webhookId', {
-            id: deliveryId,
-            webhookId,
-          }),
-      ).getOne();
-      if (!delivery) throw notFound('delivery', deliveryId);
-      if (delivery.status === DeliveryStatus.Waiting) {
-        throw conflict('delivery is waiting for an earlier delivery of its channel to finish');
-      }
-      const now = new Date();
-      const changes: Partial<DeliveryEntity> = { status: DeliveryStatus.Pending, updatedAt: now };
-      if (delivery.status !== DeliveryStatus.Pending) {
-        changes.maxAttempts = delivery.attempts + 1;
-        const open = await this.openOfLine(manager, webhookId, delivery.channelId);
-        if (open.length > 0) {
-          // Whatever is open on the line now has a follower: finishing it looks for the next.
-          const line = { webhookId, channelId: delivery.channelId! };
-          const {
-            placements: [placement],
-            followed,
-          } = join(
-            [{ ...line, order: BigInt(delivery.id) }],
-            open.map((id) => ({ ...line, id, order: BigInt(id) })),
-          );
-          await manager.query(
-            `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
-            followed,
-          );
-          changes.status = DeliveryStatus.Waiting;
-          changes.hasFollowers = placement.hasFollowers;
-        }
-      }
-      const waits = changes.status === DeliveryStatus.Waiting;
-      await manager.update(
-        DeliveryEntity,
-        { id: delivery.id },
-        { ...changes, nextAttemptAt: waits ? null : () => this.sql.now },
-      );
-      return Object.assign(delivery, changes, { nextAttemptAt: waits ? null : now });
-    });
-  }
-
-  /**
-   * Queues a webhook's failed deliveries created in [since, until) again, one more attempt each,
-   * same message: per channel in their original order, behind anything still open on that line
-   * (the first of a line with nothing open is due now, the rest wait their turn). Answers how many.
-   *
-   * Works through them in id order, RECOVER_CHUNK at a time, each chunk a short transaction of its
-   * own: a chunk's deliveries queue behind what earlier chunks made open, so the lines come out as
-   * one transaction would have made them. Stopped midway (the process died), the deliveries not yet
-   * reached are still failed: the same call again queues the rest.
-   */
-  async recover(
-    webhookId: string,
-    since: Date,
-    until: Date | undefined,
-    onProgress?: (recovered: number) => void,
-  ): Promise<number> {
-    let total = 0;
-    let after = '0';
-    for (;;) {
-      const chunk = await this.transactions.run((manager) =>
-        this.recoverChunk(manager, webhookId, since, until, after),
-      );
-      total += chunk.recovered;
-      if (chunk.recovered > 0) onProgress?.(total);
-      if (chunk.last === undefined) return total;
-      after = chunk.last;
-    }
-  }
-
-  /** One chunk of `recover`: the next failed deliveries after id `after`. */
-  private async recoverChunk(
-    manager: EntityManager,
-    webhookId: string,
-    since: Date,
-    until: Date | undefined,
-    after: string,
-  ): Promise<{ recovered: number; last?: string }> {
-    const failed = await manager.query<{ id: string | number; channelId: string | number }[]>(
-      'SELECT id, channel_id AS channelId FROM delivery' +
-        ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
-        ` AND event <> 'ping' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
-        ` ORDER BY id LIMIT ${RECOVER_CHUNK}${this.sql.forUpdate()}`,
-      [webhookId, after, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
-    );
-    if (failed.length === 0) return { recovered: 0 };
-    const channels = [...new Set(failed.map((row) => String(row.channelId)))];
-    // A busy line has one head (pending), and one open delivery without followers (its last):
-    // those are all this reads. Locked, so a head finishing now promotes after this commit and
-    // sees the recovered deliveries behind it. Earlier chunks' deliveries are among them.
-    const open = await manager.query<
-      { id: string | number; channelId: string | number; hasFollowers: number | boolean }[]
-    >(
-      'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
-        ` WHERE webhook_id = ? AND status IN ${OPEN}` +
-        ` AND channel_id IN (${this.sql.list(channels.length)})` +
-        ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${this.sql.forUpdate()}`,
-      [webhookId, ...channels],
-    );
-    const recovered = failed.map((row) => ({
-      id: String(row.id),
-      webhookId,
-      channelId: String(row.channelId),
-      order: BigInt(row.id),
-    }));
-    // Whatever is open on those lines now has followers: the line moves on to them.
-    const { placements, followed } = join(
-      recovered,
-      open.map((row) => ({
-        id: String(row.id),
-        webhookId,
-        channelId: String(row.channelId),
-        hasFollowers: Boolean(row.hasFollowers),
-      })),
-    );
-    const heads = recovered.filter((_, index) => placements[index].head).map((row) => row.id);
-    followed.push(
-      ...recovered.filter((_, index) => placements[index].hasFollowers).map((row) => row.id),
-    );
-    const ids = failed.map((row) => String(row.id));
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
-        ` max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN`,
-      [this.sql.time(new Date())],
-      ids,
-    );
-    await this.updateEach(
-      manager,
-      'UPDATE delivery SET has_followers = 1 WHERE id IN',
-      [],
-      followed,
-    );
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Pending}',` +
-        ` next_attempt_at = ${this.sql.now} WHERE id IN`,
-      [],
-      heads,
-    );
-    return { recovered: failed.length, last: ids[ids.length - 1] };
-  }
-
-  /**
-   * `update` (ending in `WHERE id IN`) for every id, RECOVER_CHUNK ids per statement: never more
-   * bound values than a database takes.
-   */
-  private async updateEach(
-    manager: EntityManager,
-    update: string,
-    values: SqlValue[],
-    ids: string[],
-  ): Promise<void> {
-    for (let start = 0; start < ids.length; start += RECOVER_CHUNK) {
-      const slice = ids.slice(start, start + RECOVER_CHUNK);
-      await manager.query(`${update} (${this.sql.list(slice.length)})`, [...values, ...slice]);
-    }
-  }
-
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
   async backlog(): Promise<DeliveryBacklog> {
     const [open] = await this.reads.query<{ pending: string | number }[]>(
@@ -856,25 +658,6 @@ export class DeliveryQueue {
     );
     const byMessage = new Map(rows.map((row) => [row.messageId, String(row.id)]));
     return { ids: Promise.resolve(messageIds.map((messageId) => byMessage.get(messageId)!)) };
-  }
-
-  /**
-   * The open deliveries of a line (none for a test ping, which has no line), locked as fan-out
-   * and promotion lock them, so a head being finished right now is either seen open here or has
-   * already promoted the next.
-   */
-  private async openOfLine(
-    manager: EntityManager,
-    webhookId: string,
-    channelId: string | null,
-  ): Promise<string[]> {
-    if (channelId === null) return [];
-    const rows = await manager.query<{ id: string | number }[]>(
-      `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN}` +
-        this.sql.forUpdate(),
-      [channelId, webhookId],
-    );
-    return rows.map((row) => String(row.id));
   }
 
   /**

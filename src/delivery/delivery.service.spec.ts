@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DomainError, ErrorCode } from '../common/errors.js';
 import type { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
+import type { DeliveryOperations } from './delivery-operations.js';
 import type { DeliveryQueue } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
 import type { DeliveryWorker } from './delivery.worker.js';
@@ -35,12 +36,14 @@ function setup(existing: DeliveryEntity[]) {
     ),
     find: (_w: string, id: string) =>
       Promise.resolve(existing.find((row) => row.id === id) ?? null),
+    attemptsOf: () => Promise.resolve([]),
+    bodyOf: () => Promise.resolve('{"event":"channel_live"}'),
+  };
+  const operations = {
     redeliver: vi.fn((_w: string, id: string) =>
       Promise.resolve({ ...existing.find((row) => row.id === id)!, attempts: 3 }),
     ),
     enqueuePing: vi.fn(() => Promise.resolve('7')),
-    attemptsOf: () => Promise.resolve([]),
-    bodyOf: () => Promise.resolve('{"event":"channel_live"}'),
   };
   const webhooks = {
     findWithEvents: (ids: string[]) =>
@@ -49,10 +52,11 @@ function setup(existing: DeliveryEntity[]) {
   const worker = { wake: vi.fn() };
   const sut = new DeliveryService(
     queue as unknown as DeliveryQueue,
+    operations as unknown as DeliveryOperations,
     webhooks as unknown as WebhookRepository,
     worker as unknown as DeliveryWorker,
   );
-  return { sut, queue, worker };
+  return { sut, queue, operations, worker };
 }
 
 describe('DeliveryService', () => {
@@ -74,17 +78,19 @@ describe('DeliveryService', () => {
   });
 
   it('answers not found for an unknown webhook before touching the queue', async () => {
-    const { sut, queue } = setup([]);
+    const { sut, operations } = setup([]);
     const error = (await sut.redeliver('2', '7').catch((caught: unknown) => caught)) as DomainError;
     expect(error.code).toBe(ErrorCode.NotFound);
-    expect(queue.redeliver).not.toHaveBeenCalled();
+    expect(operations.redeliver).not.toHaveBeenCalled();
   });
 
   it('wakes the worker after a redelivery and after queueing a test ping', async () => {
-    const { sut, worker, queue } = setup([delivery({ status: DeliveryStatus.Failed })]);
+    const { sut, worker, operations } = setup([delivery({ status: DeliveryStatus.Failed })]);
     expect((await sut.redeliver('1', '7')).attempts).toBe(3);
     await sut.test('1');
-    expect(JSON.parse((queue.enqueuePing.mock.calls[0] as unknown[])[1] as string)).toMatchObject({
+    expect(
+      JSON.parse((operations.enqueuePing.mock.calls[0] as unknown[])[1] as string),
+    ).toMatchObject({
       event: 'ping',
       webhookId: '1',
     });
