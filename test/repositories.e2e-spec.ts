@@ -10,6 +10,7 @@ import { Transactions } from '../src/database/transactions.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from '../src/delivery/delivery.entity.js';
 import { DeliveryOperations } from '../src/delivery/delivery-operations.js';
 import { type Completion, DeliveryQueue } from '../src/delivery/delivery.queue.js';
+import { HeadPromotion } from '../src/delivery/head-promotion.js';
 import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
 import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
@@ -43,6 +44,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
         ChannelEventRepository,
         DeliveryQueue,
         DeliveryOperations,
+        HeadPromotion,
       ],
     });
     const get = slice.moduleRef.get.bind(slice.moduleRef);

@@ -5,8 +5,7 @@ import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Transactions } from '../database/transactions.js';
-import { DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
-import { OPEN } from './delivery.queue.js';
+import { DeliveryEntity, DeliveryStatus, OPEN_SQL } from './delivery.entity.js';
 import { join } from './lines.js';
 import { newMessageId } from './signature.js';
 
@@ -154,7 +153,7 @@ export class DeliveryOperations {
       { id: string | number; channelId: string | number; hasFollowers: number | boolean }[]
     >(
       'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
-        ` WHERE webhook_id = ? AND status IN ${OPEN}` +
+        ` WHERE webhook_id = ? AND status IN ${OPEN_SQL}` +
         ` AND channel_id IN (${this.sql.list(channels.length)})` +
         ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${this.sql.forUpdate()}`,
       [webhookId, ...channels],
@@ -231,7 +230,7 @@ export class DeliveryOperations {
   ): Promise<string[]> {
     if (channelId === null) return [];
     const rows = await manager.query<{ id: string | number }[]>(
-      `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN}` +
+      `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN_SQL}` +
         this.sql.forUpdate(),
       [channelId, webhookId],
     );

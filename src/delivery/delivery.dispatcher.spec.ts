@@ -10,6 +10,7 @@ import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryDispatcher } from './delivery.dispatcher.js';
+import { DeliveryMaintenance } from './delivery-maintenance.js';
 import { DeliveryQueue, type FanOutItem } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -90,7 +91,13 @@ async function setup(outbox: Outbox, subscribers: number, failing = false) {
               leased: Promise.resolve([]),
             });
           }),
+        },
+      },
+      {
+        provide: DeliveryMaintenance,
+        useValue: {
           repairLines: () => Promise.resolve(0),
+          releaseHeld: () => Promise.resolve(0),
         },
       },
       {

@@ -14,6 +14,7 @@ import { databaseStatus, isLockContention } from '../database/database-status.js
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
+import { DeliveryMaintenance } from './delivery-maintenance.js';
 import { type ClaimedDelivery, DeliveryQueue, type FanOutItem } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -60,6 +61,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     private readonly webhooks: WebhookRepository,
     private readonly directory: WebhookDirectory,
     private readonly queue: DeliveryQueue,
+    private readonly maintenance: DeliveryMaintenance,
     private readonly worker: DeliveryWorker,
     private readonly policy: RetryPolicy,
   ) {}
@@ -205,8 +207,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     const graceMs = this.graceMs;
     this.graceMs = SWEEP_GRACE_MS;
     await this.sweep(graceMs);
-    const repaired = await this.queue.repairLines();
-    const resumed = await this.queue.releaseHeld();
+    const repaired = await this.maintenance.repairLines();
+    const resumed = await this.maintenance.releaseHeld();
     if (repaired + resumed > 0) this.worker.wake();
   }
 }

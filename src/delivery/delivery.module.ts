@@ -20,8 +20,10 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryRetention } from './delivery-retention.js';
+import { DeliveryMaintenance } from './delivery-maintenance.js';
 import { DeliveryOperations } from './delivery-operations.js';
 import { DeliveryStats } from './delivery-stats.js';
+import { HeadPromotion } from './head-promotion.js';
 import { RetryPolicy } from './retry-policy.js';
 import { WebhookSummaryController } from './webhook-summary.controller.js';
 import { WebhookSummaryService } from './webhook-summary.service.js';
@@ -57,6 +59,8 @@ import { WebhookSummaryService } from './webhook-summary.service.js';
     DeliveryDispatcher,
     DeliveryQueue,
     DeliveryOperations,
+    DeliveryMaintenance,
+    HeadPromotion,
     DeliverySender,
     DeliveryService,
     DeliveryWorker,

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import type { ChannelEventName } from '../common/channel-event-name.js';
-import { deleteDeliveries } from '../database/delivery-rows.js';
 import { derived, type Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
@@ -11,7 +10,8 @@ import { Transactions } from '../database/transactions.js';
 import type { WebhookTarget } from '../webhook/webhook.types.js';
 import { DeliveryAttemptEntity, DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { AttemptResult } from './delivery.sender.js';
-import { join, nextHeads, type Placement } from './lines.js';
+import { HeadPromotion } from './head-promotion.js';
+import { join, type Placement } from './lines.js';
 import type { StatementLimits } from './outcome-batches.js';
 import type { Decision } from './retry-policy.js';
 import { newMessageId } from './signature.js';
@@ -83,11 +83,6 @@ interface NewRow extends Placement {
   messageId: string;
 }
 
-interface Line {
-  webhookId: string;
-  channelId: string;
-}
-
 interface ClaimRow {
   id: string | number;
   webhookId: string | number;
@@ -109,8 +104,7 @@ const INSERT_CHUNK = 500;
 const CLAIM_COLUMNS =
   'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
-/** The statuses of a delivery not yet done, as an SQL list. */
-export const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
+const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 
 /**
  * The delivery queue in the database: fan-out inserts, claiming with leases (SKIP LOCKED on
@@ -130,6 +124,7 @@ export class DeliveryQueue {
     private readonly transactions: Transactions,
     private readonly events: ChannelEventRepository,
     private readonly sql: Sql,
+    private readonly promotion: HeadPromotion,
   ) {}
 
   /**
@@ -350,16 +345,6 @@ export class DeliveryQueue {
     );
   }
 
-  /** Makes held deliveries of webhooks that are active again due now; answers how many. */
-  async releaseHeld(): Promise<number> {
-    const result: unknown = await this.dataSource.manager.query(
-      `UPDATE delivery SET next_attempt_at = ${this.sql.now}` +
-        ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at IS NULL` +
-        ' AND webhook_id IN (SELECT id FROM webhook WHERE active = 1)',
-    );
-    return this.sql.changed(result);
-  }
-
   /**
    * Records a batch of attempts and their outcomes in the caller's transaction: one insert for
    * the attempts, one update for the outcomes, and the lines of finished deliveries moved on.
@@ -419,7 +404,7 @@ export class DeliveryQueue {
     const finishedLines = completions
       .filter(({ delivery, decision }) => decision.kind !== 'retry' && followed.has(delivery.id))
       .map(({ delivery }) => ({ webhookId: delivery.webhookId, channelId: delivery.channelId! }));
-    return { recorded: completions, promoted: await this.promoteHeads(tx, finishedLines) };
+    return { recorded: completions, promoted: await this.promotion.promote(tx, finishedLines) };
   }
 
   /** Which of these attempts the log already holds, as `deliveryId@time`. */
@@ -432,36 +417,6 @@ export class DeliveryQueue {
     return new Set(
       rows.map((row) => `${String(row.deliveryId)}@${this.sql.readTime(row.at)!.getTime()}`),
     );
-  }
-
-  /**
-   * Deletes up to `limit` finished deliveries last changed before `before`, with their attempts;
-   * answers how many deliveries.
-   */
-  async purgeFinished(before: Date, limit: number): Promise<number> {
-    return this.transactions.run(async (manager) => {
-      const rows = await manager.query<{ id: string | number }[]>(
-        'SELECT id FROM delivery' +
-          ` WHERE status IN ('${DeliveryStatus.Succeeded}', '${DeliveryStatus.Failed}')` +
-          ` AND updated_at < ? ORDER BY updated_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [this.sql.time(before), limit],
-      );
-      if (rows.length === 0) return 0;
-      const ids = rows.map((row) => String(row.id));
-      await deleteDeliveries(manager, this.sql, ids);
-      return ids.length;
-    });
-  }
-
-  /** Which of these outbox events a delivery still sends (its log shows the body from there). */
-  async referencedEvents(eventIds: string[]): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
-    const rows = await this.reads.query<{ eventId: string | number }[]>(
-      'SELECT DISTINCT event_id AS eventId FROM delivery' +
-        ` WHERE event_id IN (${this.sql.list(eventIds.length)})`,
-      eventIds,
-    );
-    return new Set(rows.map((row) => String(row.eventId)));
   }
 
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
@@ -478,45 +433,6 @@ export class DeliveryQueue {
       due: Number(due.due),
       oldestDueAgeMs: due.age === null ? 0 : Math.max(0, Math.round(Number(due.age))),
     };
-  }
-
-  /**
-   * Safety net for lines whose head is gone without promoting the next (e.g. its webhook row was
-   * locked away by a crash mid-transaction): finds the oldest waiting delivery of each line that
-   * has no pending one and makes it the head. A line whose head is open is never stuck, though a
-   * delivery sent again (redelivered, recovered) may wait in it older than that head.
-   */
-  async repairLines(limit = 100): Promise<number> {
-    const stuck = await this.reads.manager
-      .createQueryBuilder(DeliveryEntity, 'waiting')
-      .select(['waiting.webhook_id AS webhookId', 'waiting.channel_id AS channelId'])
-      .where('waiting.status = :waiting', { waiting: DeliveryStatus.Waiting })
-      .andWhere((qb) => {
-        const headOrBefore = qb
-          .subQuery()
-          .select('1')
-          .from(DeliveryEntity, 'open')
-          .where('open.channel_id = waiting.channel_id AND open.webhook_id = waiting.webhook_id')
-          .andWhere('(open.status = :head OR (open.status = :behind AND open.id < waiting.id))', {
-            head: DeliveryStatus.Pending,
-            behind: DeliveryStatus.Waiting,
-          })
-          .getQuery();
-        return `NOT EXISTS ${headOrBefore}`;
-      })
-      .limit(limit)
-      .getRawMany<{ webhookId: string | number; channelId: string | number }>();
-    let repaired = 0;
-    for (const line of stuck) {
-      repaired += await this.transactions.pipeline(async (tx) => {
-        const promoted = await this.promoteHeads(tx, [
-          { webhookId: String(line.webhookId), channelId: String(line.channelId) },
-        ]);
-        await tx.commit();
-        return promoted;
-      });
-    }
-    return repaired;
   }
 
   /**
@@ -658,45 +574,6 @@ export class DeliveryQueue {
     );
     const byMessage = new Map(rows.map((row) => [row.messageId, String(row.id)]));
     return { ids: Promise.resolve(messageIds.map((messageId) => byMessage.get(messageId)!)) };
-  }
-
-  /**
-   * Makes the oldest waiting delivery of each line its head, unless the line already has one.
-   * The open rows are read with FOR UPDATE, as fan-out reads them, so a delivery that fan-out adds
-   * as waiting is either seen here or sees this line's head still open: never left behind.
-   */
-  private async promoteHeads(tx: Pipeline, lines: Line[]): Promise<number> {
-    if (lines.length === 0) return 0;
-    const open = await tx.query<
-      {
-        id: string | number;
-        status: DeliveryStatus;
-        webhookId: string | number;
-        channelId: string | number;
-      }[]
-    >(
-      'SELECT id, status, webhook_id AS webhookId, channel_id AS channelId FROM delivery' +
-        ` WHERE status IN ${OPEN} AND (${lines.map(() => '(channel_id = ? AND webhook_id = ?)').join(' OR ')})` +
-        ` ORDER BY id${this.sql.forUpdate()}`,
-      lines.flatMap((line) => [line.channelId, line.webhookId]),
-    );
-    const heads = nextHeads(
-      open.map((row) => ({
-        id: String(row.id),
-        webhookId: String(row.webhookId),
-        channelId: String(row.channelId),
-        order: BigInt(row.id),
-        head: row.status === DeliveryStatus.Pending,
-      })),
-    );
-    if (heads.length === 0) return 0;
-    void tx.defer(
-      `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now},` +
-        ` updated_at = ? WHERE id IN (${this.sql.list(heads.length)})` +
-        ` AND status = '${DeliveryStatus.Waiting}'`,
-      [this.sql.time(new Date()), ...heads],
-    );
-    return heads.length;
   }
 }
 
