@@ -8,6 +8,7 @@ import { DomainError, ErrorCode } from '../src/common/errors.js';
 import type { Pipeline } from '../src/database/pipeline.js';
 import { Transactions } from '../src/database/transactions.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from '../src/delivery/delivery.entity.js';
+import { DeliveryFanOut } from '../src/delivery/delivery-fan-out.js';
 import { DeliveryOperations } from '../src/delivery/delivery-operations.js';
 import { type Completion, DeliveryQueue } from '../src/delivery/delivery.queue.js';
 import { HeadPromotion } from '../src/delivery/head-promotion.js';
@@ -26,6 +27,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
   let events: ChannelEventRepository;
   let queue: DeliveryQueue;
   let operations: DeliveryOperations;
+  let writer: DeliveryFanOut;
   let directory: WebhookDirectory;
 
   beforeAll(async () => {
@@ -44,17 +46,19 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
         ChannelEventRepository,
         DeliveryQueue,
         DeliveryOperations,
+        DeliveryFanOut,
         HeadPromotion,
       ],
     });
     const get = slice.moduleRef.get.bind(slice.moduleRef);
-    [tx, webhooks, channels, events, queue, operations, directory] = [
+    [tx, webhooks, channels, events, queue, operations, writer, directory] = [
       get(Transactions),
       get(WebhookRepository),
       get(ChannelRepository),
       get(ChannelEventRepository),
       get(DeliveryQueue),
       get(DeliveryOperations),
+      get(DeliveryFanOut),
       get(WebhookDirectory),
     ];
   });
@@ -284,7 +288,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const body = (name: string) => JSON.stringify({ event: name, id: '601' });
       // the first of the line is sendable at once, the second waits behind it
       const written = await inPipeline((p) =>
-        queue.fanOut(
+        writer.write(
           p,
           [
             {
@@ -338,7 +342,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const fanOut = async (name: 'channel_live' | 'channel_stop') => {
         const id = await event('603', name);
         return inPipeline((p) =>
-          queue.fanOut(
+          writer.write(
             p,
             [{ event: { id, name, channelId: '603', body: '{}' }, targets }],
             3,
@@ -362,7 +366,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const b = await webhook('https://l.example/b', ['all']);
       const id = await event('602');
       const written = await inPipeline((p) =>
-        queue.fanOut(
+        writer.write(
           p,
           [
             {

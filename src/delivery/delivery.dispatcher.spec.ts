@@ -11,7 +11,7 @@ import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryDispatcher } from './delivery.dispatcher.js';
 import { DeliveryMaintenance } from './delivery-maintenance.js';
-import { DeliveryQueue, type FanOutItem } from './delivery.queue.js';
+import { DeliveryFanOut, type FanOutItem } from './delivery-fan-out.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { RetryPolicy } from './retry-policy.js';
 
@@ -80,9 +80,9 @@ async function setup(outbox: Outbox, subscribers: number, failing = false) {
         },
       },
       {
-        provide: DeliveryQueue,
+        provide: DeliveryFanOut,
         useValue: {
-          fanOut: vi.fn((_m: unknown, items: FanOutItem[]) => {
+          write: vi.fn((_m: unknown, items: FanOutItem[]) => {
             written.push(items);
             const count = items.reduce((n, item) => n + item.targets.length, 0);
             return Promise.resolve({

@@ -20,6 +20,7 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryRetention } from './delivery-retention.js';
+import { DeliveryFanOut } from './delivery-fan-out.js';
 import { DeliveryMaintenance } from './delivery-maintenance.js';
 import { DeliveryOperations } from './delivery-operations.js';
 import { DeliveryStats } from './delivery-stats.js';
@@ -58,6 +59,7 @@ import { WebhookSummaryService } from './webhook-summary.service.js';
     },
     DeliveryDispatcher,
     DeliveryQueue,
+    DeliveryFanOut,
     DeliveryOperations,
     DeliveryMaintenance,
     HeadPromotion,
