@@ -10,7 +10,10 @@ import { DeliveryAttemptEntity, DeliveryEntity, DeliveryStatus } from './deliver
 import type { AttemptResult } from './delivery.sender.js';
 import { HeadPromotion } from './head-promotion.js';
 import type { StatementLimits } from './outcome-batches.js';
+import { ERROR_LIMIT, writeOutcomes } from './outcome-statements.js';
 import type { Decision } from './retry-policy.js';
+
+export { ERROR_LIMIT } from './outcome-statements.js';
 
 /** A delivery claimed for one attempt, with the body to send. */
 export interface ClaimedDelivery {
@@ -70,8 +73,6 @@ interface ClaimRow {
   maxAttempts: number | string;
 }
 
-/** Characters of an attempt's error kept in the log. */
-export const ERROR_LIMIT = 1024;
 /** SQLite's compiled-in limits (SQLITE_MAX_LENGTH, SQLITE_MAX_VARIABLE_NUMBER): no query reads them. */
 const SQLITE_MAX_LENGTH = 1_000_000_000;
 const SQLITE_MAX_VARIABLES = 32_766;
@@ -261,7 +262,7 @@ export class DeliveryQueue {
         attempts,
       );
     }
-    this.writeOutcomes(tx, completions, owner);
+    writeOutcomes(tx, this.sql, completions, owner);
     const finishedLines = completions
       .filter(({ delivery, decision }) => decision.kind !== 'retry' && followed.has(delivery.id))
       .map(({ delivery }) => ({ webhookId: delivery.webhookId, channelId: delivery.channelId! }));
@@ -376,41 +377,4 @@ export class DeliveryQueue {
     if (delivery.body !== null || delivery.eventId === null) return delivery.body;
     return (await this.events.bodies([delivery.eventId])).get(delivery.eventId) ?? null;
   }
-
-  /** Every outcome of a batch in one UPDATE, each column chosen per delivery. */
-  private writeOutcomes(tx: Pipeline, completions: Completion[], owner: string): void {
-    const ids = completions.map(({ delivery }) => delivery.id);
-    const values: SqlValue[] = [];
-    const column = (valueOf: (completion: Completion) => { sql: string; values: SqlValue[] }) =>
-      `CASE id ${completions
-        .map((completion) => {
-          const { sql, values: bound } = valueOf(completion);
-          values.push(completion.delivery.id, ...bound);
-          return `WHEN ? THEN ${sql}`;
-        })
-        .join(' ')} END`;
-    const value = (bound: SqlValue) => ({ sql: '?', values: [bound] });
-    const set = [
-      `status = ${column(({ decision }) => value(statusAfter(decision)))}`,
-      `next_attempt_at = ${column(({ decision }) =>
-        decision.kind === 'retry'
-          ? { sql: this.sql.nowPlus, values: [this.sql.later(decision.waitMs)] }
-          : { sql: 'NULL', values: [] },
-      )}`,
-      `last_status_code = ${column(({ result }) => value(result.statusCode))}`,
-      `last_error = ${column(({ result }) => value(result.error?.slice(0, ERROR_LIMIT) ?? null))}`,
-      `last_attempt_at = ${column(({ result }) => value(this.sql.time(result.at)))}`,
-    ];
-    void tx.defer(
-      `UPDATE delivery SET ${set.join(', ')}, attempts = attempts + 1, lease_owner = NULL,` +
-        ` lease_until = NULL, updated_at = ? WHERE id IN (${this.sql.list(ids.length)})` +
-        ' AND lease_owner = ?',
-      [...values, this.sql.time(new Date()), ...ids, owner],
-    );
-  }
-}
-
-function statusAfter(decision: Decision): DeliveryStatus {
-  if (decision.kind === 'succeeded') return DeliveryStatus.Succeeded;
-  return decision.kind === 'retry' ? DeliveryStatus.Pending : DeliveryStatus.Failed;
 }
