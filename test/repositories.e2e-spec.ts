@@ -8,7 +8,10 @@ import { DomainError, ErrorCode } from '../src/common/errors.js';
 import type { Pipeline } from '../src/database/pipeline.js';
 import { Transactions } from '../src/database/transactions.js';
 import { DeliveryAttemptEntity, DeliveryEntity } from '../src/delivery/delivery.entity.js';
+import { DeliveryFanOut } from '../src/delivery/delivery-fan-out.js';
+import { DeliveryOperations } from '../src/delivery/delivery-operations.js';
 import { type Completion, DeliveryQueue } from '../src/delivery/delivery.queue.js';
+import { HeadPromotion } from '../src/delivery/head-promotion.js';
 import { DeliveryLogRepository } from '../src/delivery-log/delivery-log.repository.js';
 import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
 import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
@@ -25,6 +28,8 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
   let events: ChannelEventRepository;
   let queue: DeliveryQueue;
   let log: DeliveryLogRepository;
+  let operations: DeliveryOperations;
+  let writer: DeliveryFanOut;
   let directory: WebhookDirectory;
 
   beforeAll(async () => {
@@ -42,18 +47,23 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
         ChannelRepository,
         ChannelEventRepository,
         DeliveryQueue,
+        DeliveryOperations,
+        DeliveryFanOut,
+        HeadPromotion,
         // the console's reader of the delivery tables
         DeliveryLogRepository,
       ],
     });
     const get = slice.moduleRef.get.bind(slice.moduleRef);
-    [tx, webhooks, channels, events, queue, log, directory] = [
+    [tx, webhooks, channels, events, queue, log, operations, writer, directory] = [
       get(Transactions),
       get(WebhookRepository),
       get(ChannelRepository),
       get(ChannelEventRepository),
       get(DeliveryQueue),
       get(DeliveryLogRepository),
+      get(DeliveryOperations),
+      get(DeliveryFanOut),
       get(WebhookDirectory),
     ];
   });
@@ -283,7 +293,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const body = (name: string) => JSON.stringify({ event: name, id: '601' });
       // the first of the line is sendable at once, the second waits behind it
       const written = await inPipeline((p) =>
-        queue.fanOut(
+        writer.write(
           p,
           [
             {
@@ -319,7 +329,9 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const [waiting] = (await log.page(target, {}, 0, 10))[0].filter(
         (row) => row.event === 'channel_stop',
       );
-      const refused = await queue.redeliver(target, waiting.id).catch((error: unknown) => error);
+      const refused = await operations
+        .redeliver(target, waiting.id)
+        .catch((error: unknown) => error);
       expect((refused as DomainError).code).toBe(ErrorCode.Conflict);
       const { promoted } = await inPipeline((p) => queue.record(p, [succeeded(claimed[0])], 'me'));
       expect(promoted).toBe(1);
@@ -335,7 +347,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const fanOut = async (name: 'channel_live' | 'channel_stop') => {
         const id = await event('603', name);
         return inPipeline((p) =>
-          queue.fanOut(
+          writer.write(
             p,
             [{ event: { id, name, channelId: '603', body: '{}' }, targets }],
             3,
@@ -359,7 +371,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const b = await webhook('https://l.example/b', ['all']);
       const id = await event('602');
       const written = await inPipeline((p) =>
-        queue.fanOut(
+        writer.write(
           p,
           [
             {
@@ -393,7 +405,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
 
     it("records only the lease holder's outcome, and a retry's due time by the database's clock", async () => {
       const target = await webhook('https://r.example/x', ['all']);
-      const id = await queue.enqueuePing(target, '{"event":"ping"}');
+      const id = await operations.enqueuePing(target, '{"event":"ping"}');
       const [claimed] = (
         await inPipeline((p) => queue.claim(p, 100, { owner: 'first', ms: 60_000 }))
       ).filter((c) => c.id === id);
@@ -415,7 +427,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
     it('counts the backlog', async () => {
       const target = await webhook('https://s.example/x', ['all']);
       const before = await queue.backlog();
-      await queue.enqueuePing(target, '{"event":"ping"}');
+      await operations.enqueuePing(target, '{"event":"ping"}');
       const after = await queue.backlog();
       expect(after.pending).toBe(before.pending + 1);
       expect(after.due).toBe(before.due + 1);

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Transactions } from '../src/database/transactions.js';
 import { Sql } from '../src/database/sql.js';
-import { DeliveryQueue } from '../src/delivery/delivery.queue.js';
+import { DeliveryOperations } from '../src/delivery/delivery-operations.js';
 import { DeliveryRetention } from '../src/delivery/delivery-retention.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
 import { createChannel, eventually, ingest, storedEvents } from './helpers/channels.js';
@@ -125,7 +125,7 @@ describe.each(databaseKinds())('storage on %s', (kind) => {
     });
     // The process stops after the first chunk has committed.
     await expect(
-      t.app.get(DeliveryQueue).recover(hook.id, new Date(since), undefined, () => {
+      t.app.get(DeliveryOperations).recover(hook.id, new Date(since), undefined, () => {
         throw new Error('stopped');
       }),
     ).rejects.toThrow('stopped');

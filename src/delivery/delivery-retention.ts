@@ -8,7 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
-import { DeliveryQueue } from './delivery.queue.js';
+import { DeliveryMaintenance } from './delivery-maintenance.js';
 
 /** Finished deliveries deleted per statement: small batches keep each lock short. */
 const PURGE_BATCH = 500;
@@ -27,7 +27,7 @@ export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicat
   private readonly task: PeriodicTask;
 
   constructor(
-    private readonly queue: DeliveryQueue,
+    private readonly maintenance: DeliveryMaintenance,
     private readonly events: ChannelEventRepository,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
@@ -54,7 +54,7 @@ export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicat
     const before = new Date(now.getTime() - this.retentionMs);
     let total = 0;
     for (;;) {
-      const deleted = await this.queue.purgeFinished(before, PURGE_BATCH);
+      const deleted = await this.maintenance.purgeFinished(before, PURGE_BATCH);
       total += deleted;
       if (deleted < PURGE_BATCH || this.task.stopped) break;
     }
@@ -75,7 +75,7 @@ export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicat
     while (!this.task.stopped) {
       const candidates = await this.events.dispatchedBefore(before, after, PURGE_BATCH);
       if (candidates.length === 0) break;
-      const referenced = await this.queue.referencedEvents(candidates);
+      const referenced = await this.maintenance.referencedEvents(candidates);
       deleted += await this.events.deleteDispatched(candidates.filter((id) => !referenced.has(id)));
       if (candidates.length < PURGE_BATCH) break;
       after = candidates[candidates.length - 1];

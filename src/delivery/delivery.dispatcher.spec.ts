@@ -11,7 +11,8 @@ import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryDispatcher } from './delivery.dispatcher.js';
-import { DeliveryQueue, type FanOutItem } from './delivery.queue.js';
+import { DeliveryMaintenance } from './delivery-maintenance.js';
+import { DeliveryFanOut, type FanOutItem } from './delivery-fan-out.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { RetryPolicy } from './retry-policy.js';
 
@@ -80,9 +81,9 @@ async function setup(outbox: Outbox, subscribers: number, failing = false) {
         },
       },
       {
-        provide: DeliveryQueue,
+        provide: DeliveryFanOut,
         useValue: {
-          fanOut: vi.fn((_m: unknown, items: FanOutItem[]) => {
+          write: vi.fn((_m: unknown, items: FanOutItem[]) => {
             written.push(items);
             const count = items.reduce((n, item) => n + item.targets.length, 0);
             return Promise.resolve({
@@ -91,7 +92,13 @@ async function setup(outbox: Outbox, subscribers: number, failing = false) {
               leased: Promise.resolve([]),
             });
           }),
+        },
+      },
+      {
+        provide: DeliveryMaintenance,
+        useValue: {
           repairLines: () => Promise.resolve(0),
+          releaseHeld: () => Promise.resolve(0),
         },
       },
       {

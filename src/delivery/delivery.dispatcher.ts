@@ -14,7 +14,9 @@ import { databaseStatus, isLockContention } from '../database/database-status.js
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
-import { type ClaimedDelivery, DeliveryQueue, type FanOutItem } from './delivery.queue.js';
+import { DeliveryMaintenance } from './delivery-maintenance.js';
+import { DeliveryFanOut, type FanOutItem } from './delivery-fan-out.js';
+import type { ClaimedDelivery } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { RetryPolicy } from './retry-policy.js';
 
@@ -59,7 +61,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     private readonly events: ChannelEventRepository,
     private readonly webhooks: WebhookRepository,
     private readonly directory: WebhookDirectory,
-    private readonly queue: DeliveryQueue,
+    private readonly fanOut: DeliveryFanOut,
+    private readonly maintenance: DeliveryMaintenance,
     private readonly worker: DeliveryWorker,
     private readonly policy: RetryPolicy,
   ) {}
@@ -146,7 +149,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         // A deadlock victim runs this again: what the first try reserved is given back first.
         this.worker.release(reserved);
         reserved = this.worker.reserve(plan.items.reduce((n, item) => n + item.targets.length, 0));
-        const written = await this.queue.fanOut(tx, plan.items, this.policy.maxAttempts, {
+        const written = await this.fanOut.write(tx, plan.items, this.policy.maxAttempts, {
           owner: this.worker.owner,
           ms: this.worker.leaseMs,
           count: reserved,
@@ -205,8 +208,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     const graceMs = this.graceMs;
     this.graceMs = SWEEP_GRACE_MS;
     await this.sweep(graceMs);
-    const repaired = await this.queue.repairLines();
-    const resumed = await this.queue.releaseHeld();
+    const repaired = await this.maintenance.repairLines();
+    const resumed = await this.maintenance.releaseHeld();
     if (repaired + resumed > 0) this.worker.wake();
   }
 }

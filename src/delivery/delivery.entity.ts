@@ -20,6 +20,8 @@ export const OPEN_STATUSES: readonly DeliveryStatus[] = [
   DeliveryStatus.Pending,
   DeliveryStatus.Waiting,
 ];
+/** The same, as an SQL list for the hand-written statements. */
+export const OPEN_SQL = `(${OPEN_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 /** One message to one webhook: a channel event fanned out, or a test ping. */
 @Entity({ name: 'delivery' })

@@ -18,6 +18,10 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryRetention } from './delivery-retention.js';
+import { DeliveryFanOut } from './delivery-fan-out.js';
+import { DeliveryMaintenance } from './delivery-maintenance.js';
+import { DeliveryOperations } from './delivery-operations.js';
+import { HeadPromotion } from './head-promotion.js';
 import { RetryPolicy } from './retry-policy.js';
 
 /**
@@ -50,6 +54,10 @@ import { RetryPolicy } from './retry-policy.js';
     },
     DeliveryDispatcher,
     DeliveryQueue,
+    DeliveryFanOut,
+    DeliveryOperations,
+    DeliveryMaintenance,
+    HeadPromotion,
     DeliverySender,
     DeliveryService,
     DeliveryWorker,

@@ -2,21 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
-import type { ChannelEventName } from '../common/channel-event-name.js';
-import { conflict, notFound } from '../common/errors.js';
-import { insertedId } from '../database/bigint.js';
-import { deleteDeliveries } from '../database/delivery-rows.js';
-import { forUpdate } from '../database/locking.js';
-import { derived, type Pipeline } from '../database/pipeline.js';
+import type { Pipeline } from '../database/pipeline.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { Transactions } from '../database/transactions.js';
-import type { WebhookTarget } from '../webhook/webhook.types.js';
 import { DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { AttemptResult } from './delivery.sender.js';
+import { HeadPromotion } from './head-promotion.js';
 import type { StatementLimits } from './outcome-batches.js';
+import { ERROR_LIMIT, writeOutcomes } from './outcome-statements.js';
 import type { Decision } from './retry-policy.js';
-import { newMessageId } from './signature.js';
+
+export { ERROR_LIMIT } from './outcome-statements.js';
 
 /** A delivery claimed for one attempt, with the body to send. */
 export interface ClaimedDelivery {
@@ -36,20 +33,6 @@ export interface Completion {
   decision: Decision;
 }
 
-/** An outbox event to fan out, with its stored body. */
-export interface FanOutEvent {
-  id: string;
-  name: ChannelEventName;
-  channelId: string;
-  body: string;
-}
-
-/** One event and the webhooks (in id order) it goes to in this transaction. */
-export interface FanOutItem {
-  event: FanOutEvent;
-  targets: WebhookTarget[];
-}
-
 /** Who holds claimed deliveries, and for how long. */
 export interface Lease {
   owner: string;
@@ -65,21 +48,6 @@ export interface DeliveryBacklog {
   oldestDueAgeMs: number;
 }
 
-interface NewRow {
-  item: FanOutItem;
-  target: WebhookTarget;
-  messageId: string;
-  /** The first of its line: sendable at once. */
-  head: boolean;
-  /** A later row of its line is written in the same batch. */
-  hasFollowers: boolean;
-}
-
-interface Line {
-  webhookId: string;
-  channelId: string;
-}
-
 interface ClaimRow {
   id: string | number;
   webhookId: string | number;
@@ -92,26 +60,22 @@ interface ClaimRow {
   maxAttempts: number | string;
 }
 
-/** Characters of an attempt's error kept in the log. */
-export const ERROR_LIMIT = 1024;
 /** SQLite's compiled-in limits (SQLITE_MAX_LENGTH, SQLITE_MAX_VARIABLE_NUMBER): no query reads them. */
 const SQLITE_MAX_LENGTH = 1_000_000_000;
 const SQLITE_MAX_VARIABLES = 32_766;
-const INSERT_CHUNK = 500;
-/** Deliveries recovered per transaction (and ids bound per statement): short locks, few values. */
-export const RECOVER_CHUNK = 1_000;
 const CLAIM_COLUMNS =
   'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 
 /**
- * The delivery queue in the database, and the only writer of delivery rows: fan-out inserts,
- * claiming with leases (SKIP LOCKED on MySQL), recording attempts, redelivery and test pings.
- * The console reads these tables through its own repository (delivery-log/), never writes them.
- * It keeps the line rule: the deliveries of one (webhook, channel) form a line whose head alone is
- * sendable (`Pending`); the others wait (`Waiting`) and are promoted one at a time, oldest first.
- * A delivery sent again (redelivered, recovered) never overtakes a head already open: it waits.
+ * The delivery queue in the database: claiming with leases (SKIP LOCKED on MySQL) and recording
+ * attempts. With DeliveryFanOut, DeliveryOperations (redelivery, recovery, test pings),
+ * DeliveryMaintenance and HeadPromotion it owns the delivery table and is its only writer; the
+ * console reads these tables through its own repository (delivery-log/), never writes them.
+ * It writes the line rule (`lines.ts`): the deliveries of one (webhook, channel) form a line whose
+ * head alone is sendable (`Pending`); the others wait (`Waiting`) and are promoted one at a time,
+ * oldest first.
  * The hot path (fan-out, claim, record) is a few set-based statements per batch, written by hand;
  * leases and due times are set and compared by the database's clock. Swapping the queue for
  * another store means swapping this class.
@@ -124,125 +88,8 @@ export class DeliveryQueue {
     private readonly transactions: Transactions,
     private readonly events: ChannelEventRepository,
     private readonly sql: Sql,
+    private readonly promotion: HeadPromotion,
   ) {}
-
-  /**
-   * Deliveries for these events, in the caller's transaction (the one that locks the events), in
-   * event order: a delivery is sendable at once when its line is empty and waits otherwise. Up to
-   * `lease.count` sendable ones are inserted already leased to `lease.owner`, so the caller can
-   * send them without a claim: they are answered once the transaction has sent its writes.
-   */
-  async fanOut(
-    tx: Pipeline,
-    items: FanOutItem[],
-    maxAttempts: number,
-    lease: Lease & { count: number },
-  ): Promise<{ inserted: number; sendable: number; leased: Promise<ClaimedDelivery[]> }> {
-    const targetIds = items.flatMap((item) => item.targets.map((target) => Number(target.id)));
-    if (targetIds.length === 0) return { inserted: 0, sendable: 0, leased: Promise.resolve([]) };
-    const channels = [...new Set(items.map((item) => item.event.channelId))];
-    // Locking the open deliveries of these lines orders this insert after a head that is being
-    // finished (and promoting) right now: the new delivery is either seen by that promotion or
-    // sees the head still open.
-    const busyRows = await tx.query<
-      { id: string | number; channelId: string | number; webhookId: string | number }[]
-    >(
-      `SELECT id, channel_id AS channelId, webhook_id AS webhookId FROM delivery` +
-        ` WHERE channel_id IN (${this.sql.list(channels.length)})` +
-        ` AND webhook_id BETWEEN ? AND ? AND status IN ${OPEN}${this.sql.forUpdate()}`,
-      [...channels, Math.min(...targetIds), Math.max(...targetIds)],
-    );
-    const openRows = new Map<string, string[]>();
-    for (const row of busyRows) {
-      const line = `${row.webhookId}:${row.channelId}`;
-      openRows.set(line, [...(openRows.get(line) ?? []), String(row.id)]);
-    }
-    const now = this.sql.time(new Date());
-    const rows: NewRow[] = [];
-    const lastOfLine = new Map<string, NewRow>();
-    const followed: string[] = [];
-    for (const item of items) {
-      for (const target of item.targets) {
-        const line = `${target.id}:${item.event.channelId}`;
-        const before = lastOfLine.get(line);
-        const row: NewRow = {
-          item,
-          target,
-          messageId: newMessageId(),
-          head: before === undefined && !openRows.has(line),
-          hasFollowers: false,
-        };
-        if (before) before.hasFollowers = true;
-        else followed.push(...(openRows.get(line) ?? []));
-        lastOfLine.set(line, row);
-        rows.push(row);
-      }
-    }
-    // The open deliveries now have a follower: finishing them must look for the next of the line.
-    if (followed.length > 0) {
-      void tx.defer(
-        `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
-        followed,
-      );
-    }
-    const sendable = rows.filter((row) => row.head);
-    const leasedRows = new Set(sendable.slice(0, lease.count));
-    const chunks: Promise<ClaimedDelivery[]>[] = [];
-    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-      const chunk = rows.slice(start, start + INSERT_CHUNK);
-      const values: SqlValue[] = [];
-      const tuples = chunk.map((row) => {
-        const isLeased = leasedRows.has(row);
-        values.push(
-          row.target.id,
-          row.item.event.channelId,
-          row.item.event.id,
-          row.item.event.name,
-          row.messageId,
-          row.head ? DeliveryStatus.Pending : DeliveryStatus.Waiting,
-          maxAttempts,
-          row.hasFollowers ? 1 : 0,
-        );
-        if (isLeased) values.push(lease.owner, this.sql.later(lease.ms));
-        values.push(now, now);
-        const due = row.head ? this.sql.now : 'NULL';
-        const leaseColumns = isLeased ? `?, ${this.sql.nowPlus}` : 'NULL, NULL';
-        return `(?, ?, ?, ?, ?, NULL, ?, 0, ?, ?, ${due}, ${leaseColumns}, ?, ?)`;
-      });
-      const { ids } = await this.insertDeliveries(
-        tx,
-        'INSERT INTO delivery (webhook_id, channel_id, event_id, event, message_id, body, status,' +
-          ' attempts, max_attempts, has_followers, next_attempt_at, lease_owner, lease_until,' +
-          ` created_at, updated_at) VALUES ${tuples.join(', ')}`,
-        values,
-        chunk.map((row) => row.messageId),
-      );
-      chunks.push(
-        derived(
-          ids.then((inserted) =>
-            chunk.flatMap((row, index) =>
-              leasedRows.has(row)
-                ? [
-                    {
-                      id: inserted[index],
-                      webhookId: row.target.id,
-                      channelId: row.item.event.channelId,
-                      event: row.item.event.name,
-                      messageId: row.messageId,
-                      body: row.item.event.body,
-                      attempts: 0,
-                      maxAttempts,
-                    },
-                  ]
-                : [],
-            ),
-          ),
-        ),
-      );
-    }
-    const leased = derived(Promise.all(chunks).then((all) => all.flat()));
-    return { inserted: rows.length, sendable: sendable.length, leased };
-  }
 
   /**
    * Claims up to `limit` due deliveries in the caller's transaction, leased to `lease.owner` for
@@ -349,16 +196,6 @@ export class DeliveryQueue {
     );
   }
 
-  /** Makes held deliveries of webhooks that are active again due now; answers how many. */
-  async releaseHeld(): Promise<number> {
-    const result: unknown = await this.dataSource.manager.query(
-      `UPDATE delivery SET next_attempt_at = ${this.sql.now}` +
-        ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at IS NULL` +
-        ' AND webhook_id IN (SELECT id FROM webhook WHERE active = 1)',
-    );
-    return this.sql.changed(result);
-  }
-
   /**
    * Records a batch of attempts and their outcomes in the caller's transaction: one insert for
    * the attempts, one update for the outcomes, and the lines of finished deliveries moved on.
@@ -414,11 +251,11 @@ export class DeliveryQueue {
         attempts,
       );
     }
-    this.writeOutcomes(tx, completions, owner);
+    writeOutcomes(tx, this.sql, completions, owner);
     const finishedLines = completions
       .filter(({ delivery, decision }) => decision.kind !== 'retry' && followed.has(delivery.id))
       .map(({ delivery }) => ({ webhookId: delivery.webhookId, channelId: delivery.channelId! }));
-    return { recorded: completions, promoted: await this.promoteHeads(tx, finishedLines) };
+    return { recorded: completions, promoted: await this.promotion.promote(tx, finishedLines) };
   }
 
   /** Which of these attempts the log already holds, as `deliveryId@time`. */
@@ -431,216 +268,6 @@ export class DeliveryQueue {
     return new Set(
       rows.map((row) => `${String(row.deliveryId)}@${this.sql.readTime(row.at)!.getTime()}`),
     );
-  }
-
-  /**
-   * Deletes up to `limit` finished deliveries last changed before `before`, with their attempts;
-   * answers how many deliveries.
-   */
-  async purgeFinished(before: Date, limit: number): Promise<number> {
-    return this.transactions.run(async (manager) => {
-      const rows = await manager.query<{ id: string | number }[]>(
-        'SELECT id FROM delivery' +
-          ` WHERE status IN ('${DeliveryStatus.Succeeded}', '${DeliveryStatus.Failed}')` +
-          ` AND updated_at < ? ORDER BY updated_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [this.sql.time(before), limit],
-      );
-      if (rows.length === 0) return 0;
-      const ids = rows.map((row) => String(row.id));
-      await deleteDeliveries(manager, this.sql, ids);
-      return ids.length;
-    });
-  }
-
-  /** Which of these outbox events a delivery still sends (its log shows the body from there). */
-  async referencedEvents(eventIds: string[]): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
-    const rows = await this.reads.query<{ eventId: string | number }[]>(
-      'SELECT DISTINCT event_id AS eventId FROM delivery' +
-        ` WHERE event_id IN (${this.sql.list(eventIds.length)})`,
-      eventIds,
-    );
-    return new Set(rows.map((row) => String(row.eventId)));
-  }
-
-  /** A test ping: one attempt, no line, its own body. */
-  async enqueuePing(webhookId: string, body: string): Promise<string> {
-    const now = new Date();
-    return this.transactions.run(async (manager) => {
-      const inserted = await manager.insert(DeliveryEntity, {
-        webhookId,
-        channelId: null,
-        eventId: null,
-        event: 'ping',
-        messageId: newMessageId(),
-        body,
-        status: DeliveryStatus.Pending,
-        attempts: 0,
-        maxAttempts: 1,
-        nextAttemptAt: () => this.sql.now,
-        createdAt: now,
-        updatedAt: now,
-      });
-      return insertedId(inserted);
-    });
-  }
-
-  /**
-   * Sends the same message again (same webhook-id, one more attempt). A finished delivery rejoins
-   * its line: as its head, due now, when nothing of the line is open; otherwise waiting, so the
-   * head in flight or retrying is never overtaken, and promoted oldest first like any waiting
-   * one (after that head, before the line's later deliveries). A delivery still waiting behind
-   * an earlier one of its line cannot jump it (a conflict); the head itself is made due now.
-   */
-  async redeliver(webhookId: string, deliveryId: string): Promise<DeliveryEntity> {
-    return this.transactions.run(async (manager) => {
-      const delivery = await forUpdate(
-        manager
-          .createQueryBuilder(DeliveryEntity, 'delivery')
-          .where('delivery.id = :id AND delivery.webhook_id = :webhookId', {
-            id: deliveryId,
-            webhookId,
-          }),
-      ).getOne();
-      if (!delivery) throw notFound('delivery', deliveryId);
-      if (delivery.status === DeliveryStatus.Waiting) {
-        throw conflict('delivery is waiting for an earlier delivery of its channel to finish');
-      }
-      const now = new Date();
-      const changes: Partial<DeliveryEntity> = { status: DeliveryStatus.Pending, updatedAt: now };
-      if (delivery.status !== DeliveryStatus.Pending) {
-        changes.maxAttempts = delivery.attempts + 1;
-        const open = await this.openOfLine(manager, webhookId, delivery.channelId);
-        if (open.length > 0) {
-          // Whatever is open on the line now has a follower: finishing it looks for the next.
-          await manager.query(
-            `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(open.length)})`,
-            open,
-          );
-          changes.status = DeliveryStatus.Waiting;
-          changes.hasFollowers = open.some((id) => BigInt(id) > BigInt(delivery.id));
-        }
-      }
-      const waits = changes.status === DeliveryStatus.Waiting;
-      await manager.update(
-        DeliveryEntity,
-        { id: delivery.id },
-        { ...changes, nextAttemptAt: waits ? null : () => this.sql.now },
-      );
-      return Object.assign(delivery, changes, { nextAttemptAt: waits ? null : now });
-    });
-  }
-
-  /**
-   * Queues a webhook's failed deliveries created in [since, until) again, one more attempt each,
-   * same message: per channel in their original order, behind anything still open on that line
-   * (the first of a line with nothing open is due now, the rest wait their turn). Answers how many.
-   *
-   * Works through them in id order, RECOVER_CHUNK at a time, each chunk a short transaction of its
-   * own: a chunk's deliveries queue behind what earlier chunks made open, so the lines come out as
-   * one transaction would have made them. Stopped midway (the process died), the deliveries not yet
-   * reached are still failed: the same call again queues the rest.
-   */
-  async recover(
-    webhookId: string,
-    since: Date,
-    until: Date | undefined,
-    onProgress?: (recovered: number) => void,
-  ): Promise<number> {
-    let total = 0;
-    let after = '0';
-    for (;;) {
-      const chunk = await this.transactions.run((manager) =>
-        this.recoverChunk(manager, webhookId, since, until, after),
-      );
-      total += chunk.recovered;
-      if (chunk.recovered > 0) onProgress?.(total);
-      if (chunk.last === undefined) return total;
-      after = chunk.last;
-    }
-  }
-
-  /** One chunk of `recover`: the next failed deliveries after id `after`. */
-  private async recoverChunk(
-    manager: EntityManager,
-    webhookId: string,
-    since: Date,
-    until: Date | undefined,
-    after: string,
-  ): Promise<{ recovered: number; last?: string }> {
-    const failed = await manager.query<{ id: string | number; channelId: string | number }[]>(
-      'SELECT id, channel_id AS channelId FROM delivery' +
-        ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
-        ` AND event <> 'ping' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
-        ` ORDER BY id LIMIT ${RECOVER_CHUNK}${this.sql.forUpdate()}`,
-      [webhookId, after, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
-    );
-    if (failed.length === 0) return { recovered: 0 };
-    const channels = [...new Set(failed.map((row) => String(row.channelId)))];
-    // A busy line has one head (pending), and one open delivery without followers (its last):
-    // those are all this reads. Locked, so a head finishing now promotes after this commit and
-    // sees the recovered deliveries behind it. Earlier chunks' deliveries are among them.
-    const open = await manager.query<
-      { id: string | number; channelId: string | number; hasFollowers: number | boolean }[]
-    >(
-      'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
-        ` WHERE webhook_id = ? AND status IN ${OPEN}` +
-        ` AND channel_id IN (${this.sql.list(channels.length)})` +
-        ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${this.sql.forUpdate()}`,
-      [webhookId, ...channels],
-    );
-    const busy = new Set(open.map((row) => String(row.channelId)));
-    /** The last recovered delivery seen of each line so far. */
-    const previousOf = new Map<string, string>();
-    // Whatever is open on those lines now has followers: the line moves on to them.
-    const followed = open.filter((row) => !row.hasFollowers).map((row) => String(row.id));
-    // Per line: the first recovered one leads where nothing is open; all but the last are followed.
-    const heads: string[] = [];
-    for (const row of failed) {
-      const channelId = String(row.channelId);
-      const previous = previousOf.get(channelId);
-      if (previous !== undefined) followed.push(previous);
-      else if (!busy.has(channelId)) heads.push(String(row.id));
-      previousOf.set(channelId, String(row.id));
-    }
-    const ids = failed.map((row) => String(row.id));
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
-        ` max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN`,
-      [this.sql.time(new Date())],
-      ids,
-    );
-    await this.updateEach(
-      manager,
-      'UPDATE delivery SET has_followers = 1 WHERE id IN',
-      [],
-      followed,
-    );
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Pending}',` +
-        ` next_attempt_at = ${this.sql.now} WHERE id IN`,
-      [],
-      heads,
-    );
-    return { recovered: failed.length, last: ids[ids.length - 1] };
-  }
-
-  /**
-   * `update` (ending in `WHERE id IN`) for every id, RECOVER_CHUNK ids per statement: never more
-   * bound values than a database takes.
-   */
-  private async updateEach(
-    manager: EntityManager,
-    update: string,
-    values: SqlValue[],
-    ids: string[],
-  ): Promise<void> {
-    for (let start = 0; start < ids.length; start += RECOVER_CHUNK) {
-      const slice = ids.slice(start, start + RECOVER_CHUNK);
-      await manager.query(`${update} (${this.sql.list(slice.length)})`, [...values, ...slice]);
-    }
   }
 
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
@@ -659,172 +286,8 @@ export class DeliveryQueue {
     };
   }
 
-  /**
-   * Safety net for lines whose head is gone without promoting the next (e.g. its webhook row was
-   * locked away by a crash mid-transaction): finds the oldest waiting delivery of each line that
-   * has no pending one and makes it the head. A line whose head is open is never stuck, though a
-   * delivery sent again (redelivered, recovered) may wait in it older than that head.
-   */
-  async repairLines(limit = 100): Promise<number> {
-    const stuck = await this.reads.manager
-      .createQueryBuilder(DeliveryEntity, 'waiting')
-      .select(['waiting.webhook_id AS webhookId', 'waiting.channel_id AS channelId'])
-      .where('waiting.status = :waiting', { waiting: DeliveryStatus.Waiting })
-      .andWhere((qb) => {
-        const headOrBefore = qb
-          .subQuery()
-          .select('1')
-          .from(DeliveryEntity, 'open')
-          .where('open.channel_id = waiting.channel_id AND open.webhook_id = waiting.webhook_id')
-          .andWhere('(open.status = :head OR (open.status = :behind AND open.id < waiting.id))', {
-            head: DeliveryStatus.Pending,
-            behind: DeliveryStatus.Waiting,
-          })
-          .getQuery();
-        return `NOT EXISTS ${headOrBefore}`;
-      })
-      .limit(limit)
-      .getRawMany<{ webhookId: string | number; channelId: string | number }>();
-    let repaired = 0;
-    for (const line of stuck) {
-      repaired += await this.transactions.pipeline(async (tx) => {
-        const promoted = await this.promoteHeads(tx, [
-          { webhookId: String(line.webhookId), channelId: String(line.channelId) },
-        ]);
-        await tx.commit();
-        return promoted;
-      });
-    }
-    return repaired;
-  }
-
-  /**
-   * One delivery of a webhook, as a control answers it once written (the test ping); null when
-   * the webhook has no delivery of that id. The console reads the log through delivery-log/.
-   */
+  /** One delivery of a webhook (the operator actions answer with it). */
   find(webhookId: string, deliveryId: string): Promise<DeliveryEntity | null> {
     return this.reads.manager.findOneBy(DeliveryEntity, { id: deliveryId, webhookId });
   }
-
-  /** Every outcome of a batch in one UPDATE, each column chosen per delivery. */
-  private writeOutcomes(tx: Pipeline, completions: Completion[], owner: string): void {
-    const ids = completions.map(({ delivery }) => delivery.id);
-    const values: SqlValue[] = [];
-    const column = (valueOf: (completion: Completion) => { sql: string; values: SqlValue[] }) =>
-      `CASE id ${completions
-        .map((completion) => {
-          const { sql, values: bound } = valueOf(completion);
-          values.push(completion.delivery.id, ...bound);
-          return `WHEN ? THEN ${sql}`;
-        })
-        .join(' ')} END`;
-    const value = (bound: SqlValue) => ({ sql: '?', values: [bound] });
-    const set = [
-      `status = ${column(({ decision }) => value(statusAfter(decision)))}`,
-      `next_attempt_at = ${column(({ decision }) =>
-        decision.kind === 'retry'
-          ? { sql: this.sql.nowPlus, values: [this.sql.later(decision.waitMs)] }
-          : { sql: 'NULL', values: [] },
-      )}`,
-      `last_status_code = ${column(({ result }) => value(result.statusCode))}`,
-      `last_error = ${column(({ result }) => value(result.error?.slice(0, ERROR_LIMIT) ?? null))}`,
-      `last_attempt_at = ${column(({ result }) => value(this.sql.time(result.at)))}`,
-    ];
-    void tx.defer(
-      `UPDATE delivery SET ${set.join(', ')}, attempts = attempts + 1, lease_owner = NULL,` +
-        ` lease_until = NULL, updated_at = ? WHERE id IN (${this.sql.list(ids.length)})` +
-        ' AND lease_owner = ?',
-      [...values, this.sql.time(new Date()), ...ids, owner],
-    );
-  }
-
-  /**
-   * A multi-row INSERT of deliveries; their ids in row order once sent. Where one statement's ids
-   * cannot be told from its result, it is sent at once and the ids are looked up by message id.
-   */
-  private async insertDeliveries(
-    tx: Pipeline,
-    insert: string,
-    values: SqlValue[],
-    messageIds: string[],
-  ): Promise<{ ids: Promise<string[]> }> {
-    if (this.sql.consecutiveIds) {
-      const ids = derived(
-        tx
-          .defer(this.sql.returningIds(insert, 'message_id'), values)
-          .then((result) => this.sql.insertedIds(result, messageIds)!),
-      );
-      return { ids };
-    }
-    await tx.query(insert, values);
-    const rows = await tx.query<{ id: string | number; messageId: string }[]>(
-      'SELECT id, message_id AS messageId FROM delivery' +
-        ` WHERE message_id IN (${this.sql.list(messageIds.length)})`,
-      messageIds,
-    );
-    const byMessage = new Map(rows.map((row) => [row.messageId, String(row.id)]));
-    return { ids: Promise.resolve(messageIds.map((messageId) => byMessage.get(messageId)!)) };
-  }
-
-  /**
-   * The open deliveries of a line (none for a test ping, which has no line), locked as fan-out
-   * and promotion lock them, so a head being finished right now is either seen open here or has
-   * already promoted the next.
-   */
-  private async openOfLine(
-    manager: EntityManager,
-    webhookId: string,
-    channelId: string | null,
-  ): Promise<string[]> {
-    if (channelId === null) return [];
-    const rows = await manager.query<{ id: string | number }[]>(
-      `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN}` +
-        this.sql.forUpdate(),
-      [channelId, webhookId],
-    );
-    return rows.map((row) => String(row.id));
-  }
-
-  /**
-   * Makes the oldest waiting delivery of each line its head, unless the line already has one.
-   * The open rows are read with FOR UPDATE, as fan-out reads them, so a delivery that fan-out adds
-   * as waiting is either seen here or sees this line's head still open: never left behind.
-   */
-  private async promoteHeads(tx: Pipeline, lines: Line[]): Promise<number> {
-    if (lines.length === 0) return 0;
-    const open = await tx.query<
-      {
-        id: string | number;
-        status: DeliveryStatus;
-        webhookId: string | number;
-        channelId: string | number;
-      }[]
-    >(
-      'SELECT id, status, webhook_id AS webhookId, channel_id AS channelId FROM delivery' +
-        ` WHERE status IN ${OPEN} AND (${lines.map(() => '(channel_id = ? AND webhook_id = ?)').join(' OR ')})` +
-        ` ORDER BY id${this.sql.forUpdate()}`,
-      lines.flatMap((line) => [line.channelId, line.webhookId]),
-    );
-    const byLine = new Map<string, typeof open>();
-    for (const row of open) {
-      const key = `${row.webhookId}:${row.channelId}`;
-      byLine.set(key, [...(byLine.get(key) ?? []), row]);
-    }
-    const heads = [...byLine.values()]
-      .filter((rows) => !rows.some((row) => row.status === DeliveryStatus.Pending))
-      .map((rows) => String(rows[0].id));
-    if (heads.length === 0) return 0;
-    void tx.defer(
-      `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now},` +
-        ` updated_at = ? WHERE id IN (${this.sql.list(heads.length)})` +
-        ` AND status = '${DeliveryStatus.Waiting}'`,
-      [this.sql.time(new Date()), ...heads],
-    );
-    return heads.length;
-  }
-}
-
-function statusAfter(decision: Decision): DeliveryStatus {
-  if (decision.kind === 'succeeded') return DeliveryStatus.Succeeded;
-  return decision.kind === 'retry' ? DeliveryStatus.Pending : DeliveryStatus.Failed;
 }

@@ -3,12 +3,14 @@ import { DomainError, ErrorCode } from '../common/errors.js';
 import type { WebhookRepository, WebhookWithEvents } from '../webhook/webhook.repository.js';
 import { deliveryRow as delivery } from '../../test/fixtures/delivery-rows.js';
 import { type DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
+import type { DeliveryOperations } from './delivery-operations.js';
 import type { DeliveryQueue } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
 import type { DeliveryWorker } from './delivery.worker.js';
 
 /** The queue's methods the service calls: the fake is checked against their signatures. */
-type QueueUsed = Pick<DeliveryQueue, 'find' | 'redeliver' | 'enqueuePing'>;
+type QueueUsed = Pick<DeliveryQueue, 'find'>;
+type OperationsUsed = Pick<DeliveryOperations, 'redeliver' | 'enqueuePing'>;
 
 /** The webhook as its repository reads it: the service only asks that it exists. */
 const webhookRow: WebhookWithEvents['webhook'] = {
@@ -27,6 +29,8 @@ function setup(existing: DeliveryEntity[]) {
   const queue = {
     find: (_w: string, id: string) =>
       Promise.resolve(existing.find((row) => row.id === id) ?? null),
+  };
+  const operations = {
     redeliver: vi.fn((_w: string, id: string) =>
       Promise.resolve({ ...existing.find((row) => row.id === id)!, attempts: 3 }),
     ),
@@ -38,26 +42,29 @@ function setup(existing: DeliveryEntity[]) {
   };
   const worker = { wake: vi.fn() };
   const sut = new DeliveryService(
-    queue satisfies QueueUsed as QueueUsed as DeliveryQueue,
+    queue satisfies QueueUsed as DeliveryQueue,
+    operations satisfies OperationsUsed as OperationsUsed as DeliveryOperations,
     webhooks as WebhookRepository,
     worker satisfies Pick<DeliveryWorker, 'wake'> as Pick<DeliveryWorker, 'wake'> as DeliveryWorker,
   );
-  return { sut, queue, worker };
+  return { sut, queue, operations, worker };
 }
 
 describe('DeliveryService', () => {
   it('answers not found for an unknown webhook before touching the queue', async () => {
-    const { sut, queue } = setup([]);
+    const { sut, operations } = setup([]);
     const error = (await sut.redeliver('2', '7').catch((caught: unknown) => caught)) as DomainError;
     expect(error.code).toBe(ErrorCode.NotFound);
-    expect(queue.redeliver).not.toHaveBeenCalled();
+    expect(operations.redeliver).not.toHaveBeenCalled();
   });
 
   it('wakes the worker after a redelivery and after queueing a test ping', async () => {
-    const { sut, worker, queue } = setup([delivery({ status: DeliveryStatus.Failed })]);
+    const { sut, worker, operations } = setup([delivery({ status: DeliveryStatus.Failed })]);
     expect((await sut.redeliver('1', '7')).attempts).toBe(3);
     await sut.test('1');
-    expect(JSON.parse((queue.enqueuePing.mock.calls[0] as unknown[])[1] as string)).toMatchObject({
+    expect(
+      JSON.parse((operations.enqueuePing.mock.calls[0] as unknown[])[1] as string),
+    ).toMatchObject({
       event: 'ping',
       webhookId: '1',
     });

@@ -4,6 +4,7 @@ import { PROGRESS_EVERY, progressLog } from '../common/progress.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import type { DeliveryDto } from './dto/delivery.dto.js';
 import type { DeliveryEntity } from './delivery.entity.js';
+import { DeliveryOperations } from './delivery-operations.js';
 import { DeliveryQueue } from './delivery.queue.js';
 import { toDeliveryDto } from './delivery-view.js';
 import { DeliveryWorker } from './delivery.worker.js';
@@ -18,23 +19,24 @@ export class DeliveryService {
 
   constructor(
     private readonly queue: DeliveryQueue,
+    private readonly operations: DeliveryOperations,
     private readonly webhooks: WebhookRepository,
     private readonly worker: DeliveryWorker,
   ) {}
 
   /**
    * Sends the same message again (same webhook-id, one more attempt): now, or after its line's
-   * open head (see DeliveryQueue). A delivery still waiting behind an earlier one of its channel
+   * open head (see DeliveryOperations). A delivery still waiting behind an earlier one of its channel
    * cannot jump its line (a conflict).
    */
   async redeliver(webhookId: string, deliveryId: string): Promise<DeliveryDto> {
     await this.assertWebhook(webhookId);
-    const updated = await this.queue.redeliver(webhookId, deliveryId);
+    const updated = await this.operations.redeliver(webhookId, deliveryId);
     this.worker.wake();
     return toDeliveryDto(updated);
   }
 
-  /** Queues the webhook's failed deliveries created in [since, until) again (see DeliveryQueue). */
+  /** Queues the webhook's failed deliveries created in [since, until) again (see DeliveryOperations). */
   async recover(webhookId: string, since: Date, until?: Date): Promise<{ recovered: number }> {
     await this.assertWebhook(webhookId);
     if (until && until <= since) throw invalid('until must be later than since');
@@ -42,7 +44,7 @@ export class DeliveryService {
       this.logger,
       (done) => `Recovering webhook ${webhookId}'s failed deliveries: ${done} queued again so far`,
     );
-    const recovered = await this.queue.recover(webhookId, since, until, (done) => {
+    const recovered = await this.operations.recover(webhookId, since, until, (done) => {
       progress(done);
       // the first chunks' deliveries can go out while the rest are queued
       this.worker.wake();
@@ -60,7 +62,7 @@ export class DeliveryService {
     await this.assertWebhook(webhookId);
     const now = new Date();
     const body = JSON.stringify({ event: 'ping', eventTime: now.getTime(), webhookId });
-    const id = await this.queue.enqueuePing(webhookId, body);
+    const id = await this.operations.enqueuePing(webhookId, body);
     this.worker.wake();
     return toDeliveryDto(await this.load(webhookId, id));
   }

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Sql } from '../database/sql.js';
+import type { Pipeline } from '../database/pipeline.js';
+import { DeliveryStatus, OPEN_SQL } from './delivery.entity.js';
+import { type LineOf, nextHeads } from './lines.js';
+
+/**
+ * Moves lines on: when a head finishes (or a line is found without one), the next waiting
+ * delivery of the line becomes its head, as `nextHeads` picks it.
+ */
+@Injectable()
+export class HeadPromotion {
+  constructor(private readonly sql: Sql) {}
+
+  /**
+   * Makes the oldest waiting delivery of each line its head, unless the line already has one.
+   * The open rows are read with FOR UPDATE, as fan-out reads them, so a delivery that fan-out adds
+   * as waiting is either seen here or sees this line's head still open: never left behind.
+   */
+  async promote(tx: Pipeline, lines: LineOf[]): Promise<number> {
+    if (lines.length === 0) return 0;
+    const open = await tx.query<
+      {
+        id: string | number;
+        status: DeliveryStatus;
+        webhookId: string | number;
+        channelId: string | number;
+      }[]
+    >(
+      'SELECT id, status, webhook_id AS webhookId, channel_id AS channelId FROM delivery' +
+        ` WHERE status IN ${OPEN_SQL} AND (${lines.map(() => '(channel_id = ? AND webhook_id = ?)').join(' OR ')})` +
+        ` ORDER BY id${this.sql.forUpdate()}`,
+      lines.flatMap((line) => [line.channelId, line.webhookId]),
+    );
+    const heads = nextHeads(
+      open.map((row) => ({
+        id: String(row.id),
+        webhookId: String(row.webhookId),
+        channelId: String(row.channelId),
+        order: BigInt(row.id),
+        head: row.status === DeliveryStatus.Pending,
+      })),
+    );
+    if (heads.length === 0) return 0;
+    void tx.defer(
+      `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now},` +
+        ` updated_at = ? WHERE id IN (${this.sql.list(heads.length)})` +
+        ` AND status = '${DeliveryStatus.Waiting}'`,
+      [this.sql.time(new Date()), ...heads],
+    );
+    return heads.length;
+  }
+}
