@@ -16,6 +16,7 @@ import { DeliveryLogRepository } from '../src/delivery-log/delivery-log.reposito
 import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
 import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
+import { WebhookHealthWrites } from '../src/webhook/webhook-health.writes.js';
 import { databaseKinds } from './helpers/databases.js';
 import { createTestModule, type TestModule } from './helpers/test-module.js';
 
@@ -24,6 +25,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
   let slice: TestModule;
   let tx: Transactions;
   let webhooks: WebhookRepository;
+  let health: WebhookHealthWrites;
   let channels: ChannelRepository;
   let events: ChannelEventRepository;
   let queue: DeliveryQueue;
@@ -43,6 +45,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       ],
       providers: [
         WebhookRepository,
+        WebhookHealthWrites,
         WebhookDirectory,
         ChannelRepository,
         ChannelEventRepository,
@@ -55,9 +58,10 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       ],
     });
     const get = slice.moduleRef.get.bind(slice.moduleRef);
-    [tx, webhooks, channels, events, queue, log, operations, writer, directory] = [
+    [tx, webhooks, health, channels, events, queue, log, operations, writer, directory] = [
       get(Transactions),
       get(WebhookRepository),
+      get(WebhookHealthWrites),
       get(ChannelRepository),
       get(ChannelEventRepository),
       get(DeliveryQueue),
@@ -127,7 +131,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const id = await webhook('https://v.example/x', ['all']);
       await tx.run((m) => webhooks.update(m, id, { active: false }));
       await tx.run((m) => webhooks.replaceEvents(m, id, ['channel_live']));
-      await inPipeline((p) => webhooks.deactivate(p, id, 'gone'));
+      await inPipeline((p) => health.deactivate(p, id, 'gone'));
       await tx.run((m) => webhooks.delete(m, id));
       expect(await webhooks.version()).toBe(before + 5);
     });
@@ -186,18 +190,18 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const start = new Date(Date.now() - 10_000);
       const stored = async () => (await webhooks.findWithEvents([id]))[0].webhook;
       const version = await webhooks.version();
-      await inPipeline((p) => webhooks.markFailing(p, [id], start));
+      await inPipeline((p) => health.markFailing(p, [id], start));
       expect((await stored()).failingSince).toEqual(start);
       expect(await webhooks.version()).toBe(version + 1);
       // an already failing run keeps its start
-      await inPipeline((p) => webhooks.markFailing(p, [id], new Date()));
+      await inPipeline((p) => health.markFailing(p, [id], new Date()));
       expect((await stored()).failingSince).toEqual(start);
       const disable = (threshold: Date) =>
-        inPipeline((p) => webhooks.disableIfFailingSince(p, id, threshold, 'failing'));
+        inPipeline((p) => health.disableIfFailingSince(p, id, threshold, 'failing'));
       expect(await disable(new Date(start.getTime() - 1))).toBe(false);
       expect(await disable(new Date(start.getTime() + 1))).toBe(true);
       expect((await stored()).active).toBe(false);
-      await inPipeline((p) => webhooks.recordSuccess(p, [id]));
+      await inPipeline((p) => health.recordSuccess(p, [id]));
       expect((await stored()).failingSince).toBeNull();
     });
   });

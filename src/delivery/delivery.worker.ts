@@ -12,6 +12,7 @@ import { databaseStatus } from '../database/database-status.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
+import { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
@@ -87,6 +88,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly queue: DeliveryQueue,
     private readonly sender: DeliverySender,
     private readonly webhooks: WebhookRepository,
+    health: WebhookHealthWrites,
     private readonly directory: WebhookDirectory,
     private readonly transactions: Transactions,
     metrics: DeliveryMetrics,
@@ -103,7 +105,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       rateLimit: (id) => directory.rateLimit(id),
     });
     this.leaseMs = app.delivery.timeoutMs + LEASE_MARGIN_MS;
-    const writer = new DatabaseOutcomeWriter(queue, transactions, webhooks, directory, {
+    const writer = new DatabaseOutcomeWriter(queue, transactions, health, directory, {
       owner: this.owner,
       leaseMs: this.leaseMs,
       disableAfterMs: app.webhookDisableAfterMs,

@@ -3,7 +3,7 @@ import type { Pipeline } from '../database/pipeline.js';
 import type { Transactions } from '../database/transactions.js';
 import type { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { healthChanges, verdictOf } from '../webhook/webhook-health.js';
-import type { WebhookRepository } from '../webhook/webhook.repository.js';
+import type { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
 import type { Completion, DeliveryQueue } from './delivery.queue.js';
 import type { StatementLimits } from './outcome-batches.js';
 import type { OutcomeWriter } from './outcome-recorder.js';
@@ -27,7 +27,7 @@ export class DatabaseOutcomeWriter implements OutcomeWriter {
   constructor(
     private readonly queue: DeliveryQueue,
     private readonly transactions: Transactions,
-    private readonly webhooks: WebhookRepository,
+    private readonly health: WebhookHealthWrites,
     private readonly directory: WebhookDirectory,
     private readonly options: OutcomeWriterOptions,
   ) {}
@@ -72,12 +72,11 @@ export class DatabaseOutcomeWriter implements OutcomeWriter {
       now,
       this.options.disableAfterMs,
     );
-    this.webhooks.recordSuccess(tx, changes.recovered);
-    for (const { webhookId, reason } of changes.gone)
-      this.webhooks.deactivate(tx, webhookId, reason);
-    this.webhooks.markFailing(tx, changes.startFailing, now);
+    this.health.recordSuccess(tx, changes.recovered);
+    for (const { webhookId, reason } of changes.gone) this.health.deactivate(tx, webhookId, reason);
+    this.health.markFailing(tx, changes.startFailing, now);
     for (const { webhookId, reason } of changes.overdue) {
-      if (await this.webhooks.disableIfFailingSince(tx, webhookId, changes.threshold, reason)) {
+      if (await this.health.disableIfFailingSince(tx, webhookId, changes.threshold, reason)) {
         this.options.logger.warn(`Webhook ${webhookId} made inactive: failing for too long`);
       }
     }

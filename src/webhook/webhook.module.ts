@@ -5,6 +5,7 @@ import { WebhookController } from './webhook.controller.js';
 import { WebhookDirectory } from './webhook-directory.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { WebhookRepository } from './webhook.repository.js';
+import { WebhookHealthWrites } from './webhook-health.writes.js';
 import { WebhookService } from './webhook.service.js';
 import { WebhookSecretExpiry } from './webhook-secret-expiry.js';
 
@@ -15,7 +16,13 @@ import { WebhookSecretExpiry } from './webhook-secret-expiry.js';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookEventEntity]), DestinationModule],
   controllers: [WebhookController],
-  providers: [WebhookService, WebhookRepository, WebhookDirectory, WebhookSecretExpiry],
-  exports: [WebhookService, WebhookRepository, WebhookDirectory],
+  providers: [
+    WebhookService,
+    WebhookRepository,
+    WebhookHealthWrites,
+    WebhookDirectory,
+    WebhookSecretExpiry,
+  ],
+  exports: [WebhookService, WebhookRepository, WebhookHealthWrites, WebhookDirectory],
 })
 export class WebhookModule {}

@@ -45,7 +45,8 @@ interface WebhookRow {
   event: EventSubscription | null;
 }
 
-const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
+/** Every change that fan-out or sending reads moves the directory's version on. */
+export const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
 
 const VIEW_COLUMNS =
   'w.id, w.uri, w.active, w.rate_limit AS rateLimit, w.headers, w.failing_since AS failingSince,' +
@@ -269,63 +270,6 @@ export class WebhookRepository {
     for (const row of rows)
       events.set(row.webhookId, [...(events.get(row.webhookId) ?? []), row.event]);
     return events;
-  }
-
-  /**
-   * Deliveries to these webhooks failed: a failing run starts now for those not already failing
-   * (deferred; a change delivery reads, so the version moves on).
-   */
-  markFailing(tx: Pipeline, ids: string[], now: Date): void {
-    if (ids.length === 0) return;
-    void tx.defer(
-      `UPDATE webhook SET failing_since = ? WHERE id IN (${this.sql.list(ids.length)})` +
-        ' AND failing_since IS NULL',
-      [this.sql.time(now), ...ids],
-    );
-    void tx.defer(BUMP_VERSION);
-  }
-
-  /** Deliveries to these webhooks succeeded: their failing runs are over (deferred). */
-  recordSuccess(tx: Pipeline, ids: string[]): void {
-    if (ids.length === 0) return;
-    void tx.defer(
-      `UPDATE webhook SET failing_since = NULL WHERE id IN (${this.sql.list(ids.length)})`,
-      ids,
-    );
-    void tx.defer(BUMP_VERSION);
-  }
-
-  /**
-   * Makes a webhook inactive when its failing run began at `threshold` or earlier; answers
-   * whether it did.
-   */
-  async disableIfFailingSince(
-    tx: Pipeline,
-    id: string,
-    threshold: Date,
-    reason: string,
-  ): Promise<boolean> {
-    const changed = this.sql.changed(
-      await tx.query(
-        this.sql.counting(
-          'UPDATE webhook SET active = 0, disabled_reason = ?, updated_at = ?' +
-            ' WHERE id = ? AND active = 1 AND failing_since <= ?',
-        ),
-        [reason.slice(0, 255), this.sql.time(new Date()), id, this.sql.time(threshold)],
-      ),
-    );
-    if (changed === 0) return false;
-    void tx.defer(BUMP_VERSION);
-    return true;
-  }
-
-  /** Makes a webhook inactive (a receiver answered 410 Gone); PUT {active: true} brings it back. */
-  deactivate(tx: Pipeline, id: string, reason: string): void {
-    void tx.defer(
-      'UPDATE webhook SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ?',
-      [reason.slice(0, 255), this.sql.time(new Date()), id],
-    );
-    void tx.defer(BUMP_VERSION);
   }
 
   /**
