@@ -268,6 +268,65 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     }
   });
 
+  it('recovers into a busy line: behind its head, ahead of the newer ones, which still follow it', async () => {
+    let failing = true;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const target = await receiver(async (request) => {
+      if (failing) return { status: 500 };
+      if (request.json.event === 'channel_stop') await held;
+      return {};
+    });
+    const hook = await webhook(target.url);
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const channel = await createChannel(t);
+    await ingest(t, channel.streamKey, 'publish');
+    const [lost] = await settled(hook.id, 1);
+    expect(lost.status).toBe('failed');
+
+    // The line is busy again: a head held by the receiver, a newer delivery waiting behind it.
+    failing = false;
+    await ingest(t, channel.streamKey, 'unpublish');
+    await ingest(t, channel.streamKey, 'publish');
+    await eventually(async () => target.received.some((r) => r.json.event === 'channel_stop'));
+    const busy = await eventually(async () => {
+      const data = await deliveries(hook.id);
+      return data.length === 3 ? data : undefined;
+    });
+    expect(busy.map((delivery) => delivery.status)).toEqual(['pending', 'pending', 'failed']);
+
+    const recovered = await t.request('POST', `/v1/webhook/${hook.id}/recover`, {
+      body: { since },
+    });
+    expect(recovered).toMatchObject({ status: 202, body: { recovered: 1 } });
+    // The recovered delivery is older than the one waiting: finishing it must hand the line on.
+    const [row] = await t.app
+      .get(DataSource)
+      .query<{ hasFollowers: number | boolean }[]>(
+        'SELECT has_followers AS hasFollowers FROM delivery WHERE id = ?',
+        [lost.id],
+      );
+    expect(Boolean(row.hasFollowers)).toBe(true);
+
+    const sentBefore = target.received.length;
+    release();
+    const done = await settled(hook.id, 3);
+    expect(done.map((delivery) => delivery.status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(target.received.slice(sentBefore - 1).map((request) => request.json.event)).toEqual([
+      'channel_stop',
+      'channel_live',
+      'channel_live',
+    ]);
+    // The one sent again is the lost message (its first webhook-id), before the newer one.
+    expect(target.received[sentBefore].headers['webhook-id']).toBe(
+      target.received[0].headers['webhook-id'],
+    );
+  });
+
   it('honours Retry-After on 429 within the schedule bounds', async () => {
     // Between the schedule's shortest (200 ms) and longest (10 s) waits, so 2 s is kept as asked.
     const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,10s' });

@@ -164,7 +164,8 @@ export class DeliveryOperations {
       channelId: String(row.channelId),
       order: BigInt(row.id),
     }));
-    // Whatever is open on those lines now has followers: the line moves on to them.
+    // Whatever is open on those lines now has followers: the line moves on to them. An open
+    // delivery newer than a recovered one is its follower: the recovered one goes first.
     const { placements, followed } = join(
       recovered,
       open.map((row) => ({
@@ -172,6 +173,7 @@ export class DeliveryOperations {
         webhookId,
         channelId: String(row.channelId),
         hasFollowers: Boolean(row.hasFollowers),
+        order: BigInt(row.id),
       })),
     );
     const heads = recovered.filter((_, index) => placements[index].head).map((row) => row.id);
