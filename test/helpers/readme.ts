@@ -21,6 +21,7 @@ export const DOCS = [
   'docs/media-servers.md',
   'docs/operations.md',
   'docs/security.md',
+  'docs/scaling.md',
   'CONTRIBUTING.md',
   'bench/README.md',
 ] as const;
