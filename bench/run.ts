@@ -14,6 +14,9 @@
  *   reads      200 webhooks, 32 connections on each read route for 5 s
  *   backlog    20 webhooks, 5,000 channels, the receiver refusing for 20 s, then the drain
  *   fairness   2 webhooks, 150 channels go live, alone and then beside a receiver that never answers
+ *   instances  MySQL only: 20 webhooks, 500 channels go live through one, two, then three instances
+ *              on one database; what the database server did per delivery (its global counters:
+ *              point BENCH_MYSQL_URL at a server nothing else uses)
  *
  * A workload whose callbacks do not all arrive within its timeout fails, and the run exits
  * non-zero after printing the table (the backlog's drain reports what it reached instead).
@@ -29,7 +32,11 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatTable, type Results, rows, writeJson } from './report.js';
 import { type DatabaseKind, Databases, pidsNamed } from './service.js';
-import { type Settings, WORKLOADS, type WorkloadName } from './workloads.js';
+import { instances } from './instances.js';
+import { type Settings, WORKLOADS as SINGLE } from './workloads.js';
+
+const WORKLOADS = { ...SINGLE, instances } as const;
+type WorkloadName = keyof typeof WORKLOADS;
 
 function list<T extends string>(name: string, all: readonly T[]): T[] {
   const raw = process.env[name]?.trim();

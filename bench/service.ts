@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,6 +66,30 @@ export class Databases {
     if (!this.admin) return '';
     const [rows] = await this.admin.query('SELECT VERSION() AS version');
     return String((rows as { version: string }[])[0].version);
+  }
+
+  /** Server-wide counters (`SHOW GLOBAL STATUS`), by name: they count every client of the server. */
+  async status(names: readonly string[]): Promise<Record<string, number>> {
+    if (!this.admin) return {};
+    const [rows] = await this.admin.query('SHOW GLOBAL STATUS WHERE Variable_name IN (?)', [names]);
+    return Object.fromEntries(
+      (rows as { Variable_name: string; Value: string }[]).map((row) => [
+        row.Variable_name,
+        Number(row.Value),
+      ]),
+    );
+  }
+
+  /** The server's process, when it runs on this machine and its pid file is readable. */
+  async serverPid(): Promise<number | undefined> {
+    if (!this.admin) return undefined;
+    const [rows] = await this.admin.query('SELECT @@pid_file AS file');
+    try {
+      const pid = Number(readFileSync((rows as { file: string }[])[0].file, 'utf8').trim());
+      return existsSync(`/proc/${pid}/stat`) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {

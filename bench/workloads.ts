@@ -106,7 +106,7 @@ async function withService(
   return result;
 }
 
-async function createWebhooks(
+export async function createWebhooks(
   context: Context,
   service: Service,
   receiver: Receiver,
@@ -127,12 +127,12 @@ async function createWebhooks(
   );
 }
 
-interface Channel {
+export interface Channel {
   id: string;
   streamKey: string;
 }
 
-async function createChannels(
+export async function createChannels(
   context: Context,
   service: Service,
   count: number,
@@ -178,7 +178,7 @@ interface HookRun {
 const EXPECTED_OUTCOME = { publish: 'live', unpublish: 'stopped' } as const;
 
 /** Sends one generic ingest hook, as a media server would; anything but the state change fails. */
-async function hook(
+export async function hook(
   client: HttpClient,
   streamKey: string,
   action: 'publish' | 'unpublish',
@@ -234,7 +234,7 @@ interface Waited extends ReceiverCounts {
  * Polls the receiver until `expected` distinct messages were answered 200. Past the timeout it
  * fails (callbacks lost), unless `reportOnTimeout`, which answers what was reached.
  */
-async function waitDelivered(
+export async function waitDelivered(
   context: Context,
   service: Service,
   receiver: Receiver,
@@ -267,10 +267,10 @@ async function waitDelivered(
  * After the last callback, the service still records the last attempts; the phase's CPU time
  * should hold that work too, so it is read a little later.
  */
-const RECORD_SETTLE_MS = 300;
+export const RECORD_SETTLE_MS = 300;
 
 /** Every webhook got every channel's message once: per-webhook counts equal `perWebhook`. */
-async function checkSpread(
+export async function checkSpread(
   receiver: Receiver,
   webhooks: number,
   perWebhook: number,
@@ -292,7 +292,7 @@ async function checkSpread(
 }
 
 /** Notes when other processes on the machine took CPU during a phase: its figures are suspect. */
-function disturbed(result: WorkloadResult, usage: PhaseUsage, phase: string): PhaseUsage {
+export function disturbed(result: WorkloadResult, usage: PhaseUsage, phase: string): PhaseUsage {
   // Kernel threads and interrupts take about 0.1 core on a quiet machine.
   if (usage.otherCores >= 0.3) {
     result.notes.push(
@@ -302,7 +302,7 @@ function disturbed(result: WorkloadResult, usage: PhaseUsage, phase: string): Ph
   return usage;
 }
 
-const cpuPerDelivery = (cpuMs: number, deliveries: number) => (cpuMs * 1000) / deliveries;
+export const cpuPerDelivery = (cpuMs: number, deliveries: number) => (cpuMs * 1000) / deliveries;
 
 /**
  * Creates the webhooks and channels, then makes every channel go live (`inFlight` hooks at a

@@ -18,9 +18,9 @@ import { createWebhook } from './helpers/webhooks.js';
  * The operator console and Swagger UI in a real Chromium, against the real service and loopback
  * receivers that succeed and fail. vitest.e2e.config.ts runs it when TEST_BROWSER=1 (CI installs
  * Debian's chromium and sets it); the browser matters, not the database, so SQLite only.
- * The screenshots of the main views go to docs/screenshots/, which the README shows, only when
- * asked (UPDATE_SCREENSHOTS=1); otherwise to test/artifacts/screenshots/, which git ignores, so
- * that a run leaves the tree as it found it.
+ * The screenshots of the main views go to docs/screenshots/, which docs/operations.md shows, only
+ * when asked (UPDATE_SCREENSHOTS=1); otherwise to test/artifacts/screenshots/, which git ignores,
+ * so that a run leaves the tree as it found it.
  */
 const kinds: DatabaseKind[] = ['sqlite'];
 

@@ -14,7 +14,7 @@ import {
 } from './helpers/channels.js';
 import { databaseKinds } from './helpers/databases.js';
 import { type Nginx, publish, startNginxRtmp, stop } from './helpers/nginx-rtmp.js';
-import { readmeBlocks } from './helpers/readme.js';
+import { docBlocks } from './helpers/readme.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -215,9 +215,9 @@ describe.each(kinds)('30 wrong-token requests beside a live nginx-rtmp publisher
   });
 });
 
-describe("the README's nginx.conf", () => {
+describe("docs/media-servers.md's nginx.conf", () => {
   it('is a whole configuration nginx -t accepts as written', async () => {
-    const [conf] = readmeBlocks().filter((block) => block.lang === 'nginx');
+    const [conf] = docBlocks('docs/media-servers.md').filter((block) => block.lang === 'nginx');
     const folder = mkdtempSync(join(tmpdir(), 'cw-readme-nginx-'));
     try {
       writeFileSync(join(folder, 'nginx.conf'), conf.code);

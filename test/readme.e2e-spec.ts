@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChannel } from './helpers/channels.js';
-import { readmeBlocks } from './helpers/readme.js';
+import { brokenLinks, docBlocks, DOCS, markdownFiles } from './helpers/readme.js';
 import { freePort, PROJECT_ROOT } from './helpers/spawn-app.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { createWebhook } from './helpers/webhooks.js';
@@ -37,13 +37,15 @@ function shownAnswers(code: string): { text: string; pattern: RegExp }[] {
 const onPort = (code: string, port: number) =>
   code.replace(/(localhost|127\.0\.0\.1):3000/g, `$1:${port}`);
 
-describe('the README, followed as written', () => {
+describe('the docs, followed as written', () => {
   let t: TestApp;
   let folder: string;
-  const readme = readmeBlocks();
+  const shellBlocks = (path: string) =>
+    docBlocks(path).filter((block) => block.lang === 'sh' && !block.skipped);
+  const runnable = DOCS.filter((path) => shellBlocks(path).length > 0);
 
   beforeAll(async () => {
-    // the settings the README starts the service with
+    // the settings the docs start the service with
     t = await createTestApp('sqlite', { API_KEYS: 'my-key', INGEST_TOKEN: 'my-ingest-token' });
     folder = mkdtempSync(join(tmpdir(), 'cw-readme-'));
   });
@@ -53,31 +55,45 @@ describe('the README, followed as written', () => {
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('runs every shell block top to bottom, each answer as shown', async () => {
-    const shell = readme.filter((block) => block.lang === 'sh' && !block.skipped);
-    expect(shell.length).toBeGreaterThanOrEqual(4);
-    const port = Number(new URL(t.baseUrl).port);
-    // every curl fails the run on an HTTP error, and ends its answer with a new line
-    const script = [
-      'set -euo pipefail',
-      'curl() { command curl --fail-with-body "$@"; echo; }',
-      ...shell.flatMap((block, index) => [`echo '::block ${index}::'`, onPort(block.code, port)]),
-    ].join('\n');
-    const { stdout } = await run('bash', ['-c', script], { cwd: folder, timeout: 60_000 }).catch(
-      (error: { stdout: string; stderr: string }) => {
-        throw new Error(
-          `a README block failed:\n${error.stdout.split('::block ').at(-1)}\n${error.stderr}`,
-        );
-      },
-    );
-    const outputs = stdout.split(/::block \d+::\n/).slice(1);
-    expect(outputs).toHaveLength(shell.length);
-    shell.forEach((block, index) => {
-      for (const answer of shownAnswers(block.code)) {
-        expect(outputs[index], `the README shows ${answer.text}`).toMatch(answer.pattern);
-      }
-    });
+  it('lists every page of the project, and every example block is in one of them', () => {
+    expect([...markdownFiles()].sort()).toEqual([...DOCS].sort());
+    expect(DOCS.flatMap((path) => shellBlocks(path)).length).toBeGreaterThanOrEqual(4);
   });
+
+  it.each(DOCS)('%s: every relative link leads to a page and a heading that exist', (path) => {
+    expect(brokenLinks(path)).toEqual([]);
+  });
+
+  // one shell session per page, on the one service, the pages in DOCS order
+  it.each(runnable)(
+    '%s: runs every shell block top to bottom, each answer as shown',
+    async (path) => {
+      const shell = shellBlocks(path);
+      const port = Number(new URL(t.baseUrl).port);
+      const where = join(folder, path.replace(/\W/g, '-'));
+      mkdirSync(where, { recursive: true });
+      // every curl fails the run on an HTTP error, and ends its answer with a new line
+      const script = [
+        'set -euo pipefail',
+        'curl() { command curl --fail-with-body "$@"; echo; }',
+        ...shell.flatMap((block, index) => [`echo '::block ${index}::'`, onPort(block.code, port)]),
+      ].join('\n');
+      const { stdout } = await run('bash', ['-c', script], { cwd: where, timeout: 60_000 }).catch(
+        (error: { stdout: string; stderr: string }) => {
+          throw new Error(
+            `a block of ${path} failed:\n${error.stdout.split('::block ').at(-1)}\n${error.stderr}`,
+          );
+        },
+      );
+      const outputs = stdout.split(/::block \d+::\n/).slice(1);
+      expect(outputs).toHaveLength(shell.length);
+      shell.forEach((block, index) => {
+        for (const answer of shownAnswers(block.code)) {
+          expect(outputs[index], `${path} shows ${answer.text}`).toMatch(answer.pattern);
+        }
+      });
+    },
+  );
 
   describe.each([
     ['js', 'receiver.mjs', () => [process.execPath]],
@@ -89,7 +105,7 @@ describe('the README, followed as written', () => {
     afterAll(() => receiver?.kill());
 
     it('verifies real callbacks, and refuses a forged or replayed one', async () => {
-      const [example] = readme.filter(
+      const [example] = docBlocks('docs/receiving.md').filter(
         (block) => block.section === 'Verifying callbacks' && block.lang === lang,
       );
       expect(example).toBeDefined();
