@@ -13,6 +13,7 @@ import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
+import { attemptPlan } from '../webhook/webhook-state.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
@@ -359,12 +360,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async attempt(delivery: ClaimedDelivery): Promise<Completion | undefined> {
     const target = this.directory.target(delivery.webhookId);
     if (!target) return undefined; // the webhook was deleted (its deliveries go with it)
-    if (target.paused && delivery.event !== 'ping') {
+    const plan = attemptPlan(target.state, delivery.event === 'ping');
+    if (plan === 'hold') {
       // Paused by its owner: the delivery waits, unsent and with no attempt counted.
       await this.hold(delivery.id);
       return undefined;
     }
-    const sendable = target.active || delivery.event === 'ping';
+    const sendable = plan === 'send';
     const result: AttemptResult = sendable
       ? await this.sender.send({
           uri: target.uri,
