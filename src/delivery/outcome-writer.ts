@@ -5,7 +5,6 @@ import type { Transactions } from '../database/transactions.js';
 import type { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { healthChanges, verdictOf } from '../webhook/webhook-health.js';
 import type { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
-import { isActive } from '../webhook/webhook-state.js';
 import type { Completion, DeliveryQueue } from './delivery.queue.js';
 import type { StatementLimits } from './outcome-batches.js';
 import type { OutcomeWriter } from './outcome-recorder.js';
@@ -69,12 +68,7 @@ export class DatabaseOutcomeWriter implements OutcomeWriter {
       })),
       (id) => {
         const target = this.directory.target(id);
-        return (
-          target && {
-            active: isActive(target.state),
-            failingSince: this.directory.failingSince(id),
-          }
-        );
+        return target && { state: target.state, failingSince: this.directory.failingSince(id) };
       },
       now,
       this.options.disableAfterMs,
