@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { SECURITY_SCHEMES as SECURITY } from './common/auth/auth.decorators.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ChannelEventCallbackDto } from './channel/dto/channel-response.dto.js';
-import { CHANNEL_EVENT_NAMES } from './common/channel-event-name.js';
+import { CHANNEL_EVENT_NAMES, PING_EVENT } from './common/channel-event-name.js';
 import type { AppConfig } from './config/app-config.js';
 import { ErrorResponseDto } from './common/paging.dto.js';
 import { PingCallbackDto } from './delivery/dto/delivery.dto.js';
@@ -139,7 +139,7 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
       event,
       callback(event, ChannelEventCallbackDto.name),
     ]),
-    ['ping', callback('ping', PingCallbackDto.name)],
+    [PING_EVENT, callback(PING_EVENT, PingCallbackDto.name)],
   ];
   const webhooks = Object.fromEntries(entries) as OpenAPIObject['webhooks'];
   const document = SwaggerModule.createDocument(

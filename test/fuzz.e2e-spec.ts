@@ -74,7 +74,7 @@ async function takeSnapshot(db: DataSource): Promise<Snapshot> {
   // Only the columns requests write: the delivery worker keeps failing_since, updated_at and the
   // like up to date on its own.
   const webhooks = await q(
-    'SELECT id, uri, secret, previous_secret, active FROM `webhook` ORDER BY id',
+    'SELECT id, uri, secret, previous_secret, state FROM `webhook` ORDER BY id',
   );
   const webhookEvents = await q(
     'SELECT webhook_id, event, position FROM `webhook_event` ORDER BY webhook_id, event',

@@ -17,6 +17,7 @@ import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity
 import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
 import { WebhookHealthWrites } from '../src/webhook/webhook-health.writes.js';
+import { putActive } from '../src/webhook/webhook-state.js';
 import { databaseKinds } from './helpers/databases.js';
 import { createTestModule, type TestModule } from './helpers/test-module.js';
 
@@ -129,7 +130,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
     it('bumps the version with every change that fan-out or sending reads', async () => {
       const before = await webhooks.version();
       const id = await webhook('https://v.example/x', ['all']);
-      await tx.run((m) => webhooks.update(m, id, { active: false }));
+      await tx.run((m) => webhooks.update(m, id, putActive(false)));
       await tx.run((m) => webhooks.replaceEvents(m, id, ['channel_live']));
       await inPipeline((p) => health.deactivate(p, id, 'gone'));
       await tx.run((m) => webhooks.delete(m, id));
@@ -140,7 +141,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const live = await webhook('https://b.example/live', ['channel_live', 'channel_stop']);
       const all = await webhook('https://b.example/all', ['all']);
       const paused = await webhook('https://b.example/paused', ['channel_live']);
-      await tx.run((m) => webhooks.update(m, paused, { active: false }));
+      await tx.run((m) => webhooks.update(m, paused, putActive(false)));
       const at = await directory.atLeast(await webhooks.version());
       const ids = at.subscribers('channel_live').map((t) => t.id);
       expect(ids).toContain(live);
@@ -200,7 +201,10 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
         inPipeline((p) => health.disableIfFailingSince(p, id, threshold, 'failing'));
       expect(await disable(new Date(start.getTime() - 1))).toBe(false);
       expect(await disable(new Date(start.getTime() + 1))).toBe(true);
-      expect((await stored()).active).toBe(false);
+      expect(await stored()).toMatchObject({ state: 'disabled', disabledReason: 'failing' });
+      expect((await directory.atLeast(await webhooks.version())).target(id)?.state).toBe(
+        'disabled',
+      );
       await inPipeline((p) => health.recordSuccess(p, [id]));
       expect((await stored()).failingSince).toBeNull();
     });

@@ -10,7 +10,7 @@ const webhook: WebhookWithEvents = {
   webhook: {
     id: '1',
     uri: 'https://example.com/hook',
-    active: true,
+    state: 'active',
     rateLimit: null,
     failingSince: null,
     disabledReason: null,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { WebhookWithEvents } from '../webhook/webhook.repository.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { toWebhookDto } from '../webhook/webhook.service.js';
-import { PAUSED_REASON } from '../webhook/webhook.types.js';
+import { shownReason, summaryState } from '../webhook/webhook-state.js';
 import { DeliveryStats, type LastAttempt, type WindowStats } from './delivery-stats.js';
 import type {
   SummaryWindow,
@@ -71,15 +71,7 @@ function summarize(
   starts: Date[],
 ): WebhookSummaryDto {
   const lastFailed = last !== undefined && last.error !== null;
-  const byService =
-    !webhook.active && webhook.disabledReason !== null && webhook.disabledReason !== PAUSED_REASON;
-  const state: WebhookState = webhook.active
-    ? lastFailed
-      ? 'failing'
-      : 'healthy'
-    : byService
-      ? 'disabled'
-      : 'paused';
+  const state: WebhookState = summaryState(webhook.state, lastFailed);
   const failingSince =
     state === 'failing' || state === 'disabled'
       ? (webhook.failingSince ?? (lastFailed ? last.at : null))
@@ -103,7 +95,7 @@ function summarize(
     lastStatusCode: last?.statusCode ?? null,
     lastAttemptAt: last?.at.toISOString() ?? null,
     nextRetryAt: open?.nextAt?.toISOString() ?? null,
-    disabledReason: byService ? webhook.disabledReason : null,
+    disabledReason: shownReason(webhook.state, webhook.disabledReason),
     pending: open?.pending ?? 0,
     attempts,
     succeeded: attempts - failed,

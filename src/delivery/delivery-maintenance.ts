@@ -97,7 +97,7 @@ export class DeliveryMaintenance {
     const result: unknown = await this.dataSource.manager.query(
       `UPDATE delivery SET next_attempt_at = ${this.sql.now}` +
         ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at IS NULL` +
-        ' AND webhook_id IN (SELECT id FROM webhook WHERE active = 1)',
+        " AND webhook_id IN (SELECT id FROM webhook WHERE state = 'active')",
     );
     return this.sql.changed(result);
   }

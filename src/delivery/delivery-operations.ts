@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
+import { PING_EVENT } from '../common/channel-event-name.js';
 import { conflict, notFound } from '../common/errors.js';
 import { insertedId } from '../database/bigint.js';
 import { forUpdate } from '../database/locking.js';
@@ -32,7 +33,7 @@ export class DeliveryOperations {
         webhookId,
         channelId: null,
         eventId: null,
-        event: 'ping',
+        event: PING_EVENT,
         messageId: newMessageId(),
         body,
         status: DeliveryStatus.Pending,
@@ -140,7 +141,7 @@ export class DeliveryOperations {
     const failed = await manager.query<{ id: string | number; channelId: string | number }[]>(
       'SELECT id, channel_id AS channelId FROM delivery' +
         ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
-        ` AND event <> 'ping' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
+        ` AND event <> '${PING_EVENT}' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
         ` ORDER BY id LIMIT ${RECOVER_CHUNK}${this.sql.forUpdate()}`,
       [webhookId, after, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
     );

@@ -16,7 +16,7 @@ type OperationsUsed = Pick<DeliveryOperations, 'redeliver' | 'enqueuePing'>;
 const webhookRow: WebhookWithEvents['webhook'] = {
   id: '1',
   uri: 'https://h.example/hook',
-  active: true,
+  state: 'active',
   rateLimit: null,
   failingSince: null,
   disabledReason: null,

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { PING_EVENT } from '../common/channel-event-name.js';
 import { invalid, notFound } from '../common/errors.js';
 import { PROGRESS_EVERY, progressLog } from '../common/progress.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
@@ -61,7 +62,7 @@ export class DeliveryService {
   async test(webhookId: string): Promise<DeliveryDto> {
     await this.assertWebhook(webhookId);
     const now = new Date();
-    const body = JSON.stringify({ event: 'ping', eventTime: now.getTime(), webhookId });
+    const body = JSON.stringify({ event: PING_EVENT, eventTime: now.getTime(), webhookId });
     const id = await this.operations.enqueuePing(webhookId, body);
     this.worker.wake();
     return toDeliveryDto(await this.load(webhookId, id));

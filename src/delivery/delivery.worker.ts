@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
+import { PING_EVENT } from '../common/channel-event-name.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { databaseStatus } from '../database/database-status.js';
@@ -13,6 +14,7 @@ import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
+import { attemptPlan } from '../webhook/webhook-state.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
@@ -359,12 +361,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async attempt(delivery: ClaimedDelivery): Promise<Completion | undefined> {
     const target = this.directory.target(delivery.webhookId);
     if (!target) return undefined; // the webhook was deleted (its deliveries go with it)
-    if (target.paused && delivery.event !== 'ping') {
+    const plan = attemptPlan(target.state, delivery.event === PING_EVENT);
+    if (plan === 'hold') {
       // Paused by its owner: the delivery waits, unsent and with no attempt counted.
       await this.hold(delivery.id);
       return undefined;
     }
-    const sendable = target.active || delivery.event === 'ping';
+    const sendable = plan === 'send';
     const result: AttemptResult = sendable
       ? await this.sender.send({
           uri: target.uri,

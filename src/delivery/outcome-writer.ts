@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { PING_EVENT } from '../common/channel-event-name.js';
 import type { Pipeline } from '../database/pipeline.js';
 import type { Transactions } from '../database/transactions.js';
 import type { WebhookDirectory } from '../webhook/webhook-directory.js';
@@ -62,12 +63,12 @@ export class DatabaseOutcomeWriter implements OutcomeWriter {
     const changes = healthChanges(
       recorded.map(({ delivery, decision }) => ({
         webhookId: delivery.webhookId,
-        ping: delivery.event === 'ping',
+        ping: delivery.event === PING_EVENT,
         verdict: verdictOf(decision.kind),
       })),
       (id) => {
         const target = this.directory.target(id);
-        return target && { active: target.active, failingSince: this.directory.failingSince(id) };
+        return target && { state: target.state, failingSince: this.directory.failingSince(id) };
       },
       now,
       this.options.disableAfterMs,

@@ -7,12 +7,8 @@ import {
 import type { SnapshotWebhook } from './webhook.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
 import { readStoredHeaders, type WebhookHeaders } from './webhook-headers.js';
-import {
-  type DeliveryTarget,
-  PAUSED_REASON,
-  type SigningSecrets,
-  type WebhookTarget,
-} from './webhook.types.js';
+import { isActive } from './webhook-state.js';
+import type { DeliveryTarget, SigningSecrets, WebhookTarget } from './webhook.types.js';
 
 /** Reloaded at least this often, so an edit made in the database by hand is seen too. */
 const MAX_AGE_MS = 60_000;
@@ -63,12 +59,10 @@ export class WebhookDirectory {
       webhook.previousSecretExpiresAt.getTime() > now
         ? { current: webhook.secret, previous: webhook.previousSecret }
         : { current: webhook.secret };
-    const paused = !webhook.active && webhook.disabledReason === PAUSED_REASON;
     return {
       id,
       uri: webhook.uri,
-      active: webhook.active,
-      paused,
+      state: webhook.state,
       rateLimit: webhook.rateLimit,
       secrets,
       headers: webhook.parsedHeaders,
@@ -100,7 +94,7 @@ export class WebhookDirectory {
     }
     const subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
     for (const webhook of snapshot.webhooks) {
-      if (!webhook.active) continue;
+      if (!isActive(webhook.state)) continue;
       const names: readonly ChannelEventName[] = webhook.events.includes(ALL_EVENTS)
         ? CHANNEL_EVENT_NAMES
         : webhook.events.filter((name) => name !== ALL_EVENTS);

@@ -17,7 +17,7 @@ function changes(outcomes: AttemptOutcome[], states: Record<string, WebhookHealt
   return healthChanges(outcomes, (id) => states[id], now, DISABLE_AFTER);
 }
 
-const healthy = { active: true, failingSince: null };
+const healthy: WebhookHealthState = { state: 'active', failingSince: null };
 const failed = (webhookId: string): AttemptOutcome => ({
   webhookId,
   ping: false,
@@ -44,15 +44,16 @@ describe('healthChanges', () => {
   });
 
   it('leaves inactive and unknown webhooks out of failing runs', () => {
-    const sut = changes([failed('off'), failed('gone')], {
-      off: { active: false, failingSince: null },
+    const sut = changes([failed('paused'), failed('disabled'), failed('gone')], {
+      paused: { state: 'paused', failingSince: null },
+      disabled: { state: 'disabled', failingSince: null },
     });
     expect(sut.startFailing).toEqual([]);
   });
 
   it('ends the failing run of a webhook that succeeded, even with a failure in the batch', () => {
     const sut = changes([failed('a'), { webhookId: 'a', ping: false, verdict: 'succeeded' }], {
-      a: { active: true, failingSince: ago(HOUR) },
+      a: { state: 'active', failingSince: ago(HOUR) },
     });
     expect(sut.recovered).toEqual(['a']);
     expect(sut.startFailing).toEqual([]);
@@ -66,7 +67,7 @@ describe('healthChanges', () => {
 
   it('makes a webhook that answered 410 Gone inactive, whatever else it answered', () => {
     const sut = changes([failed('a'), { webhookId: 'a', ping: false, verdict: 'gone' }], {
-      a: { active: true, failingSince: ago(DISABLE_AFTER) },
+      a: { state: 'active', failingSince: ago(DISABLE_AFTER) },
     });
     expect(sut.gone).toEqual([{ webhookId: 'a', reason: GONE_REASON }]);
     expect(sut.overdue).toEqual([]);
@@ -75,8 +76,8 @@ describe('healthChanges', () => {
 
   it('disables a webhook failing for WEBHOOK_DISABLE_AFTER, not one failing for less', () => {
     const sut = changes([failed('long'), failed('short')], {
-      long: { active: true, failingSince: ago(DISABLE_AFTER) },
-      short: { active: true, failingSince: ago(DISABLE_AFTER - 1) },
+      long: { state: 'active', failingSince: ago(DISABLE_AFTER) },
+      short: { state: 'active', failingSince: ago(DISABLE_AFTER - 1) },
     });
     expect(sut.overdue).toEqual([{ webhookId: 'long', reason: 'failing continuously for 72h' }]);
     expect(sut.threshold).toEqual(ago(DISABLE_AFTER));
@@ -90,7 +91,7 @@ describe('healthChanges', () => {
         { webhookId: 'b', ping: true, verdict: 'gone' },
         { webhookId: 'c', ping: true, verdict: 'succeeded' },
       ],
-      { a: healthy, b: healthy, c: { active: true, failingSince: ago(HOUR) } },
+      { a: healthy, b: healthy, c: { state: 'active', failingSince: ago(HOUR) } },
     );
     expect(sut).toMatchObject({ recovered: [], gone: [], startFailing: [], overdue: [] });
   });

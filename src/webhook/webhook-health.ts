@@ -5,6 +5,8 @@
  * is how an owner tries a webhook, even an inactive one. Pure: the caller writes what it decides.
  */
 
+import { isActive, type WebhookState } from './webhook-state.js';
+
 /** What an attempt says of its receiver's health. */
 export type AttemptVerdict = 'succeeded' | 'gone' | 'failed';
 
@@ -18,7 +20,7 @@ export interface AttemptOutcome {
 
 /** What is known of a webhook before the outcomes: undefined when it is not known (gone). */
 export interface WebhookHealthState {
-  active: boolean;
+  state: WebhookState;
   /** Since when its deliveries keep failing, or null. */
   failingSince: Date | null;
 }
@@ -77,7 +79,10 @@ export function healthChanges(
     if (ping) continue;
     if (verdict === 'succeeded') recovered.add(webhookId);
     else if (verdict === 'gone') gone.add(webhookId);
-    else if (stateOf(webhookId)?.active) failing.add(webhookId);
+    else {
+      const known = stateOf(webhookId);
+      if (known && isActive(known.state)) failing.add(webhookId);
+    }
   }
   const since = (id: string) => stateOf(id)?.failingSince ?? null;
   const stillFailing = [...failing].filter((id) => !recovered.has(id) && !gone.has(id));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Pipeline } from '../database/pipeline.js';
 import { Sql } from '../database/sql.js';
 import { BUMP_VERSION } from './webhook.repository.js';
+import { disabledFor } from './webhook-state.js';
 
 /**
  * The webhook table's writes of delivery health, made in the outcome writer's transaction: a
@@ -46,13 +47,20 @@ export class WebhookHealthWrites {
     threshold: Date,
     reason: string,
   ): Promise<boolean> {
+    const disabled = disabledFor(reason);
     const changed = this.sql.changed(
       await tx.query(
         this.sql.counting(
-          'UPDATE webhook SET active = 0, disabled_reason = ?, updated_at = ?' +
-            ' WHERE id = ? AND active = 1 AND failing_since <= ?',
+          'UPDATE webhook SET state = ?, disabled_reason = ?, updated_at = ?' +
+            " WHERE id = ? AND state = 'active' AND failing_since <= ?",
         ),
-        [reason.slice(0, 255), this.sql.time(new Date()), id, this.sql.time(threshold)],
+        [
+          disabled.state,
+          disabled.disabledReason,
+          this.sql.time(new Date()),
+          id,
+          this.sql.time(threshold),
+        ],
       ),
     );
     if (changed === 0) return false;
@@ -62,9 +70,10 @@ export class WebhookHealthWrites {
 
   /** Makes a webhook inactive (a receiver answered 410 Gone); PUT {active: true} brings it back. */
   deactivate(tx: Pipeline, id: string, reason: string): void {
+    const disabled = disabledFor(reason);
     void tx.defer(
-      'UPDATE webhook SET active = 0, disabled_reason = ?, updated_at = ? WHERE id = ?',
-      [reason.slice(0, 255), this.sql.time(new Date()), id],
+      'UPDATE webhook SET state = ?, disabled_reason = ?, updated_at = ? WHERE id = ?',
+      [disabled.state, disabled.disabledReason, this.sql.time(new Date()), id],
     );
     void tx.defer(BUMP_VERSION);
   }

@@ -11,6 +11,7 @@ import {
 } from 'typeorm';
 import type { EventSubscription } from '../common/channel-event-name.js';
 import { BigIntPrimaryKey, bigintId } from '../database/bigint.js';
+import type { WebhookState } from './webhook-state.js';
 
 @Entity({ name: 'webhook' })
 export class WebhookEntity {
@@ -20,8 +21,9 @@ export class WebhookEntity {
   @Column({ type: 'varchar', length: 2048 })
   uri: string;
 
-  @Column({ type: 'boolean', default: true })
-  active: boolean;
+  /** Active, paused by its owner or disabled by the service (see webhook-state.ts). */
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  state: WebhookState;
 
   @Column({ type: 'varchar', length: 128, select: false })
   secret: string;
@@ -37,6 +39,7 @@ export class WebhookEntity {
   @Column({ name: 'failing_since', type: 'datetime', precision: 3, nullable: true })
   failingSince: Date | null;
 
+  /** Why the service disabled it; null unless disabled. */
   @Column({ name: 'disabled_reason', type: 'varchar', length: 255, nullable: true })
   disabledReason: string | null;
 

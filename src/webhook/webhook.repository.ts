@@ -9,6 +9,7 @@ import { Sql } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { readStoredHeaders } from './webhook-headers.js';
+import type { WebhookState } from './webhook-state.js';
 
 /**
  * A webhook as the API shows it (no secrets: of its headers, only the names), with its events in
@@ -22,7 +23,7 @@ export interface WebhookWithEvents {
     WebhookEntity,
     | 'id'
     | 'uri'
-    | 'active'
+    | 'state'
     | 'rateLimit'
     | 'failingSince'
     | 'disabledReason'
@@ -35,7 +36,7 @@ export interface WebhookWithEvents {
 interface WebhookRow {
   id: string | number;
   uri: string;
-  active: number | boolean;
+  state: WebhookState;
   rateLimit: number | string | null;
   headers: string | null;
   failingSince: Date | string | null;
@@ -49,14 +50,14 @@ interface WebhookRow {
 export const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
 
 const VIEW_COLUMNS =
-  'w.id, w.uri, w.active, w.rate_limit AS rateLimit, w.headers, w.failing_since AS failingSince,' +
+  'w.id, w.uri, w.state, w.rate_limit AS rateLimit, w.headers, w.failing_since AS failingSince,' +
   ' w.disabled_reason AS disabledReason,' +
   ' w.created_at AS createdAt, w.updated_at AS updatedAt, e.event';
 
 export interface SnapshotWebhook {
   id: string;
   uri: string;
-  active: boolean;
+  state: WebhookState;
   secret: string;
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
@@ -78,7 +79,7 @@ export type WebhookChanges = Partial<
   Pick<
     WebhookEntity,
     | 'uri'
-    | 'active'
+    | 'state'
     | 'secret'
     | 'previousSecret'
     | 'previousSecretExpiresAt'
@@ -119,7 +120,7 @@ export class WebhookRepository {
       secret: row.secret,
       rateLimit: row.rateLimit ?? null,
       headers: row.headers ?? null,
-      active: true,
+      state: 'active',
       createdAt: row.now,
       updatedAt: row.now,
     });
@@ -177,7 +178,8 @@ export class WebhookRepository {
   async mostUrgent(limit: number): Promise<WebhookWithEvents[]> {
     const rows = await this.reads.query<{ id: string | number }[]>(
       'SELECT id FROM webhook' +
-        ' ORDER BY active, CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
+        " ORDER BY CASE WHEN state = 'active' THEN 1 ELSE 0 END," +
+        ' CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
       [limit],
     );
     return this.findWithEvents(rows.map((row) => String(row.id)));
@@ -273,7 +275,7 @@ export class WebhookRepository {
   }
 
   /**
-   * The version of what fan-out and sending read of webhooks (subscriptions, uri, active, secrets,
+   * The version of what fan-out and sending read of webhooks (subscriptions, uri, state, secrets,
    * headers):
    * every change that affects them bumps it in its own transaction, so a reader that sees the
    * version of a change sees the change. In a pipeline it is deferred: await it only once the
@@ -295,7 +297,7 @@ export class WebhookRepository {
       {
         id: string | number;
         uri: string;
-        active: number | boolean;
+        state: WebhookState;
         secret: string;
         previousSecret: string | null;
         previousSecretExpiresAt: Date | string | null;
@@ -305,7 +307,7 @@ export class WebhookRepository {
         headers: string | null;
       }[]
     >(
-      'SELECT id, uri, active, secret, previous_secret AS previousSecret,' +
+      'SELECT id, uri, state, secret, previous_secret AS previousSecret,' +
         ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
         ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers FROM webhook' +
         ' ORDER BY id',
@@ -323,7 +325,7 @@ export class WebhookRepository {
       webhooks: rows.map((row) => ({
         id: String(row.id),
         uri: row.uri,
-        active: Boolean(row.active),
+        state: row.state,
         secret: row.secret,
         previousSecret: row.previousSecret,
         previousSecretExpiresAt: this.sql.readTime(row.previousSecretExpiresAt),
@@ -347,7 +349,7 @@ export class WebhookRepository {
           webhook: {
             id,
             uri: row.uri,
-            active: Boolean(row.active),
+            state: row.state,
             rateLimit: row.rateLimit === null ? null : Number(row.rateLimit),
             headerNames: Object.keys(readStoredHeaders(row.headers)),
             failingSince: this.sql.readTime(row.failingSince),

@@ -46,7 +46,7 @@ class InMemoryWebhooks implements WebhookTable {
       id,
       uri: row.uri,
       secret: row.secret,
-      active: true,
+      state: 'active',
       previousSecret: null,
       previousSecretExpiresAt: null,
       failingSince: null,
@@ -174,20 +174,26 @@ describe('WebhookService', () => {
     expect(await codeOf(sut.rotateSecret('9'))).toBe(ErrorCode.NotFound);
   });
 
-  it('pauses with a reason, and re-activating clears the failing run', async () => {
+  it('pauses, and re-activating clears the failing run and the reason', async () => {
     await sut.create({ uri: 'https://a.example/h', event: ['all'] });
     await sut.update('1', { active: false });
     expect(repository.rows.get('1')!.webhook).toMatchObject({
-      active: false,
-      disabledReason: 'paused by PUT',
+      state: 'paused',
+      disabledReason: null,
     });
-    repository.rows.get('1')!.webhook.failingSince = new Date();
+    expect(await sut.findOne('1')).toMatchObject({ active: false });
+    Object.assign(repository.rows.get('1')!.webhook, {
+      state: 'disabled',
+      failingSince: new Date(),
+      disabledReason: 'the receiver answered 410 Gone',
+    });
     await sut.update('1', { active: true });
     expect(repository.rows.get('1')!.webhook).toMatchObject({
-      active: true,
+      state: 'active',
       failingSince: null,
       disabledReason: null,
     });
+    expect(await sut.findOne('1')).toMatchObject({ active: true });
   });
 
   it('takes events off a webhook on all by expanding all, and deletes it when none is left', async () => {

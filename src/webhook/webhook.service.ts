@@ -15,7 +15,7 @@ import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.j
 import type { WebhookEntity } from './webhook.entity.js';
 import { maskedHeaders, storedHeaders, type WebhookHeaders } from './webhook-headers.js';
 import { WebhookRepository, type WebhookWithEvents } from './webhook.repository.js';
-import { PAUSED_REASON } from './webhook.types.js';
+import { isActive, putActive } from './webhook-state.js';
 import { generateWebhookSecret } from './webhook-secret.js';
 
 /** A webhook's deliveries deleted per transaction when it is deleted. */
@@ -106,11 +106,7 @@ export class WebhookService {
       if (input.uri !== undefined) changes.uri = input.uri;
       if (input.rateLimit !== undefined) changes.rateLimit = input.rateLimit;
       if (input.headers !== undefined) changes.headers = storedHeaders(input.headers);
-      if (input.active === true) {
-        Object.assign(changes, { active: true, failingSince: null, disabledReason: null });
-      } else if (input.active === false) {
-        Object.assign(changes, { active: false, disabledReason: PAUSED_REASON });
-      }
+      if (input.active !== undefined) Object.assign(changes, putActive(input.active));
       await this.webhooks.update(manager, id, changes);
       if (input.event !== undefined) await this.webhooks.replaceEvents(manager, id, input.event);
     });
@@ -195,7 +191,7 @@ export function toWebhookDto(
     id: webhook.id,
     uri: webhook.uri,
     event: events,
-    active: Boolean(webhook.active),
+    active: isActive(webhook.state),
     rateLimit: webhook.rateLimit,
     headers: maskedHeaders(webhook.headerNames),
     createdAt: webhook.createdAt.toISOString(),

@@ -5,6 +5,7 @@ export interface WebhookTarget {
 }
 
 import type { WebhookHeaders } from './webhook-headers.js';
+import type { WebhookState } from './webhook-state.js';
 
 export interface SigningSecrets {
   current: string;
@@ -16,18 +17,11 @@ export interface SigningSecrets {
 export interface DeliveryTarget {
   id: string;
   uri: string;
-  active: boolean;
-  /**
-   * Made inactive by its owner (PUT active: false), not by the service: its deliveries wait,
-   * unsent, until it is active again.
-   */
-  paused: boolean;
+  /** Active, paused by its owner or disabled by the service: see webhook-state.ts. */
+  state: WebhookState;
   /** At most this many deliveries per second (null: no limit). */
   rateLimit: number | null;
   secrets: SigningSecrets;
   /** The webhook's own headers, sent on every attempt. */
   headers: WebhookHeaders;
 }
-
-/** The disabled reason a pause by the API records; the service's own reasons say why it acted. */
-export const PAUSED_REASON = 'paused by PUT';

@@ -47,7 +47,10 @@ import { knownWebhook, state } from './state.js';
 /** The filters of the delivery search, as the route and the address name them. */
 const FILTERS = ['status', 'event', 'channelId', 'since', 'until', 'messageId'];
 const STATUSES = ['pending', 'succeeded', 'failed'];
-const EVENTS = ['channel_live', 'channel_stop', 'channel_ended', 'ping'];
+/** The event of a test delivery (the server's PING_EVENT): this script cannot import it. */
+const PING_EVENT = 'ping';
+/** What a delivery can be of, as the server's DELIVERY_EVENTS: the channel events, a test ping. */
+const EVENTS = ['channel_live', 'channel_stop', 'channel_ended', PING_EVENT];
 const FOLLOW_EVERY_MS = 1_000;
 const FOLLOW_FOR_MS = 30_000;
 

@@ -10,6 +10,7 @@ import { WebhookHeaders1764000800000 } from './1764000800000-WebhookHeaders.js';
 import { DeliveryConsole1764000900000 } from './1764000900000-DeliveryConsole.js';
 import { AttemptResponseTruncated1764001500000 } from './1764001500000-AttemptResponseTruncated.js';
 import { ChannelSessionLiveness1764001600000 } from './1764001600000-ChannelSessionLiveness.js';
+import { WebhookState1764001700000 } from './1764001700000-WebhookState.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DeliveryConsole1764000900000,
   AttemptResponseTruncated1764001500000,
   ChannelSessionLiveness1764001600000,
+  WebhookState1764001700000,
 ];

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional } from 'class-validator';
-import { CHANNEL_EVENT_NAMES } from '../../common/channel-event-name.js';
+import { CHANNEL_EVENT_NAMES, PING_EVENT } from '../../common/channel-event-name.js';
 
 export const PUBLIC_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type PublicDeliveryStatus = (typeof PUBLIC_DELIVERY_STATUSES)[number];
 
 /** What a delivery can be of: a channel event, or a test ping. */
-export const DELIVERY_EVENTS = [...CHANNEL_EVENT_NAMES, 'ping'] as const;
+export const DELIVERY_EVENTS = [...CHANNEL_EVENT_NAMES, PING_EVENT] as const;
 export type DeliveryEvent = (typeof DELIVERY_EVENTS)[number];
 
 /** The fields every answer about a delivery has. */
@@ -87,8 +87,8 @@ export class RecoveredDto {
 
 /** The body of a test callback (POST /v1/webhook/{webhookId}/test). */
 export class PingCallbackDto {
-  @ApiProperty({ enum: ['ping'], example: 'ping' })
-  event: 'ping';
+  @ApiProperty({ enum: [PING_EVENT], example: PING_EVENT })
+  event: typeof PING_EVENT;
 
   @ApiProperty({ type: 'integer', description: 'ms since the epoch', example: 1764237600000 })
   eventTime: number;

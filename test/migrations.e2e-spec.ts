@@ -1,0 +1,113 @@
+import { DataSource } from 'typeorm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadAppConfig } from '../src/config/app-config.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { runMigrations } from '../src/database/migrate.js';
+import { MIGRATIONS } from '../src/database/migrations/index.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
+import { createTestApp } from './helpers/test-app.js';
+
+/** A data source on the test database with the migrations up to `count` (all by default). */
+async function openDatabase(database: TestDatabase, count = MIGRATIONS.length) {
+  const { database: config } = loadAppConfig({ DATABASE_URL: database.url });
+  const source = new DataSource({
+    ...dataSourceOptions(config),
+    migrations: MIGRATIONS.slice(0, count),
+  });
+  return source.initialize();
+}
+
+describe.each(databaseKinds())('the webhook state migration on %s', (kind) => {
+  let database: TestDatabase;
+  const ids = { active: '', paused: '', disabled: '' };
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    // The schema and the rows of the version before, as a running service left them.
+    const previous = await openDatabase(database, MIGRATIONS.length - 1);
+    await runMigrations(previous);
+    const rows: [keyof typeof ids, number, string | null, string | null][] = [
+      ['active', 1, null, '2026-11-27 10:00:00.000'],
+      ['paused', 0, 'paused by PUT', null],
+      ['disabled', 0, 'the receiver answered 410 Gone', '2026-11-26 10:00:00.000'],
+    ];
+    for (const [name, active, reason, failingSince] of rows) {
+      await previous.query(
+        'INSERT INTO webhook (uri, active, secret, disabled_reason, failing_since)' +
+          ' VALUES (?, ?, ?, ?, ?)',
+        [`https://${name}.example/hook`, active, 'whsec_AAAA', reason, failingSince],
+      );
+      const [{ id }] = await previous.query<{ id: string | number }[]>(
+        'SELECT MAX(id) AS id FROM webhook',
+      );
+      ids[name] = String(id);
+      await previous.query(
+        'INSERT INTO webhook_event (webhook_id, event, position) VALUES (?, ?, 0)',
+        [ids[name], 'all'],
+      );
+    }
+    await previous.destroy();
+  });
+
+  afterEach(() => database.drop());
+
+  it('gives every webhook its state from the flag and the reason, keeping what else it had', async () => {
+    const current = await openDatabase(database);
+    expect(await runMigrations(current)).toEqual(['WebhookState1764001700000']);
+    const webhooks = await current.query<
+      { id: string | number; state: string; reason: string | null }[]
+    >('SELECT id, state, disabled_reason AS reason FROM webhook ORDER BY id');
+    expect(webhooks.map((row) => ({ ...row, id: String(row.id) }))).toEqual([
+      { id: ids.active, state: 'active', reason: null },
+      { id: ids.paused, state: 'paused', reason: null },
+      { id: ids.disabled, state: 'disabled', reason: 'the receiver answered 410 Gone' },
+    ]);
+    const [{ events }] = await current.query<{ events: string | number }[]>(
+      'SELECT COUNT(*) AS events FROM webhook_event',
+    );
+    expect(Number(events)).toBe(3);
+    await current.destroy();
+
+    const t = await createTestApp(kind, {}, database);
+    try {
+      const shown = async (id: string) =>
+        ((await t.request('GET', `/v1/webhook/${id}`)).body as { active: boolean }).active;
+      expect(await shown(ids.active)).toBe(true);
+      expect(await shown(ids.paused)).toBe(false);
+      expect(await shown(ids.disabled)).toBe(false);
+      const summary = (await t.request('GET', '/v1/webhook-summary')).body as {
+        webhooks: { id: string; state: string; disabledReason: string | null }[];
+      };
+      expect(
+        summary.webhooks.map(({ id, state, disabledReason }) => ({ id, state, disabledReason })),
+      ).toEqual([
+        { id: ids.disabled, state: 'disabled', disabledReason: 'the receiver answered 410 Gone' },
+        { id: ids.paused, state: 'paused', disabledReason: null },
+        { id: ids.active, state: 'healthy', disabledReason: null },
+      ]);
+    } finally {
+      await t.close({ keepDatabase: true });
+    }
+  });
+
+  it('goes back to the flag and the reason it replaced', async () => {
+    const current = await openDatabase(database);
+    await runMigrations(current);
+    await current.undoLastMigration({ transaction: 'each' });
+    const webhooks = await current.query<
+      { id: string | number; active: number | boolean; reason: string | null }[]
+    >('SELECT id, active, disabled_reason AS reason FROM webhook ORDER BY id');
+    expect(
+      webhooks.map((row) => ({
+        id: String(row.id),
+        active: Number(row.active),
+        reason: row.reason,
+      })),
+    ).toEqual([
+      { id: ids.active, active: 1, reason: null },
+      { id: ids.paused, active: 0, reason: 'paused by PUT' },
+      { id: ids.disabled, active: 0, reason: 'the receiver answered 410 Gone' },
+    ]);
+    await current.destroy();
+  });
+});
