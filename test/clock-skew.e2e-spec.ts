@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
-import { eventually, sleep } from './helpers/channels.js';
+import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
+import { httpApi } from './helpers/http-api.js';
 import { startReceiver } from './helpers/receiver.js';
 import {
   apiOf,
@@ -12,6 +13,7 @@ import {
   startApp,
   waitForHttp,
 } from './helpers/spawn-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'clock-skew-key';
 const TOKEN = 'clock-skew-token';
@@ -67,25 +69,13 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       const behind = await start('-10m');
       const instances: { app: SpawnedApp; port: number }[] = [exact, ahead, behind];
 
-      const api = async (port: number, path: string, body: unknown) =>
-        (await (
-          await fetch(`http://127.0.0.1:${port}${path}`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          })
-        ).json()) as Record<string, string>;
-      await api(exact.port, '/v1/webhook', { uri: receiver.url, event: 'channel_live' });
+      const service = (port: number) => httpApi(`http://127.0.0.1:${port}`, KEY);
+      await createWebhook(service(exact.port), { uri: receiver.url, event: 'channel_live' });
       // Channels go live through the skewed instances: they fan out and send first.
       for (let i = 0; i < CHANNELS; i++) {
-        const { port } = instances[1 + (i % 2)];
-        const channel = await api(port, '/v1/channel', { name: `c${i}` });
-        const answer = await fetch(`http://127.0.0.1:${port}/v1/ingest/events?token=${TOKEN}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ streamKey: channel.streamKey, action: 'publish' }),
-        });
-        expect(answer.status).toBe(200);
+        const skewed = service(instances[1 + (i % 2)].port);
+        const channel = await createChannel(skewed, { name: `c${i}` });
+        expect((await ingest(skewed, channel.streamKey, 'publish', TOKEN)).status).toBe(200);
       }
       await eventually(
         async () =>
@@ -131,13 +121,13 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       const ahead = await start('+10m');
       const behind = await start('-10m');
       const api = apiOf(exact, KEY);
-      const hook = async (port: number, streamKey: string, action: string) => {
-        const answer = await fetch(`http://127.0.0.1:${port}/v1/ingest/events?token=${TOKEN}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ streamKey, action }),
-        });
-        return ((await answer.json()) as { outcome: string }).outcome;
+      const hook = async (
+        port: number,
+        streamKey: string,
+        action: 'publish' | 'unpublish' | 'update',
+      ) => {
+        const answer = await ingest(httpApi(`http://127.0.0.1:${port}`), streamKey, action, TOKEN);
+        return (answer.body as { outcome: string }).outcome;
       };
       const events = (id: string) => channelEvents(api, id);
 

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { httpApi } from './http-api.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = `${PROJECT_ROOT}dist/main.js`;
@@ -119,14 +120,9 @@ export function stopStep(app: SpawnedApp): () => Promise<unknown> {
 
 /** A JSON API call to the app on `port` with this API key; answers the parsed body. */
 export function apiOf(port: number, key: string) {
-  return async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return response.json();
-  };
+  const api = httpApi(`http://127.0.0.1:${port}`, key);
+  return async (method: string, path: string, body?: unknown): Promise<any> =>
+    (await api.request(method, path, { body })).body;
 }
 
 /** The built service on `port` over `databaseUrl`, with `env`; resolves once it answers. */
