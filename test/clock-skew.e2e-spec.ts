@@ -92,12 +92,11 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         const id = String(request.headers['webhook-id']);
         byMessage.set(id, [...(byMessage.get(id) ?? []), request.at]);
       }
-      for (const [first, second] of byMessage.values()) {
-        // The 2 s wait measured by the database's clock: not skipped by the instance behind,
-        // not stretched by the one ahead (its ten minutes would stall it).
+      // The 2 s wait measured by the database's clock: not skipped by the instance behind; not
+      // stretched by the one ahead either, or its ten minutes would have kept the second attempts
+      // from coming within the wait above.
+      for (const [first, second] of byMessage.values())
         expect(second - first).toBeGreaterThanOrEqual(1_500);
-        expect(second - first).toBeLessThan(6_000);
-      }
     }, 120_000);
 
     it('stop stale channels and end reconnect windows by the database clock, stamping events with it', async () => {
@@ -145,13 +144,15 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       cleanup.push(() => ((updating = false), updates));
       // Silent: published through the instance behind, never updated.
       const silent = await api('POST', '/v1/channel', { name: 'silent', reconnectWindow: 60 });
-      const silentAt = Date.now();
+      const silentSent = Date.now();
       expect(await hook(behind, silent.streamKey, 'publish')).toBe('live');
+      const silentAnswered = Date.now();
       // Windowed: stopped through the instance behind, with a 3 s window.
       const windowed = await api('POST', '/v1/channel', { name: 'windowed', reconnectWindow: 3 });
       await hook(behind, windowed.streamKey, 'publish');
-      const stoppedAt = Date.now();
+      const stopSent = Date.now();
       expect(await hook(behind, windowed.streamKey, 'unpublish')).toBe('stopped');
+      const stopAnswered = Date.now();
 
       await eventually(
         async () => (await api('GET', `/v1/channel/${windowed.id}`)).status === 'ended',
@@ -165,15 +166,18 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       updating = false;
       await updates;
 
-      // Times are the database's: the instance behind stamped neither ten minutes early.
+      // Times are the database's (on this machine's clock): the instance behind stamped neither
+      // ten minutes early, but between the hook's sending and its answer.
       const [, windowStop, windowEnd] = await events(windowed.id);
       expect(windowStop[0]).toBe('channel_stop');
-      expect(Math.abs(windowStop[1] - stoppedAt)).toBeLessThan(2_000);
+      expect(windowStop[1]).toBeGreaterThanOrEqual(stopSent);
+      expect(windowStop[1]).toBeLessThanOrEqual(stopAnswered);
       // Ended when its window ran out by the database's clock, not by the instance ahead's.
       expect(windowEnd).toEqual(['channel_ended', windowStop[1] + 3_000]);
       const [silentLive, silentStop] = await events(silent.id);
       expect(silentStop).toEqual(['channel_stop', silentLive[1]]);
-      expect(Math.abs(silentLive[1] - silentAt)).toBeLessThan(2_000);
+      expect(silentLive[1]).toBeGreaterThanOrEqual(silentSent);
+      expect(silentLive[1]).toBeLessThanOrEqual(silentAnswered);
       // The instance ahead did not take ten minutes of silence from its own clock.
       expect((await events(heard.id)).map(([name]) => name)).toEqual(['channel_live']);
       expect(new Set(answers)).toEqual(new Set(['live']));
