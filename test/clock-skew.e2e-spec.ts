@@ -8,10 +8,9 @@ import {
   apiOf,
   channelEvents,
   freePort,
+  killStep,
   type SpawnedApp,
-  spawnApp,
   startApp,
-  waitForHttp,
 } from './helpers/spawn-app.js';
 import { createWebhook } from './helpers/webhooks.js';
 
@@ -28,6 +27,22 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
   'instances with skewed clocks on one %s database',
   (kind) => {
     const cleanup = stepsAfterAll();
+    /** An instance whose clock is `offset` off (faketime's syntax), killed when the suite ends. */
+    const startInstance = async (
+      databaseUrl: string,
+      offset: string | undefined,
+      env: Record<string, string>,
+    ) => {
+      const port = await freePort();
+      const app = await startApp(
+        databaseUrl,
+        port,
+        { API_KEYS: KEY, INGEST_TOKEN: TOKEN, ...env },
+        offset ? ['faketime', '-f', offset] : [],
+      );
+      cleanup.push(killStep(app));
+      return { app, port };
+    };
 
     it('retry on schedule, never sent twice after a success, never stalled', async () => {
       const database = await createTestDatabase(kind);
@@ -40,30 +55,13 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         return attempts.get(id) === 1 ? { status: 500 } : {};
       });
       cleanup.push(() => receiver.close());
-      const start = async (offset: string | undefined) => {
-        const port = await freePort();
-        const app = spawnApp(
-          {
-            PORT: String(port),
-            DATABASE_URL: database.url,
-            API_KEYS: KEY,
-            INGEST_TOKEN: TOKEN,
-            DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
-            DELIVERY_TIMEOUT: '2s',
-            DELIVERY_RETRY_SCHEDULE: '2s',
-            DELIVERY_RETRY_JITTER: '0',
-            LOG_LEVEL: 'warn',
-          },
-          undefined,
-          offset ? ['faketime', '-f', offset] : [],
-        );
-        cleanup.push(async () => {
-          app.kill('SIGKILL');
-          await app.exited;
+      const start = (offset?: string) =>
+        startInstance(database.url, offset, {
+          DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
+          DELIVERY_TIMEOUT: '2s',
+          DELIVERY_RETRY_SCHEDULE: '2s',
+          DELIVERY_RETRY_JITTER: '0',
         });
-        await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
-        return { app, port };
-      };
       const exact = await start(undefined);
       const ahead = await start('+10m');
       const behind = await start('-10m');
@@ -102,20 +100,8 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
     it('stop stale channels and end reconnect windows by the database clock, stamping events with it', async () => {
       const database = await createTestDatabase(kind);
       cleanup.push(() => database.drop());
-      const start = async (offset: string | undefined) => {
-        const port = await freePort();
-        const app = await startApp(
-          database.url,
-          port,
-          { API_KEYS: KEY, INGEST_TOKEN: TOKEN, INGEST_STALE_AFTER: '3s' },
-          offset ? ['faketime', '-f', offset] : [],
-        );
-        cleanup.push(async () => {
-          app.kill('SIGKILL');
-          await app.exited;
-        });
-        return port;
-      };
+      const start = async (offset?: string) =>
+        (await startInstance(database.url, offset, { INGEST_STALE_AFTER: '3s' })).port;
       const exact = await start(undefined);
       const ahead = await start('+10m');
       const behind = await start('-10m');

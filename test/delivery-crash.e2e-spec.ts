@@ -4,31 +4,20 @@ import { createChannel, eventually, ingest } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { httpApi } from './helpers/http-api.js';
 import { startReceiver } from './helpers/receiver.js';
-import {
-  exitWithin,
-  freePort,
-  type SpawnedApp,
-  spawnApp,
-  waitForHttp,
-} from './helpers/spawn-app.js';
+import { exitWithin, freePort, type SpawnedApp, startApp } from './helpers/spawn-app.js';
 import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'crash-test-key';
 
 /** The service as its own process, so it can be killed. */
-async function start(database: TestDatabase, port: number): Promise<SpawnedApp> {
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: database.url,
+function start(database: TestDatabase, port: number): Promise<SpawnedApp> {
+  return startApp(database.url, port, {
     API_KEYS: KEY,
     DELIVERY_TIMEOUT: '2s',
     DELIVERY_RETRY_SCHEDULE: '300ms,300ms',
     DELIVERY_RETRY_JITTER: '0',
-    LOG_LEVEL: 'warn',
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
   });
-  await waitForHttp(`http://127.0.0.1:${port}/docs-json`, app);
-  return app;
 }
 
 describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {

@@ -8,11 +8,11 @@ import { type Behaviour, startReceiver } from './helpers/receiver.js';
 import {
   exitWithin,
   freePort,
+  killStep,
   type LogLine,
   logLinesAtOrAbove,
-  spawnApp,
   type SpawnedApp,
-  waitForHttp,
+  startApp,
 } from './helpers/spawn-app.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 import { createWebhook } from './helpers/webhooks.js';
@@ -33,9 +33,7 @@ async function startInstance(
   env: Record<string, string> = {},
 ): Promise<Instance> {
   const port = await freePort();
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: databaseUrl,
+  const app = await startApp(databaseUrl, port, {
     API_KEYS: KEY,
     INGEST_TOKEN: TOKEN,
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
@@ -43,13 +41,8 @@ async function startInstance(
     NODE_ENV: 'production',
     ...env,
   });
-  cleanup.push(async () => {
-    app.kill('SIGKILL');
-    await app.exited;
-  });
-  const service = httpApi(`http://127.0.0.1:${port}`, KEY);
-  await waitForHttp(`${service.base}/health/live`, app);
-  return { app, service };
+  cleanup.push(killStep(app));
+  return { app, service: httpApi(`http://127.0.0.1:${port}`, KEY) };
 }
 
 /** A webhook to `uri`, and `count` channels that go live at once: one callback each. */

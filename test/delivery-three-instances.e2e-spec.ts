@@ -4,13 +4,7 @@ import { createChannel, eventually, ingest, sleep } from './helpers/channels.js'
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { httpApi } from './helpers/http-api.js';
 import { startReceiver } from './helpers/receiver.js';
-import {
-  freePort,
-  type SpawnedApp,
-  spawnApp,
-  waitForHttp,
-  logLinesAtOrAbove,
-} from './helpers/spawn-app.js';
+import { freePort, logLinesAtOrAbove, type SpawnedApp, startApp } from './helpers/spawn-app.js';
 import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'three-instances-key';
@@ -32,19 +26,15 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       const outputs: string[] = [];
       const apps: SpawnedApp[] = [];
       const start = async (port: number) => {
-        const app = spawnApp({
-          PORT: String(port),
-          DATABASE_URL: database.url,
+        const app = await startApp(database.url, port, {
           API_KEYS: KEY,
           INGEST_TOKEN: TOKEN,
           DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
           DELIVERY_TIMEOUT: '2s',
-          LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
           RATE_LIMIT_API: '100000/1m',
         });
         apps.push(app);
-        await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
         return app;
       };
       cleanup.push(async () => {

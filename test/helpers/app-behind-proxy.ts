@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 import { type HttpApi, httpApi } from './http-api.js';
-import { freePort, spawnApp, type SpawnedApp, waitForHttp } from './spawn-app.js';
+import { freePort, killStep, type SpawnedApp, startApp } from './spawn-app.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export interface AppBehindProxy {
@@ -30,20 +30,13 @@ export async function spawnAppBehindProxy(
   const proxied = new URL(database.url);
   proxied.port = String(proxy.port);
   const port = await freePort();
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: proxied.toString(),
+  const app = await startApp(proxied.toString(), port, {
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
-    LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     ...env,
   });
-  cleanup.push(async () => {
-    app.kill('SIGKILL');
-    await app.exited;
-  });
+  cleanup.push(killStep(app));
   const service = httpApi(`http://127.0.0.1:${port}`, env.API_KEYS.split(',')[0]);
-  await waitForHttp(`${service.base}/health/live`, app);
   return { database, proxy, app, service };
 }
 

@@ -118,6 +118,14 @@ export function stopStep(app: SpawnedApp): () => Promise<unknown> {
   };
 }
 
+/** A cleanup step: SIGKILL to the app, resolved once it has exited. */
+export function killStep(app: SpawnedApp): () => Promise<unknown> {
+  return () => {
+    app.kill('SIGKILL');
+    return app.exited;
+  };
+}
+
 /** A JSON API call to the app on `port` with this API key; answers the parsed body. */
 export function apiOf(port: number, key: string) {
   const api = httpApi(`http://127.0.0.1:${port}`, key);
@@ -125,7 +133,10 @@ export function apiOf(port: number, key: string) {
     (await api.request(method, path, { body })).body;
 }
 
-/** The built service on `port` over `databaseUrl`, with `env`; resolves once it answers. */
+/**
+ * The built service on `port` over `databaseUrl`, with `env`; resolves once it answers, and
+ * kills it if it does not.
+ */
 export async function startApp(
   databaseUrl: string,
   port: number,
@@ -137,7 +148,12 @@ export async function startApp(
     undefined,
     wrapper,
   );
-  await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
+  } catch (error) {
+    await killStep(app)();
+    throw error;
+  }
   return app;
 }
 
