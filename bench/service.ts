@@ -1,16 +1,17 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createConnection, type Connection } from 'mysql2/promise';
+import { createDatabase, type DatabaseKind } from '../test/helpers/databases.js';
+import { type HttpApi, httpApi } from '../test/helpers/http-api.js';
 import { freePort } from '../test/helpers/spawn-app.js';
 import { HttpClient } from './http.js';
 import { onInterrupt, stopChild } from './processes.js';
 
-export type DatabaseKind = 'mysql' | 'sqlite';
+export type { DatabaseKind };
 
 /** A fresh, empty database for one workload; `drop` removes it. */
 export interface Database {
@@ -18,46 +19,32 @@ export interface Database {
   drop(): Promise<void>;
 }
 
-/** Makes fresh databases: new `cw_bench_<random>` databases on one MySQL server, or SQLite files. */
+/**
+ * Makes fresh databases as the e2e suites do (test/helpers/databases.ts): new `cw_bench_<random>`
+ * databases on one MySQL server, or SQLite files. Each is dropped if the bench is interrupted.
+ */
 export class Databases {
   private constructor(
     readonly kind: DatabaseKind,
     private readonly admin: Connection | undefined,
-    private readonly server: URL | undefined,
+    private readonly server: string,
   ) {}
 
   static async open(kind: DatabaseKind, mysqlServer: string): Promise<Databases> {
-    if (kind === 'sqlite') return new Databases(kind, undefined, undefined);
+    if (kind === 'sqlite') return new Databases(kind, undefined, mysqlServer);
     const server = new URL(mysqlServer);
     server.pathname = '/';
-    return new Databases(kind, await createConnection(server.toString()), server);
+    return new Databases(kind, await createConnection(server.toString()), mysqlServer);
   }
 
   async create(): Promise<Database> {
-    if (this.kind === 'sqlite') {
-      const folder = mkdtempSync(join(tmpdir(), 'cw-bench-'));
-      const drop = async () => rmSync(folder, { recursive: true, force: true });
-      const unregister = onInterrupt(drop);
-      return {
-        url: `sqlite:${join(folder, 'bench.sqlite')}`,
-        drop: async () => {
-          unregister();
-          await drop();
-        },
-      };
-    }
-    const admin = this.admin!;
-    const name = `cw_bench_${randomBytes(4).toString('hex')}`;
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-    const drop = async () => void (await admin.query(`DROP DATABASE IF EXISTS \`${name}\``));
-    const unregister = onInterrupt(drop);
-    const url = new URL(this.server!.toString());
-    url.pathname = `/${name}`;
+    const database = await createDatabase(this.kind, 'cw_bench', this.server);
+    const unregister = onInterrupt(() => database.drop());
     return {
-      url: url.toString(),
+      url: database.url,
       drop: async () => {
         unregister();
-        await drop();
+        await database.drop();
       },
     };
   }
@@ -231,7 +218,10 @@ function productionFlags(): string[] {
 /** `node dist/main.js` in its own process, as `npm run start:prod` runs it, on one database. */
 export class Service {
   readonly meter: Meter;
+  /** Keep-alive connections for the timed calls. */
   readonly api: HttpClient;
+  /** The API as the e2e suites call it, for the set-up (createWebhook, createChannel). */
+  readonly http: HttpApi;
   /** Everything it wrote (stdout and stderr); the first lines are kept, the rest counted. */
   readonly output: string[] = [];
   /** The last lines past the first KEPT_LINES (a crash's stack is at the end). */
@@ -245,6 +235,7 @@ export class Service {
   ) {
     this.meter = new Meter(child.pid!);
     this.api = new HttpClient(port, 32);
+    this.http = httpApi(`http://127.0.0.1:${port}`, 'bench');
     this.unregister = onInterrupt(() => this.stop());
     for (const stream of [child.stdout!, child.stderr!]) {
       let rest = '';

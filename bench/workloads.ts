@@ -1,3 +1,5 @@
+import { createChannel } from '../test/helpers/channels.js';
+import { createWebhook } from '../test/helpers/webhooks.js';
 import { closedLoop, HttpClient, pool } from './http.js';
 import { Receiver, type ReceiverCounts } from './receiver-handle.js';
 import { type Databases, type PhaseUsage, Service } from './service.js';
@@ -117,12 +119,9 @@ export async function createWebhooks(
     Array.from({ length: count }, (_, i) => i),
     32,
     async (i) => {
-      const webhook = await service.api.json('POST', '/v1/webhook', {
-        uri: receiver.uri(i),
-        event: 'all',
-      });
+      const webhook = await createWebhook(service.http, { uri: receiver.uri(i) });
       progress.tick();
-      return webhook.id as string;
+      return webhook.id;
     },
   );
 }
@@ -143,12 +142,12 @@ export async function createChannels(
     32,
     async (i) => {
       // A long reconnect window: no channel_ended may come due during a workload.
-      const channel = await service.api.json('POST', '/v1/channel', {
+      const channel = await createChannel(service.http, {
         name: `bench ${i}`,
         reconnectWindow: 1800,
       });
       progress.tick();
-      return { id: channel.id as string, streamKey: channel.streamKey as string };
+      return { id: channel.id, streamKey: channel.streamKey };
     },
   );
 }
@@ -762,7 +761,7 @@ export async function fairness(context: Context): Promise<WorkloadResult> {
       return checkSpread(receiver, webhooks, channelCount, result);
     };
     const alone = await burst('alone');
-    await service.api.json('POST', '/v1/webhook', { uri: receiver.hangingUri, event: 'all' });
+    await createWebhook(service.http, { uri: receiver.hangingUri });
     const beside = await burst('beside a receiver that never answers');
     const p99Alone = percentile(alone.latencies, 99);
     const p99Beside = percentile(beside.latencies, 99);

@@ -1,11 +1,12 @@
 import { createConnection } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
-import { eventually, sleep } from './helpers/channels.js';
+import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { outageWarnings, spawnAppBehindProxy } from './helpers/app-behind-proxy.js';
 import { databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
 import { exitWithin, logLinesAtOrAbove } from './helpers/spawn-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'outage-test-key';
 const TOKEN = 'outage-ingest-token';
@@ -24,29 +25,24 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       // Slow enough answers that the outage begins with attempts in flight and more queued.
       const receiver = await startReceiver(() => ({ delayMs: 200 }));
       cleanup.push(() => receiver.close());
-      const { database, proxy, app, base, api, hook } = await spawnAppBehindProxy(kind, cleanup, {
+      const { database, proxy, app, service } = await spawnAppBehindProxy(kind, cleanup, {
         API_KEYS: KEY,
         INGEST_TOKEN: TOKEN,
       });
 
       for (let i = 0; i < WEBHOOKS; i++) {
-        expect((await api('POST', '/v1/webhook', { uri: receiver.url, event: 'all' })).status).toBe(
-          201,
-        );
+        await createWebhook(service, { uri: receiver.url });
       }
       const channels: { id: string; streamKey: string }[] = [];
       for (let i = 0; i < CHANNELS; i++) {
-        channels.push(
-          (await (await api('POST', '/v1/channel', { name: `c${i}` })).json()) as {
-            id: string;
-            streamKey: string;
-          },
-        );
+        channels.push(await createChannel(service, { name: `c${i}` }));
       }
       let expected = CHANNELS * WEBHOOKS;
       for (let i = 0; i < CHANNELS; i += 20) {
         const answers = await Promise.all(
-          channels.slice(i, i + 20).map((channel) => hook(channel.streamKey, 'publish')),
+          channels
+            .slice(i, i + 20)
+            .map((channel) => ingest(service, channel.streamKey, 'publish', TOKEN)),
         );
         expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
       }
@@ -60,35 +56,40 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       expect(sentAtCut).toBeLessThan(expected);
 
       // While it lasts: the API and every ingest hook answer 503 with Retry-After.
-      const read = await api('GET', '/v1/webhook/1');
+      const read = await service.request('GET', '/v1/webhook/1');
       expect(read.status).toBe(503);
       expect(read.headers.get('retry-after')).toBe('5');
-      expect(await read.json()).toEqual({
+      expect(read.body).toEqual({
         statusCode: 503,
         message: 'The database is unreachable; try again shortly',
         error: 'Service Unavailable',
       });
-      expect((await api('POST', '/v1/channel', { name: 'during' })).status).toBe(503);
+      expect(
+        (await service.request('POST', '/v1/channel', { body: { name: 'during' } })).status,
+      ).toBe(503);
       // A publish waits for the database; a stop is kept and applied when it is back.
-      const publish = await hook(channels[1].streamKey, 'publish');
+      const publish = await ingest(service, channels[1].streamKey, 'publish', TOKEN);
       expect(publish.status).toBe(503);
       expect(publish.headers.get('retry-after')).toBe('5');
-      const srsPublish = await fetch(`${base}/v1/ingest/srs?token=${TOKEN}`, {
+      const srsPublish = await fetch(`${service.base}/v1/ingest/srs?token=${TOKEN}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ action: 'on_publish', stream: channels[1].streamKey }),
       });
       expect(srsPublish.status).toBe(503);
       expect(await srsPublish.json()).toMatchObject({ code: 503, statusCode: 503 });
-      const generic = await hook(channels[0].streamKey, 'unpublish');
+      const generic = await ingest(service, channels[0].streamKey, 'unpublish', TOKEN);
       expect(generic.status).toBe(200);
-      const nginx = await fetch(`${base}/v1/ingest/nginx-rtmp/publish_done?token=${TOKEN}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: `call=publish_done&name=${channels[0].streamKey}`,
-      });
+      const nginx = await fetch(
+        `${service.base}/v1/ingest/nginx-rtmp/publish_done?token=${TOKEN}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `call=publish_done&name=${channels[0].streamKey}`,
+        },
+      );
       expect(nginx.status).toBe(200);
-      const srs = await fetch(`${base}/v1/ingest/srs?token=${TOKEN}`, {
+      const srs = await fetch(`${service.base}/v1/ingest/srs?token=${TOKEN}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ action: 'on_unpublish', stream: channels[0].streamKey }),
@@ -96,7 +97,7 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       expect(srs.status).toBe(200);
       expect(await srs.json()).toEqual({ code: 0 });
       // Readiness names the failed check, without addresses or the driver's words.
-      const ready = await fetch(`${base}/health/ready`);
+      const ready = await fetch(`${service.base}/health/ready`);
       expect(ready.status).toBe(503);
       const report = await ready.text();
       expect(JSON.parse(report).error.database).toMatchObject({

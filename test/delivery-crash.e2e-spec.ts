@@ -1,47 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
-import { eventually } from './helpers/channels.js';
+import { createChannel, eventually, ingest } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
+import { httpApi } from './helpers/http-api.js';
 import { startReceiver } from './helpers/receiver.js';
-import {
-  exitWithin,
-  freePort,
-  type SpawnedApp,
-  spawnApp,
-  waitForHttp,
-} from './helpers/spawn-app.js';
+import { exitWithin, freePort, type SpawnedApp, startApp } from './helpers/spawn-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'crash-test-key';
 
 /** The service as its own process, so it can be killed. */
-async function start(database: TestDatabase, port: number): Promise<SpawnedApp> {
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: database.url,
+function start(database: TestDatabase, port: number): Promise<SpawnedApp> {
+  return startApp(database.url, port, {
     API_KEYS: KEY,
     DELIVERY_TIMEOUT: '2s',
     DELIVERY_RETRY_SCHEDULE: '300ms,300ms',
     DELIVERY_RETRY_JITTER: '0',
-    LOG_LEVEL: 'warn',
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
   });
-  await waitForHttp(`http://127.0.0.1:${port}/docs-json`, app);
-  return app;
-}
-
-function api(port: number) {
-  return async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${KEY}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
 }
 
 describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
@@ -57,18 +33,12 @@ describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
     const port = await freePort();
     const first = await start(database, port);
     cleanup.push(async () => first.kill('SIGKILL'));
-    const call = api(port);
-    const hook = (await call('POST', '/v1/webhook', { uri: receiver.url, event: 'all' })).body;
-    const channel = (await call('POST', '/v1/channel', { name: 'crash' })).body;
-    const hookCall = (action: string) =>
-      fetch(`http://127.0.0.1:${port}/v1/ingest/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ streamKey: channel.streamKey, action }),
-      });
-    await hookCall('publish');
-    await hookCall('unpublish');
-    await call('POST', `/v1/channel/${channel.id}/end`);
+    const service = httpApi(`http://127.0.0.1:${port}`, KEY);
+    const hook = await createWebhook(service, { uri: receiver.url });
+    const channel = await createChannel(service, { name: 'crash' });
+    await ingest(service, channel.streamKey, 'publish');
+    await ingest(service, channel.streamKey, 'unpublish');
+    await service.request('POST', `/v1/channel/${channel.id}/end`);
     await eventually(async () => receiver.received.length >= 1, 10_000);
     const claimedId = receiver.received[0].headers['webhook-id'];
 
@@ -82,7 +52,8 @@ describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
       await second.exited;
     });
     const log = await eventually(async () => {
-      const data = (await call('GET', `/v1/webhook/${hook.id}/deliveries`)).body.data as any[];
+      const data = (await service.request('GET', `/v1/webhook/${hook.id}/deliveries`)).body
+        .data as any[];
       return data.length === 3 && data.every((delivery) => delivery.status === 'succeeded')
         ? data
         : undefined;
@@ -115,9 +86,9 @@ describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
     const port = await freePort();
     const first = await start(database, port);
     cleanup.push(async () => first.kill('SIGKILL'));
-    const call = api(port);
-    const hook = (await call('POST', '/v1/webhook', { uri: receiver.url, event: 'all' })).body;
-    await call('POST', `/v1/webhook/${hook.id}/test`);
+    const service = httpApi(`http://127.0.0.1:${port}`, KEY);
+    const hook = await createWebhook(service, { uri: receiver.url });
+    await service.request('POST', `/v1/webhook/${hook.id}/test`);
     await eventually(async () => receiver.received.length >= 1, 10_000);
 
     first.kill('SIGTERM');
@@ -133,7 +104,8 @@ describe.each(databaseKinds())('a killed or stopped instance on %s', (kind) => {
       second.kill('SIGTERM');
       await second.exited;
     });
-    const [delivery] = (await call('GET', `/v1/webhook/${hook.id}/deliveries`)).body.data;
+    const [delivery] = (await service.request('GET', `/v1/webhook/${hook.id}/deliveries`)).body
+      .data;
     expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200 });
     expect(first.output()).not.toContain('Shutting down after');
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -1,19 +1,21 @@
 import { createConnection } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
-import { eventually, sleep } from './helpers/channels.js';
+import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { type HttpApi, httpApi } from './helpers/http-api.js';
 import { type Behaviour, startReceiver } from './helpers/receiver.js';
 import {
   exitWithin,
   freePort,
+  killStep,
   type LogLine,
   logLinesAtOrAbove,
-  spawnApp,
   type SpawnedApp,
-  waitForHttp,
+  startApp,
 } from './helpers/spawn-app.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'outcomes-test-key';
 const TOKEN = 'outcomes-ingest-token';
@@ -21,8 +23,7 @@ const CALLBACKS = 30;
 
 interface Instance {
   app: SpawnedApp;
-  base: string;
-  api(method: string, path: string, body?: unknown): Promise<Response>;
+  service: HttpApi;
 }
 
 /** Runs the built service as its own process against `databaseUrl`, and waits until it answers. */
@@ -32,9 +33,7 @@ async function startInstance(
   env: Record<string, string> = {},
 ): Promise<Instance> {
   const port = await freePort();
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: databaseUrl,
+  const app = await startApp(databaseUrl, port, {
     API_KEYS: KEY,
     INGEST_TOKEN: TOKEN,
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
@@ -42,42 +41,18 @@ async function startInstance(
     NODE_ENV: 'production',
     ...env,
   });
-  cleanup.push(async () => {
-    app.kill('SIGKILL');
-    await app.exited;
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/health/live`, app);
-  const api = (method: string, path: string, body?: unknown) =>
-    fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${KEY}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-  return { app, base, api };
+  cleanup.push(killStep(app));
+  return { app, service: httpApi(`http://127.0.0.1:${port}`, KEY) };
 }
 
 /** A webhook to `uri`, and `count` channels that go live at once: one callback each. */
 async function goLive(instance: Instance, uri: string, count: number): Promise<void> {
-  expect((await instance.api('POST', '/v1/webhook', { uri, event: 'channel_live' })).status).toBe(
-    201,
-  );
+  await createWebhook(instance.service, { uri, event: 'channel_live' });
   const keys: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const created = await instance.api('POST', '/v1/channel', { name: `c${i}` });
-    keys.push(((await created.json()) as { streamKey: string }).streamKey);
-  }
+  for (let i = 0; i < count; i++)
+    keys.push((await createChannel(instance.service, { name: `c${i}` })).streamKey);
   const answers = await Promise.all(
-    keys.map((streamKey) =>
-      fetch(`${instance.base}/v1/ingest/events?token=${TOKEN}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ streamKey, action: 'publish' }),
-      }),
-    ),
+    keys.map((streamKey) => ingest(instance.service, streamKey, 'publish', TOKEN)),
   );
   expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
 }

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
-import { eventually, sleep } from './helpers/channels.js';
+import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
+import { httpApi } from './helpers/http-api.js';
 import { startReceiver } from './helpers/receiver.js';
-import {
-  freePort,
-  type SpawnedApp,
-  spawnApp,
-  waitForHttp,
-  logLinesAtOrAbove,
-} from './helpers/spawn-app.js';
+import { freePort, logLinesAtOrAbove, type SpawnedApp, startApp } from './helpers/spawn-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'three-instances-key';
 const TOKEN = 'three-instances-token';
@@ -30,19 +26,15 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       const outputs: string[] = [];
       const apps: SpawnedApp[] = [];
       const start = async (port: number) => {
-        const app = spawnApp({
-          PORT: String(port),
-          DATABASE_URL: database.url,
+        const app = await startApp(database.url, port, {
           API_KEYS: KEY,
           INGEST_TOKEN: TOKEN,
           DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
           DELIVERY_TIMEOUT: '2s',
-          LOG_LEVEL: 'warn',
           NODE_ENV: 'production',
           RATE_LIMIT_API: '100000/1m',
         });
         apps.push(app);
-        await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
         return app;
       };
       cleanup.push(async () => {
@@ -55,32 +47,23 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
       await Promise.all([start(ports[1]), start(ports[2])]);
       let victim = apps[2];
 
-      const api = async (port: number, method: string, path: string, body?: unknown) => {
-        const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        return (await response.json()) as Record<string, string>;
-      };
+      const apis = ports.map((port) => httpApi(`http://127.0.0.1:${port}`, KEY));
       for (let i = 0; i < WEBHOOKS; i++) {
-        await api(ports[0], 'POST', '/v1/webhook', { uri: `${receiver.url}?w=${i}`, event: 'all' });
+        await createWebhook(apis[0], { uri: `${receiver.url}?w=${i}` });
       }
-      const channels: Record<string, string>[] = [];
+      const channels: { streamKey: string }[] = [];
       for (let i = 0; i < CHANNELS; i++) {
-        channels.push(await api(ports[i % 3], 'POST', '/v1/channel', { name: `c${i}` }));
+        channels.push(await createChannel(apis[i % 3], { name: `c${i}` }));
       }
       /**
        * A hook as a media server would send it, again until an instance answers. A publish that
        * the killed instance applied but did not answer finds the channel live when sent again.
        */
-      const hook = async (port: number, streamKey: string, action: string) => {
+      const hook = async (instance: number, streamKey: string, action: 'publish' | 'unpublish') => {
         for (let again = false; ; again = true) {
-          const answer = await fetch(`http://127.0.0.1:${port}/v1/ingest/events?token=${TOKEN}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ streamKey, action }),
-          }).catch(() => undefined);
+          const answer = await ingest(apis[instance], streamKey, action, TOKEN).catch(
+            () => undefined,
+          );
           if (answer) {
             expect(again ? [200, 403] : [200]).toContain(answer.status);
             return;
@@ -95,8 +78,8 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         for (let i = 0; i < CHANNELS; i += 10) {
           await Promise.all(
             channels.slice(i, i + 10).map(async (channel, j) => {
-              await hook(ports[2], channel.streamKey, 'publish');
-              await hook(ports[j % 2], channel.streamKey, 'unpublish');
+              await hook(2, channel.streamKey, 'publish');
+              await hook(j % 2, channel.streamKey, 'unpublish');
             }),
           );
         }

@@ -328,8 +328,8 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
   });
 
   it('honours Retry-After on 429 within the schedule bounds', async () => {
-    // Between the schedule's shortest (200 ms) and longest (10 s) waits, so 2 s is kept as asked.
-    const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,10s' });
+    // Between the schedule's shortest (200 ms) and longest (1 h) waits, so 2 s is kept as asked.
+    const slow = await createTestApp(kind, { ...FAST, DELIVERY_RETRY_SCHEDULE: '200ms,1h' });
     try {
       const target = await receiver((request) =>
         request.index === 0 ? { status: 429, headers: { 'retry-after': '2' } } : {},
@@ -338,11 +338,9 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
       const channel = await createChannel(slow);
       await ingest(slow, channel.streamKey, 'publish');
       await eventually(async () => target.received.length >= 2, 15_000);
-      const gap = target.received[1].at - target.received[0].at;
-      // Neither the schedule's 200 ms nor its 10 s: the 2 s the receiver asked for (a loaded
-      // machine may add to it, never take from it).
-      expect(gap).toBeGreaterThanOrEqual(1900);
-      expect(gap).toBeLessThan(9000);
+      // Not the schedule's 1 h (the second attempt came within the wait above), nor its 200 ms:
+      // the 2 s the receiver asked for (a loaded machine may add to it, never take from it).
+      expect(target.received[1].at - target.received[0].at).toBeGreaterThanOrEqual(1900);
     } finally {
       await slow.close();
     }
@@ -572,7 +570,9 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
         async () => !(await strict.request('GET', `/v1/webhook/${created.id}`)).body.active,
         10_000,
       );
-      expect(target.received.length).toBeGreaterThanOrEqual(3);
+      // Retried (a failing run begins at its first failure, so never inactive then), and made
+      // inactive before its schedule ran out (four waits of 400 ms outlast the 1 s).
+      expect(target.received.length).toBeGreaterThanOrEqual(2);
       expect(target.received.length).toBeLessThan(5);
     } finally {
       await strict.close();

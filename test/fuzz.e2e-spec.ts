@@ -9,6 +9,7 @@ import type { AuthChoice, Draft, Resource } from './fuzz/drafts.js';
 import { bodyDraft, framingDraft, ingestDraft, queryDraft } from './fuzz/requests.js';
 import { type Method, type OpenApiDocument, readRoutes, type Route } from './fuzz/routes.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 /*
  * Property-based fuzzing of every route the OpenAPI document lists, against the running app:
@@ -448,7 +449,7 @@ describe.each(databaseKinds())('fuzzing every documented route on %s', (kind) =>
     // Something to point existing ids at: webhooks, channels (one live, one stopped), deliveries.
     const webhooks: { id: string }[] = [];
     for (const event of ['all', 'channel_live', 'channel_stop,channel_ended']) {
-      webhooks.push(await setUp('POST', '/v1/webhook', { uri: CALLBACK_URIS[0], event }));
+      webhooks.push(await createWebhook(t, { uri: CALLBACK_URIS[0], event }));
     }
     const keys: string[] = [];
     for (const reconnectWindow of [0, 60, 1800]) {

@@ -1,11 +1,12 @@
 import { createConnection } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
-import { eventually, sleep } from './helpers/channels.js';
+import { createChannel, eventually, ingest, sleep } from './helpers/channels.js';
 import { outageWarnings, spawnAppBehindProxy } from './helpers/app-behind-proxy.js';
 import { databaseKinds } from './helpers/databases.js';
 import { startReceiver } from './helpers/receiver.js';
 import { exitWithin, logLinesAtOrAbove } from './helpers/spawn-app.js';
+import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'ingest-outage-key';
 const TOKEN = 'ingest-outage-token';
@@ -25,22 +26,17 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         INGEST_STALE_AFTER: '1h',
       });
       const { database, proxy, app } = behind;
-      const api = async (method: string, path: string, body?: unknown) => {
-        const answer = await behind.api(method, path, body);
-        return { status: answer.status, body: (await answer.json()) as Record<string, any> };
-      };
-      const hook = async (streamKey: string, action: string) => {
-        const answer = await behind.hook(streamKey, action);
-        return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+      const { service } = behind;
+      const api = (method: string, path: string) => service.request(method, path);
+      const hook = async (streamKey: string, action: 'publish' | 'unpublish' | 'update') => {
+        const answer = await ingest(service, streamKey, action, TOKEN);
+        return { status: answer.status, body: answer.body as Record<string, unknown> };
       };
 
-      expect((await api('POST', '/v1/webhook', { uri: receiver.url, event: 'all' })).status).toBe(
-        201,
-      );
-      const leaving = (await api('POST', '/v1/channel', { name: 'leaving', reconnectWindow: 600 }))
-        .body;
-      const staying = (await api('POST', '/v1/channel', { name: 'staying' })).body;
-      const idle = (await api('POST', '/v1/channel', { name: 'idle' })).body;
+      await createWebhook(service, { uri: receiver.url });
+      const leaving = await createChannel(service, { name: 'leaving', reconnectWindow: 600 });
+      const staying = await createChannel(service, { name: 'staying' });
+      const idle = await createChannel(service, { name: 'idle' });
       expect((await hook(leaving.streamKey, 'publish')).status).toBe(200);
       expect((await hook(staying.streamKey, 'publish')).status).toBe(200);
       await eventually(async () => receiver.received.length >= 2);

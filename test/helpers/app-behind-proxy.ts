@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
-import { freePort, spawnApp, type SpawnedApp, waitForHttp } from './spawn-app.js';
+import { type HttpApi, httpApi } from './http-api.js';
+import { freePort, killStep, type SpawnedApp, startApp } from './spawn-app.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export interface AppBehindProxy {
@@ -8,11 +9,8 @@ export interface AppBehindProxy {
   /** Between the service and the database: `cut()` makes the database unreachable. */
   proxy: TcpProxy;
   app: SpawnedApp;
-  base: string;
-  /** A /v1 call with the API key. */
-  api: (method: string, path: string, body?: unknown) => Promise<Response>;
-  /** The generic ingest hook, with the ingest token. */
-  hook: (streamKey: string, action: string) => Promise<Response>;
+  /** The service's API with the first of its API_KEYS. */
+  service: HttpApi;
 }
 
 /**
@@ -32,41 +30,14 @@ export async function spawnAppBehindProxy(
   const proxied = new URL(database.url);
   proxied.port = String(proxy.port);
   const port = await freePort();
-  const app = spawnApp({
-    PORT: String(port),
-    DATABASE_URL: proxied.toString(),
+  const app = await startApp(proxied.toString(), port, {
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
-    LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     ...env,
   });
-  cleanup.push(async () => {
-    app.kill('SIGKILL');
-    await app.exited;
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/health/live`, app);
-  return {
-    database,
-    proxy,
-    app,
-    base,
-    api: (method, path, body) =>
-      fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${env.API_KEYS.split(',')[0]}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      }),
-    hook: (streamKey, action) =>
-      fetch(`${base}/v1/ingest/events?token=${env.INGEST_TOKEN}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ streamKey, action }),
-      }),
-  };
+  cleanup.push(killStep(app));
+  const service = httpApi(`http://127.0.0.1:${port}`, env.API_KEYS.split(',')[0]);
+  return { database, proxy, app, service };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ChannelEventEntity } from '../../src/channel-events/channel-event.entity.js';
+import type { Requester } from './http-api.js';
 import type { TestApp } from './test-app.js';
 
 export interface StoredEvent {
@@ -31,7 +32,7 @@ export async function storedEvents(t: TestApp, channelId?: string): Promise<Stor
   }));
 }
 
-export async function createChannel(t: TestApp, body: Record<string, unknown> = {}) {
+export async function createChannel(t: Requester, body: Record<string, unknown> = {}) {
   const response = await t.request('POST', '/v1/channel', {
     body: { name: 'Morning show', ...body },
   });
@@ -47,9 +48,9 @@ export async function createChannel(t: TestApp, body: Record<string, unknown> = 
 
 /** The generic ingest hook. */
 export function ingest(
-  t: TestApp,
+  t: Requester,
   streamKey: string,
-  action: 'publish' | 'unpublish',
+  action: 'publish' | 'unpublish' | 'update',
   token?: string,
 ) {
   const query = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
@@ -77,7 +78,7 @@ export async function eventually<T>(
 }
 
 /** The channel as GET answers it, once it has this status. */
-export function channelWithStatus(t: TestApp, id: string, status: string, timeoutMs = 15_000) {
+export function channelWithStatus(t: Requester, id: string, status: string, timeoutMs = 15_000) {
   return eventually(async () => {
     const answer = await t.request('GET', `/v1/channel/${id}`);
     return answer.status === 200 && answer.body.status === status ? answer.body : undefined;

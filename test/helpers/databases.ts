@@ -18,18 +18,31 @@ export interface TestDatabase {
 }
 
 /** A fresh, empty database: a temporary SQLite file, or a new MySQL database on the test server. */
-export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+export function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  return createDatabase(kind, 'cw_test', process.env.TEST_MYSQL_URL);
+}
+
+/**
+ * A fresh, empty database named `<prefix>_<time>_<random>`: a SQLite file in a temporary folder,
+ * or a new database on the MySQL server at `mysqlServer` (its path is ignored).
+ */
+export async function createDatabase(
+  kind: DatabaseKind,
+  prefix: string,
+  mysqlServer?: string,
+): Promise<TestDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   if (kind === 'sqlite') {
-    const folder = mkdtempSync(join(tmpdir(), 'cw-test-'));
+    const folder = mkdtempSync(join(tmpdir(), `${name}-`));
     return {
       kind,
-      url: `sqlite:${join(folder, 'test.sqlite')}`,
+      url: `sqlite:${join(folder, 'database.sqlite')}`,
       drop: () => Promise.resolve(rmSync(folder, { recursive: true, force: true })),
     };
   }
-  const server = new URL(process.env.TEST_MYSQL_URL!);
+  if (!mysqlServer) throw new Error('a MySQL database needs the URL of a MySQL server');
+  const server = new URL(mysqlServer);
   server.pathname = '/';
-  const name = `cw_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = await createConnection(server.toString());
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { httpApi } from './http-api.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = `${PROJECT_ROOT}dist/main.js`;
@@ -117,19 +118,25 @@ export function stopStep(app: SpawnedApp): () => Promise<unknown> {
   };
 }
 
-/** A JSON API call to the app on `port` with this API key; answers the parsed body. */
-export function apiOf(port: number, key: string) {
-  return async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return response.json();
+/** A cleanup step: SIGKILL to the app, resolved once it has exited. */
+export function killStep(app: SpawnedApp): () => Promise<unknown> {
+  return () => {
+    app.kill('SIGKILL');
+    return app.exited;
   };
 }
 
-/** The built service on `port` over `databaseUrl`, with `env`; resolves once it answers. */
+/** A JSON API call to the app on `port` with this API key; answers the parsed body. */
+export function apiOf(port: number, key: string) {
+  const api = httpApi(`http://127.0.0.1:${port}`, key);
+  return async (method: string, path: string, body?: unknown): Promise<any> =>
+    (await api.request(method, path, { body })).body;
+}
+
+/**
+ * The built service on `port` over `databaseUrl`, with `env`; resolves once it answers, and
+ * kills it if it does not.
+ */
 export async function startApp(
   databaseUrl: string,
   port: number,
@@ -141,7 +148,12 @@ export async function startApp(
     undefined,
     wrapper,
   );
-  await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/health/live`, app);
+  } catch (error) {
+    await killStep(app)();
+    throw error;
+  }
   return app;
 }
 

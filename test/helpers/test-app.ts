@@ -5,7 +5,10 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp, createAdapter } from '../../src/app.setup.js';
 import { loadAppConfig } from '../../src/config/app-config.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+import { type RequestOptions, send, type TestResponse } from './http-api.js';
 import { OpenApiAnswers } from './openapi-answers.js';
+
+export type { RequestOptions, TestResponse };
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -14,22 +17,6 @@ export interface TestApp {
   /** fetch() against the app, with the API key (if any) and JSON handled. */
   request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
   close(options?: { keepDatabase?: boolean }): Promise<void>;
-}
-
-export interface RequestOptions {
-  body?: unknown;
-  /** Raw body bytes, sent as they are. */
-  rawBody?: string | Buffer;
-  headers?: Record<string, string>;
-  /** false: no Authorization header; a string: that key. Default: the first configured key. */
-  apiKey?: string | false;
-}
-
-export interface TestResponse {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
 }
 
 export const TEST_API_KEY = 'test-key-0123456789';
@@ -77,22 +64,7 @@ export async function createTestApp(
     path: string,
     options: RequestOptions = {},
   ): Promise<TestResponse> => {
-    const headers: Record<string, string> = { ...options.headers };
-    const key = options.apiKey === undefined ? defaultKey : options.apiKey;
-    if (key) headers.authorization = `Bearer ${key}`;
-    let body: string | Buffer | undefined = options.rawBody;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+    const response = await send(baseUrl, defaultKey, method, path, options);
     // Every answer a suite reads is held to what the OpenAPI document promises.
     answers ??= await openApiAnswers(baseUrl);
     const problem = answers.problem(
@@ -100,10 +72,10 @@ export async function createTestApp(
       path,
       response.status,
       response.headers.get('content-type'),
-      parsed,
+      response.body,
     );
     if (problem) throw new Error(`Answer outside the OpenAPI document: ${problem}`);
-    return { status: response.status, headers: response.headers, text, body: parsed };
+    return response;
   };
 
   return {
