@@ -3,10 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { deleteDeliveries } from '../database/delivery-rows.js';
 import { Reads } from '../database/reads.js';
+import { field, idRows, rowsOf } from '../database/rows.js';
 import { Sql } from '../database/sql.js';
 import { Transactions } from '../database/transactions.js';
 import { DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import { HeadPromotion } from './head-promotion.js';
+
+const EVENT_IDS = rowsOf({ eventId: field.id });
+const LINES = rowsOf({ webhookId: field.id, channelId: field.id });
 
 /**
  * Upkeep of the delivery table: deleting finished deliveries past their retention (and telling
@@ -29,14 +33,16 @@ export class DeliveryMaintenance {
    */
   async purgeFinished(before: Date, limit: number): Promise<number> {
     return this.transactions.run(async (manager) => {
-      const rows = await manager.query<{ id: string | number }[]>(
-        'SELECT id FROM delivery' +
-          ` WHERE status IN ('${DeliveryStatus.Succeeded}', '${DeliveryStatus.Failed}')` +
-          ` AND updated_at < ? ORDER BY updated_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [this.sql.time(before), limit],
+      const rows = idRows(
+        await manager.query(
+          'SELECT id FROM delivery' +
+            ` WHERE status IN ('${DeliveryStatus.Succeeded}', '${DeliveryStatus.Failed}')` +
+            ` AND updated_at < ? ORDER BY updated_at LIMIT ?${this.sql.forUpdate(true)}`,
+          [this.sql.time(before), limit],
+        ),
       );
       if (rows.length === 0) return 0;
-      const ids = rows.map((row) => String(row.id));
+      const ids = rows.map((row) => row.id);
       await deleteDeliveries(manager, this.sql, ids);
       return ids.length;
     });
@@ -45,12 +51,14 @@ export class DeliveryMaintenance {
   /** Which of these outbox events a delivery still sends (its log shows the body from there). */
   async referencedEvents(eventIds: string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
-    const rows = await this.reads.query<{ eventId: string | number }[]>(
-      'SELECT DISTINCT event_id AS eventId FROM delivery' +
-        ` WHERE event_id IN (${this.sql.list(eventIds.length)})`,
-      eventIds,
+    const rows = EVENT_IDS(
+      await this.reads.query(
+        'SELECT DISTINCT event_id AS eventId FROM delivery' +
+          ` WHERE event_id IN (${this.sql.list(eventIds.length)})`,
+        eventIds,
+      ),
     );
-    return new Set(rows.map((row) => String(row.eventId)));
+    return new Set(rows.map((row) => row.eventId));
   }
 
   /**
@@ -60,31 +68,31 @@ export class DeliveryMaintenance {
    * delivery sent again (redelivered, recovered) may wait in it older than that head.
    */
   async repairLines(limit = 100): Promise<number> {
-    const stuck = await this.reads.manager
-      .createQueryBuilder(DeliveryEntity, 'waiting')
-      .select(['waiting.webhook_id AS webhookId', 'waiting.channel_id AS channelId'])
-      .where('waiting.status = :waiting', { waiting: DeliveryStatus.Waiting })
-      .andWhere((qb) => {
-        const headOrBefore = qb
-          .subQuery()
-          .select('1')
-          .from(DeliveryEntity, 'open')
-          .where('open.channel_id = waiting.channel_id AND open.webhook_id = waiting.webhook_id')
-          .andWhere('(open.status = :head OR (open.status = :behind AND open.id < waiting.id))', {
-            head: DeliveryStatus.Pending,
-            behind: DeliveryStatus.Waiting,
-          })
-          .getQuery();
-        return `NOT EXISTS ${headOrBefore}`;
-      })
-      .limit(limit)
-      .getRawMany<{ webhookId: string | number; channelId: string | number }>();
+    const stuck = LINES(
+      await this.reads.manager
+        .createQueryBuilder(DeliveryEntity, 'waiting')
+        .select(['waiting.webhook_id AS webhookId', 'waiting.channel_id AS channelId'])
+        .where('waiting.status = :waiting', { waiting: DeliveryStatus.Waiting })
+        .andWhere((qb) => {
+          const headOrBefore = qb
+            .subQuery()
+            .select('1')
+            .from(DeliveryEntity, 'open')
+            .where('open.channel_id = waiting.channel_id AND open.webhook_id = waiting.webhook_id')
+            .andWhere('(open.status = :head OR (open.status = :behind AND open.id < waiting.id))', {
+              head: DeliveryStatus.Pending,
+              behind: DeliveryStatus.Waiting,
+            })
+            .getQuery();
+          return `NOT EXISTS ${headOrBefore}`;
+        })
+        .limit(limit)
+        .getRawMany(),
+    );
     let repaired = 0;
     for (const line of stuck) {
       repaired += await this.transactions.pipeline(async (tx) => {
-        const promoted = await this.promotion.promote(tx, [
-          { webhookId: String(line.webhookId), channelId: String(line.channelId) },
-        ]);
+        const promoted = await this.promotion.promote(tx, [line]);
         await tx.commit();
         return promoted;
       });

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import type { Pipeline } from '../database/pipeline.js';
+import { field, rowsOf } from '../database/rows.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { Transactions } from '../database/transactions.js';
@@ -48,17 +49,22 @@ export interface DeliveryBacklog {
   oldestDueAgeMs: number;
 }
 
-interface ClaimRow {
-  id: string | number;
-  webhookId: string | number;
-  channelId: string | number | null;
-  eventId: string | number | null;
-  event: string;
-  messageId: string;
-  body: string | null;
-  attempts: number | string;
-  maxAttempts: number | string;
-}
+const CLAIMED = rowsOf({
+  id: field.id,
+  webhookId: field.id,
+  channelId: field.orNull(field.id),
+  eventId: field.orNull(field.id),
+  event: field.text,
+  messageId: field.text,
+  body: field.orNull(field.text),
+  attempts: field.int,
+  maxAttempts: field.int,
+});
+const PACKET = rowsOf({ packet: field.int });
+const PRESENT = rowsOf({ id: field.id, hasFollowers: field.flag });
+const LOGGED = rowsOf({ deliveryId: field.id, at: field.time });
+const PENDING = rowsOf({ pending: field.int });
+const DUE = rowsOf({ due: field.int, age: field.orNull(field.int) });
 
 /** SQLite's compiled-in limits (SQLITE_MAX_LENGTH, SQLITE_MAX_VARIABLE_NUMBER): no query reads them. */
 const SQLITE_MAX_LENGTH = 1_000_000_000;
@@ -109,39 +115,43 @@ export class DeliveryQueue {
       (skipWebhooks.length > 0
         ? ` AND webhook_id NOT IN (${this.sql.list(skipWebhooks.length)})`
         : '');
-    let rows: ClaimRow[];
+    let rows: ReturnType<typeof CLAIMED>;
     if (this.sql.mysql) {
-      rows = await tx.query<ClaimRow[]>(
-        `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${due}` +
-          ` ORDER BY next_attempt_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [...skipWebhooks, limit],
+      rows = CLAIMED(
+        await tx.query(
+          `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${due}` +
+            ` ORDER BY next_attempt_at LIMIT ?${this.sql.forUpdate(true)}`,
+          [...skipWebhooks, limit],
+        ),
       );
       if (rows.length === 0) return [];
-      void tx.defer(
+      tx.defer(
         `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
           ` WHERE id IN (${this.sql.list(rows.length)})`,
         [lease.owner, this.sql.later(lease.ms), ...rows.map((row) => row.id)],
       );
     } else {
-      rows = await tx.query<ClaimRow[]>(
-        `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
-          ` WHERE id IN (SELECT id FROM delivery WHERE ${due} ORDER BY next_attempt_at LIMIT ?)` +
-          ` RETURNING ${CLAIM_COLUMNS}`,
-        [lease.owner, this.sql.later(lease.ms), ...skipWebhooks, limit],
+      rows = CLAIMED(
+        await tx.query(
+          `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
+            ` WHERE id IN (SELECT id FROM delivery WHERE ${due} ORDER BY next_attempt_at LIMIT ?)` +
+            ` RETURNING ${CLAIM_COLUMNS}`,
+          [lease.owner, this.sql.later(lease.ms), ...skipWebhooks, limit],
+        ),
       );
     }
     const bodies = await this.events.bodies([
-      ...new Set(rows.flatMap((row) => (row.eventId === null ? [] : [String(row.eventId)]))),
+      ...new Set(rows.flatMap((row) => (row.eventId === null ? [] : [row.eventId]))),
     ]);
     return rows.map((row) => ({
-      id: String(row.id),
-      webhookId: String(row.webhookId),
-      channelId: row.channelId === null ? null : String(row.channelId),
+      id: row.id,
+      webhookId: row.webhookId,
+      channelId: row.channelId,
       event: row.event,
       messageId: row.messageId,
-      body: row.body ?? (row.eventId === null ? undefined : bodies.get(String(row.eventId))) ?? '',
-      attempts: Number(row.attempts),
-      maxAttempts: Number(row.maxAttempts),
+      body: row.body ?? (row.eventId === null ? undefined : bodies.get(row.eventId)) ?? '',
+      attempts: row.attempts,
+      maxAttempts: row.maxAttempts,
     }));
   }
 
@@ -177,11 +187,11 @@ export class DeliveryQueue {
   /** The server's limits on one statement: MySQL's max_allowed_packet, SQLite's compiled ones. */
   async statementLimits(): Promise<StatementLimits> {
     if (!this.sql.mysql) return { maxBytes: SQLITE_MAX_LENGTH, maxVariables: SQLITE_MAX_VARIABLES };
-    const [row] = await this.dataSource.manager.query<{ packet: string | number }[]>(
-      'SELECT @@max_allowed_packet AS packet',
+    const [row] = PACKET(
+      await this.dataSource.manager.query('SELECT @@max_allowed_packet AS packet'),
     );
     // mysql2 binds by writing values into the text: only the packet bounds them.
-    return { maxBytes: Number(row.packet), maxVariables: Number.MAX_SAFE_INTEGER };
+    return { maxBytes: row.packet, maxVariables: Number.MAX_SAFE_INTEGER };
   }
 
   /**
@@ -214,15 +224,15 @@ export class DeliveryQueue {
   ): Promise<{ recorded: Completion[]; promoted: number }> {
     if (all.length === 0) return { recorded: [], promoted: 0 };
     // The rest are locked, so a delete of their webhook waits for this write.
-    const existing = await tx.query<{ id: string | number; hasFollowers: number | boolean }[]>(
-      `SELECT id, has_followers AS hasFollowers FROM delivery` +
-        ` WHERE id IN (${this.sql.list(all.length)})${this.sql.forUpdate()}`,
-      all.map(({ delivery }) => delivery.id),
+    const existing = PRESENT(
+      await tx.query(
+        `SELECT id, has_followers AS hasFollowers FROM delivery` +
+          ` WHERE id IN (${this.sql.list(all.length)})${this.sql.forUpdate()}`,
+        all.map(({ delivery }) => delivery.id),
+      ),
     );
-    const present = new Set(existing.map((row) => String(row.id)));
-    const followed = new Set(
-      existing.filter((row) => Boolean(row.hasFollowers)).map((row) => String(row.id)),
-    );
+    const present = new Set(existing.map((row) => row.id));
+    const followed = new Set(existing.filter((row) => row.hasFollowers).map((row) => row.id));
     const completions = all.filter(({ delivery }) => present.has(delivery.id));
     if (completions.length === 0) return { recorded: [], promoted: 0 };
     const logged = recheck ? await this.loggedAttempts(tx, completions) : new Set<string>();
@@ -244,7 +254,7 @@ export class DeliveryQueue {
       );
     }
     if (unlogged.length > 0) {
-      void tx.defer(
+      tx.defer(
         'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
           ' response_body, response_truncated, request_headers, response_headers)' +
           ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
@@ -260,29 +270,31 @@ export class DeliveryQueue {
 
   /** Which of these attempts the log already holds, as `deliveryId@time`. */
   private async loggedAttempts(tx: Pipeline, completions: Completion[]): Promise<Set<string>> {
-    const rows = await tx.query<{ deliveryId: string | number; at: Date | string }[]>(
-      'SELECT delivery_id AS deliveryId, at FROM delivery_attempt' +
-        ` WHERE delivery_id IN (${this.sql.list(completions.length)})`,
-      completions.map(({ delivery }) => delivery.id),
+    const rows = LOGGED(
+      await tx.query(
+        'SELECT delivery_id AS deliveryId, at FROM delivery_attempt' +
+          ` WHERE delivery_id IN (${this.sql.list(completions.length)})`,
+        completions.map(({ delivery }) => delivery.id),
+      ),
     );
-    return new Set(
-      rows.map((row) => `${String(row.deliveryId)}@${this.sql.readTime(row.at)!.getTime()}`),
-    );
+    return new Set(rows.map((row) => `${row.deliveryId}@${row.at.getTime()}`));
   }
 
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
   async backlog(): Promise<DeliveryBacklog> {
-    const [open] = await this.reads.query<{ pending: string | number }[]>(
-      `SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`,
+    const [open] = PENDING(
+      await this.reads.query(`SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`),
     );
-    const [due] = await this.reads.query<{ due: string | number; age: string | number | null }[]>(
-      `SELECT COUNT(*) AS due, ${this.sql.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
-        ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}`,
+    const [due] = DUE(
+      await this.reads.query(
+        `SELECT COUNT(*) AS due, ${this.sql.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
+          ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}`,
+      ),
     );
     return {
-      pending: Number(open.pending),
-      due: Number(due.due),
-      oldestDueAgeMs: due.age === null ? 0 : Math.max(0, Math.round(Number(due.age))),
+      pending: open.pending,
+      due: due.due,
+      oldestDueAgeMs: due.age === null ? 0 : Math.max(0, Math.round(due.age)),
     };
   }
 
