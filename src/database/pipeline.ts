@@ -161,7 +161,10 @@ export class MysqlPipeline implements Pipeline {
   }
 }
 
-/** SQLite: statements run one after another, in order, inside the TypeORM transaction. */
+/**
+ * SQLite: statements run one after another, in order, inside the TypeORM transaction; once a
+ * statement has failed the rest are not run, and the transaction rolls back.
+ */
 export class SequentialPipeline implements Pipeline {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly sends = new Sends();
@@ -175,9 +178,17 @@ export class SequentialPipeline implements Pipeline {
     return result.result();
   }
 
-  /** Runs at once, in order; its result is still taken only as on MySQL (see Deferred). */
+  /**
+   * Runs at once, in order (none once one has failed, as on MySQL); its result is still taken
+   * only as on MySQL (see Deferred).
+   */
   defer(sql: string, values: SqlValue[] = []): Deferred<unknown> {
-    const result = this.tail.then((): Promise<unknown> => this.manager.query(sql, values));
+    const result = this.tail.then(
+      (): Promise<unknown> =>
+        this.failure === undefined
+          ? this.manager.query(sql, values)
+          : Promise.reject(this.failure),
+    );
     this.tail = result.catch((error: unknown) => {
       this.failure ??= error as Error;
     });
