@@ -55,14 +55,34 @@ const TIMELINE = rowsOf({
 });
 const BODIES = rowsOf({ id: field.id, body: field.text });
 
-/** A batch's rows are told apart by channel, name and time (equal ones are alike in all three). */
-const INSERT_EVENTS = (count: number) =>
-  'INSERT INTO channel_event (name, channel_id, session_id, event_time, body, created_at)' +
-  ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
-const EVENT_KEY = "channel_id || ' ' || name || ' ' || event_time";
-const MARK_DISPATCHED = (list: string) =>
-  `UPDATE channel_event SET dispatched_at = ? WHERE id IN (${list})`;
-const SAVE_PROGRESS = 'UPDATE channel_event SET fanout_cursor = ? WHERE id = ?';
+/** The outbox's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  insert: (count: number) =>
+    'INSERT INTO channel_event (name, channel_id, session_id, event_time, body, created_at)' +
+    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+  /** A batch's rows are told apart by channel, name and time (equal ones are alike in all three). */
+  rowKey: "channel_id || ' ' || name || ' ' || event_time",
+  lockUndispatched: (db: Sql, channels: number) =>
+    'SELECT id, channel_id AS channelId, name, body, fanout_cursor AS fanoutCursor' +
+    ` FROM channel_event WHERE channel_id IN (${db.list(channels)})` +
+    ` AND dispatched_at IS NULL ORDER BY id LIMIT ?${db.forUpdate()}`,
+  markDispatched: (db: Sql, count: number) =>
+    `UPDATE channel_event SET dispatched_at = ? WHERE id IN (${db.list(count)})`,
+  saveProgress: 'UPDATE channel_event SET fanout_cursor = ? WHERE id = ?',
+  ofChannel: (before: boolean) =>
+    'SELECT id, name, event_time AS eventTime, session_id AS sessionId, created_at AS createdAt' +
+    ` FROM channel_event WHERE channel_id = ?${before ? ' AND id < ?' : ''}` +
+    ' ORDER BY id DESC LIMIT ?',
+  dispatchedBefore:
+    'SELECT id FROM channel_event WHERE dispatched_at IS NOT NULL AND dispatched_at < ?' +
+    ' AND id > ? ORDER BY id LIMIT ?',
+  deleteDispatched: (db: Sql, count: number) =>
+    db.counting(
+      `DELETE FROM channel_event WHERE id IN (${db.list(count)}) AND dispatched_at IS NOT NULL`,
+    ),
+  bodies: (db: Sql, count: number) =>
+    `SELECT id, body FROM channel_event WHERE id IN (${db.list(count)})`,
+};
 
 /** The outbox table: written by channel transitions, read and marked by the fan-out. */
 @Injectable()
@@ -89,7 +109,7 @@ export class ChannelEventRepository {
       event.body,
       this.sql.time(event.createdAt),
     ];
-    const insert = (count: number) => this.sql.returningIds(INSERT_EVENTS(count), EVENT_KEY);
+    const insert = (count: number) => this.sql.returningIds(SQL.insert(count), SQL.rowKey);
     if (this.sql.consecutiveIds) {
       const keys = events.map((event) => `${event.channelId} ${event.name} ${event.eventTime}`);
       return tx
@@ -113,12 +133,7 @@ export class ChannelEventRepository {
   ): Promise<UndispatchedEvent[]> {
     if (channelIds.length === 0) return [];
     const rows = UNDISPATCHED(
-      await tx.query(
-        'SELECT id, channel_id AS channelId, name, body, fanout_cursor AS fanoutCursor' +
-          ` FROM channel_event WHERE channel_id IN (${this.sql.list(channelIds.length)})` +
-          ` AND dispatched_at IS NULL ORDER BY id LIMIT ?${this.sql.forUpdate()}`,
-        [...channelIds, limit],
-      ),
+      await tx.query(SQL.lockUndispatched(this.sql, channelIds.length), [...channelIds, limit]),
     );
     return rows.map(({ fanoutCursor, ...event }) => ({ ...event, cursor: fanoutCursor }));
   }
@@ -126,12 +141,12 @@ export class ChannelEventRepository {
   /** Marks events fanned out in full, in the caller's transaction (deferred). */
   markDispatched(tx: Pipeline, ids: string[], at: Date): void {
     if (ids.length === 0) return;
-    tx.defer(MARK_DISPATCHED(this.sql.list(ids.length)), [this.sql.time(at), ...ids]);
+    tx.defer(SQL.markDispatched(this.sql, ids.length), [this.sql.time(at), ...ids]);
   }
 
   /** Records how far an event's fan-out got (the last webhook id done), deferred. */
   saveProgress(tx: Pipeline, id: string, cursor: string): void {
-    tx.defer(SAVE_PROGRESS, [cursor, id]);
+    tx.defer(SQL.saveProgress, [cursor, id]);
   }
 
   /** A channel's events, newest first, those with an id below `before` if given (by the channel index). */
@@ -142,9 +157,7 @@ export class ChannelEventRepository {
   ): Promise<TimelineEvent[]> {
     return TIMELINE(
       await this.reads.query(
-        'SELECT id, name, event_time AS eventTime, session_id AS sessionId, created_at AS createdAt' +
-          ` FROM channel_event WHERE channel_id = ?${before === undefined ? '' : ' AND id < ?'}` +
-          ' ORDER BY id DESC LIMIT ?',
+        SQL.ofChannel(before !== undefined),
         before === undefined ? [channelId, limit] : [channelId, before, limit],
       ),
     );
@@ -167,11 +180,7 @@ export class ChannelEventRepository {
    */
   async dispatchedBefore(before: Date, after: string, limit: number): Promise<string[]> {
     const rows = idRows(
-      await this.reads.query(
-        'SELECT id FROM channel_event WHERE dispatched_at IS NOT NULL AND dispatched_at < ?' +
-          ' AND id > ? ORDER BY id LIMIT ?',
-        [this.sql.time(before), after, limit],
-      ),
+      await this.reads.query(SQL.dispatchedBefore, [this.sql.time(before), after, limit]),
     );
     return rows.map((row) => row.id);
   }
@@ -184,13 +193,7 @@ export class ChannelEventRepository {
     if (ids.length === 0) return 0;
     for (const id of ids) this.recentBodies.delete(id);
     const result: unknown = await this.transactions.run((manager) =>
-      manager.query(
-        this.sql.counting(
-          `DELETE FROM channel_event WHERE id IN (${this.sql.list(ids.length)})` +
-            ' AND dispatched_at IS NOT NULL',
-        ),
-        ids,
-      ),
+      manager.query(SQL.deleteDispatched(this.sql, ids.length), ids),
     );
     return this.sql.changed(result);
   }
@@ -205,12 +208,7 @@ export class ChannelEventRepository {
       else found.set(id, body);
     }
     if (missing.length === 0) return found;
-    const rows = BODIES(
-      await this.reads.query(
-        `SELECT id, body FROM channel_event WHERE id IN (${this.sql.list(missing.length)})`,
-        missing,
-      ),
-    );
+    const rows = BODIES(await this.reads.query(SQL.bodies(this.sql, missing.length), missing));
     for (const row of rows) {
       found.set(row.id, row.body);
       this.remember(row.id, row.body);
