@@ -183,11 +183,8 @@ export class SequentialPipeline implements Pipeline {
    * only as on MySQL (see Deferred).
    */
   defer(sql: string, values: SqlValue[] = []): Deferred<unknown> {
-    const result = this.tail.then(
-      (): Promise<unknown> =>
-        this.failure === undefined
-          ? this.manager.query(sql, values)
-          : Promise.reject(this.failure),
+    const result = this.tail.then((): Promise<unknown> =>
+      this.failure === undefined ? this.manager.query(sql, values) : Promise.reject(this.failure),
     );
     this.tail = result.catch((error: unknown) => {
       this.failure ??= error as Error;

@@ -32,6 +32,24 @@ interface NewRow extends Placement {
 
 const INSERT_CHUNK = 500;
 
+/** Fan-out's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** The open deliveries of these channels and webhooks in a range of ids, locked. */
+  lockOpen: (db: Sql, channels: number) =>
+    'SELECT id, channel_id AS channelId, webhook_id AS webhookId FROM delivery' +
+    ` WHERE channel_id IN (${db.list(channels)})` +
+    ` AND webhook_id BETWEEN ? AND ? AND status IN ${OPEN_SQL}${db.forUpdate()}`,
+  markFollowed: (db: Sql, count: number) =>
+    `UPDATE delivery SET has_followers = 1 WHERE id IN (${db.list(count)})`,
+  /** Followed by one tuple per delivery. */
+  insertInto:
+    'INSERT INTO delivery (webhook_id, channel_id, event_id, event, message_id, body, status,' +
+    ' attempts, max_attempts, has_followers, next_attempt_at, lease_owner, lease_until,' +
+    ' created_at, updated_at) VALUES ',
+  idsByMessage: (db: Sql, count: number) =>
+    `SELECT id, message_id AS messageId FROM delivery WHERE message_id IN (${db.list(count)})`,
+};
+
 const OPEN_OF_LINES = rowsOf({ id: field.id, channelId: field.id, webhookId: field.id });
 const BY_MESSAGE = rowsOf({ id: field.id, messageId: field.text });
 
@@ -62,12 +80,11 @@ export class DeliveryFanOut {
     // finished (and promoting) right now: the new delivery is either seen by that promotion or
     // sees the head still open.
     const busyRows = OPEN_OF_LINES(
-      await tx.query(
-        `SELECT id, channel_id AS channelId, webhook_id AS webhookId FROM delivery` +
-          ` WHERE channel_id IN (${this.sql.list(channels.length)})` +
-          ` AND webhook_id BETWEEN ? AND ? AND status IN ${OPEN_SQL}${this.sql.forUpdate()}`,
-        [...channels, Math.min(...targetIds), Math.max(...targetIds)],
-      ),
+      await tx.query(SQL.lockOpen(this.sql, channels.length), [
+        ...channels,
+        Math.min(...targetIds),
+        Math.max(...targetIds),
+      ]),
     );
     // In event order, then webhook order: the order of the line.
     const targets = items.flatMap((item) => item.targets.map((target) => ({ item, target })));
@@ -88,10 +105,7 @@ export class DeliveryFanOut {
     }));
     // The open deliveries now have a follower: finishing them must look for the next of the line.
     if (followed.length > 0) {
-      tx.defer(
-        `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
-        followed,
-      );
+      tx.defer(SQL.markFollowed(this.sql, followed.length), followed);
     }
     const sendable = rows.filter((row) => row.head);
     const leasedRows = new Set(sendable.slice(0, lease.count));
@@ -119,9 +133,7 @@ export class DeliveryFanOut {
       });
       const { ids } = await this.insertDeliveries(
         tx,
-        'INSERT INTO delivery (webhook_id, channel_id, event_id, event, message_id, body, status,' +
-          ' attempts, max_attempts, has_followers, next_attempt_at, lease_owner, lease_until,' +
-          ` created_at, updated_at) VALUES ${tuples.join(', ')}`,
+        SQL.insertInto + tuples.join(', '),
         values,
         chunk.map((row) => row.messageId),
       );
@@ -168,11 +180,7 @@ export class DeliveryFanOut {
     }
     await tx.query(insert, values);
     const rows = BY_MESSAGE(
-      await tx.query(
-        'SELECT id, message_id AS messageId FROM delivery' +
-          ` WHERE message_id IN (${this.sql.list(messageIds.length)})`,
-        messageIds,
-      ),
+      await tx.query(SQL.idsByMessage(this.sql, messageIds.length), messageIds),
     );
     const byMessage = new Map(rows.map((row) => [row.messageId, row.id]));
     return { ids: Deferred.of(messageIds.map((messageId) => byMessage.get(messageId)!)) };

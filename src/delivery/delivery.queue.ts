@@ -74,6 +74,52 @@ const CLAIM_COLUMNS =
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 
+/** Due and unleased, but for `skipped` webhooks (bound after the statement's other values). */
+const dueUnless = (db: Sql, skipped: number) =>
+  `status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${db.now}` +
+  ` AND (lease_until IS NULL OR lease_until < ${db.now})` +
+  (skipped > 0 ? ` AND webhook_id NOT IN (${db.list(skipped)})` : '');
+
+/** The queue's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** MySQL's claim, first half: the due rows, locked (SKIP LOCKED); then `lease`. */
+  claimLocked: (db: Sql, skipped: number) =>
+    `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${dueUnless(db, skipped)}` +
+    ` ORDER BY next_attempt_at LIMIT ?${db.forUpdate(true)}`,
+  lease: (db: Sql, count: number) =>
+    `UPDATE delivery SET lease_owner = ?, lease_until = ${db.nowPlus}` +
+    ` WHERE id IN (${db.list(count)})`,
+  /** SQLite's claim in one statement. */
+  claimReturning: (db: Sql, skipped: number) =>
+    `UPDATE delivery SET lease_owner = ?, lease_until = ${db.nowPlus}` +
+    ` WHERE id IN (SELECT id FROM delivery WHERE ${dueUnless(db, skipped)}` +
+    ` ORDER BY next_attempt_at LIMIT ?) RETURNING ${CLAIM_COLUMNS}`,
+  release: (db: Sql, count: number) =>
+    'UPDATE delivery SET lease_owner = NULL, lease_until = NULL' +
+    ` WHERE id IN (${db.list(count)}) AND lease_owner = ?`,
+  extendLeases: (db: Sql, count: number) =>
+    `UPDATE delivery SET lease_until = ${db.nowPlus}` +
+    ` WHERE id IN (${db.list(count)}) AND lease_owner = ?`,
+  maxPacket: 'SELECT @@max_allowed_packet AS packet',
+  hold: (db: Sql, count: number) =>
+    'UPDATE delivery SET next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL' +
+    ` WHERE id IN (${db.list(count)}) AND lease_owner = ?`,
+  lockPresent: (db: Sql, count: number) =>
+    'SELECT id, has_followers AS hasFollowers FROM delivery' +
+    ` WHERE id IN (${db.list(count)})${db.forUpdate()}`,
+  insertAttempts: (count: number) =>
+    'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
+    ' response_body, response_truncated, request_headers, response_headers)' +
+    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+  loggedAttempts: (db: Sql, count: number) =>
+    'SELECT delivery_id AS deliveryId, at FROM delivery_attempt' +
+    ` WHERE delivery_id IN (${db.list(count)})`,
+  countOpen: `SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`,
+  countDue: (db: Sql) =>
+    `SELECT COUNT(*) AS due, ${db.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
+    ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${db.now}`,
+};
+
 /**
  * The delivery queue in the database: claiming with leases (SKIP LOCKED on MySQL) and recording
  * attempts. With DeliveryFanOut, DeliveryOperations (redelivery, recovery, test pings),
@@ -109,35 +155,25 @@ export class DeliveryQueue {
     /** Webhooks this worker holds enough of already: none of theirs is claimed. */
     skipWebhooks: string[] = [],
   ): Promise<ClaimedDelivery[]> {
-    const due =
-      `status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}` +
-      ` AND (lease_until IS NULL OR lease_until < ${this.sql.now})` +
-      (skipWebhooks.length > 0
-        ? ` AND webhook_id NOT IN (${this.sql.list(skipWebhooks.length)})`
-        : '');
     let rows: ReturnType<typeof CLAIMED>;
     if (this.sql.mysql) {
       rows = CLAIMED(
-        await tx.query(
-          `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${due}` +
-            ` ORDER BY next_attempt_at LIMIT ?${this.sql.forUpdate(true)}`,
-          [...skipWebhooks, limit],
-        ),
+        await tx.query(SQL.claimLocked(this.sql, skipWebhooks.length), [...skipWebhooks, limit]),
       );
       if (rows.length === 0) return [];
-      tx.defer(
-        `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
-          ` WHERE id IN (${this.sql.list(rows.length)})`,
-        [lease.owner, this.sql.later(lease.ms), ...rows.map((row) => row.id)],
-      );
+      tx.defer(SQL.lease(this.sql, rows.length), [
+        lease.owner,
+        this.sql.later(lease.ms),
+        ...rows.map((row) => row.id),
+      ]);
     } else {
       rows = CLAIMED(
-        await tx.query(
-          `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
-            ` WHERE id IN (SELECT id FROM delivery WHERE ${due} ORDER BY next_attempt_at LIMIT ?)` +
-            ` RETURNING ${CLAIM_COLUMNS}`,
-          [lease.owner, this.sql.later(lease.ms), ...skipWebhooks, limit],
-        ),
+        await tx.query(SQL.claimReturning(this.sql, skipWebhooks.length), [
+          lease.owner,
+          this.sql.later(lease.ms),
+          ...skipWebhooks,
+          limit,
+        ]),
       );
     }
     const bodies = await this.events.bodies([
@@ -157,11 +193,7 @@ export class DeliveryQueue {
 
   /** Gives leases of `owner` back unused (the deliveries were never sent), for anyone to claim. */
   async release(manager: EntityManager, ids: string[], owner: string): Promise<void> {
-    await manager.query(
-      `UPDATE delivery SET lease_owner = NULL, lease_until = NULL` +
-        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
-      [...ids, owner],
-    );
+    await manager.query(SQL.release(this.sql, ids.length), [...ids, owner]);
   }
 
   /**
@@ -176,20 +208,18 @@ export class DeliveryQueue {
     ms: number,
   ): Promise<number> {
     if (ids.length === 0) return 0;
-    const result: unknown = await manager.query(
-      `UPDATE delivery SET lease_until = ${this.sql.nowPlus}` +
-        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
-      [this.sql.later(ms), ...ids, owner],
-    );
+    const result: unknown = await manager.query(SQL.extendLeases(this.sql, ids.length), [
+      this.sql.later(ms),
+      ...ids,
+      owner,
+    ]);
     return this.sql.changed(result);
   }
 
   /** The server's limits on one statement: MySQL's max_allowed_packet, SQLite's compiled ones. */
   async statementLimits(): Promise<StatementLimits> {
     if (!this.sql.mysql) return { maxBytes: SQLITE_MAX_LENGTH, maxVariables: SQLITE_MAX_VARIABLES };
-    const [row] = PACKET(
-      await this.dataSource.manager.query('SELECT @@max_allowed_packet AS packet'),
-    );
+    const [row] = PACKET(await this.dataSource.manager.query(SQL.maxPacket));
     // mysql2 binds by writing values into the text: only the packet bounds them.
     return { maxBytes: row.packet, maxVariables: Number.MAX_SAFE_INTEGER };
   }
@@ -199,11 +229,7 @@ export class DeliveryQueue {
    * them (nor their lines' followers) until `releaseHeld` finds their webhook active again.
    */
   async hold(manager: EntityManager, ids: string[], owner: string): Promise<void> {
-    await manager.query(
-      `UPDATE delivery SET next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL` +
-        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
-      [...ids, owner],
-    );
+    await manager.query(SQL.hold(this.sql, ids.length), [...ids, owner]);
   }
 
   /**
@@ -226,8 +252,7 @@ export class DeliveryQueue {
     // The rest are locked, so a delete of their webhook waits for this write.
     const existing = PRESENT(
       await tx.query(
-        `SELECT id, has_followers AS hasFollowers FROM delivery` +
-          ` WHERE id IN (${this.sql.list(all.length)})${this.sql.forUpdate()}`,
+        SQL.lockPresent(this.sql, all.length),
         all.map(({ delivery }) => delivery.id),
       ),
     );
@@ -254,12 +279,7 @@ export class DeliveryQueue {
       );
     }
     if (unlogged.length > 0) {
-      tx.defer(
-        'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
-          ' response_body, response_truncated, request_headers, response_headers)' +
-          ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        attempts,
-      );
+      tx.defer(SQL.insertAttempts(unlogged.length), attempts);
     }
     writeOutcomes(tx, this.sql, completions, owner);
     const finishedLines = completions
@@ -272,8 +292,7 @@ export class DeliveryQueue {
   private async loggedAttempts(tx: Pipeline, completions: Completion[]): Promise<Set<string>> {
     const rows = LOGGED(
       await tx.query(
-        'SELECT delivery_id AS deliveryId, at FROM delivery_attempt' +
-          ` WHERE delivery_id IN (${this.sql.list(completions.length)})`,
+        SQL.loggedAttempts(this.sql, completions.length),
         completions.map(({ delivery }) => delivery.id),
       ),
     );
@@ -282,15 +301,8 @@ export class DeliveryQueue {
 
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
   async backlog(): Promise<DeliveryBacklog> {
-    const [open] = PENDING(
-      await this.reads.query(`SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`),
-    );
-    const [due] = DUE(
-      await this.reads.query(
-        `SELECT COUNT(*) AS due, ${this.sql.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
-          ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}`,
-      ),
-    );
+    const [open] = PENDING(await this.reads.query(SQL.countOpen));
+    const [due] = DUE(await this.reads.query(SQL.countDue(this.sql)));
     return {
       pending: open.pending,
       due: due.due,

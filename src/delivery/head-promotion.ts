@@ -12,6 +12,19 @@ const OPEN_OF_LINES = rowsOf({
   channelId: field.id,
 });
 
+/** Promotion's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** The open deliveries of `lines` lines (each bound as channel, webhook), locked. */
+  lockOpenOfLines: (db: Sql, lines: number) =>
+    'SELECT id, status, webhook_id AS webhookId, channel_id AS channelId FROM delivery' +
+    ` WHERE status IN ${OPEN_SQL} AND (${Array.from({ length: lines }, () => '(channel_id = ? AND webhook_id = ?)').join(' OR ')})` +
+    ` ORDER BY id${db.forUpdate()}`,
+  /** Waiting deliveries made heads, due now (bound: the time, then the ids). */
+  makeHeads: (db: Sql, count: number) =>
+    `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${db.now},` +
+    ` updated_at = ? WHERE id IN (${db.list(count)}) AND status = '${DeliveryStatus.Waiting}'`,
+};
+
 /**
  * Moves lines on: when a head finishes (or a line is found without one), the next waiting
  * delivery of the line becomes its head, as `nextHeads` picks it.
@@ -29,9 +42,7 @@ export class HeadPromotion {
     if (lines.length === 0) return 0;
     const open = OPEN_OF_LINES(
       await tx.query(
-        'SELECT id, status, webhook_id AS webhookId, channel_id AS channelId FROM delivery' +
-          ` WHERE status IN ${OPEN_SQL} AND (${lines.map(() => '(channel_id = ? AND webhook_id = ?)').join(' OR ')})` +
-          ` ORDER BY id${this.sql.forUpdate()}`,
+        SQL.lockOpenOfLines(this.sql, lines.length),
         lines.flatMap((line) => [line.channelId, line.webhookId]),
       ),
     );
@@ -45,12 +56,7 @@ export class HeadPromotion {
       })),
     );
     if (heads.length === 0) return 0;
-    tx.defer(
-      `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${this.sql.now},` +
-        ` updated_at = ? WHERE id IN (${this.sql.list(heads.length)})` +
-        ` AND status = '${DeliveryStatus.Waiting}'`,
-      [this.sql.time(new Date()), ...heads],
-    );
+    tx.defer(SQL.makeHeads(this.sql, heads.length), [this.sql.time(new Date()), ...heads]);
     return heads.length;
   }
 }
