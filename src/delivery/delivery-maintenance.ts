@@ -9,6 +9,21 @@ import { Transactions } from '../database/transactions.js';
 import { DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import { HeadPromotion } from './head-promotion.js';
 
+/** Upkeep's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** Finished deliveries last changed before a time, oldest first, locked (SKIP LOCKED). */
+  lockFinished: (db: Sql) =>
+    'SELECT id FROM delivery' +
+    ` WHERE status IN ('${DeliveryStatus.Succeeded}', '${DeliveryStatus.Failed}')` +
+    ` AND updated_at < ? ORDER BY updated_at LIMIT ?${db.forUpdate(true)}`,
+  referencedEvents: (db: Sql, count: number) =>
+    `SELECT DISTINCT event_id AS eventId FROM delivery WHERE event_id IN (${db.list(count)})`,
+  releaseHeld: (db: Sql) =>
+    `UPDATE delivery SET next_attempt_at = ${db.now}` +
+    ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at IS NULL` +
+    ' AND webhook_id IN (SELECT id FROM webhook WHERE active = 1)',
+};
+
 const EVENT_IDS = rowsOf({ eventId: field.id });
 const LINES = rowsOf({ webhookId: field.id, channelId: field.id });
 
@@ -34,12 +49,7 @@ export class DeliveryMaintenance {
   async purgeFinished(before: Date, limit: number): Promise<number> {
     return this.transactions.run(async (manager) => {
       const rows = idRows(
-        await manager.query(
-          'SELECT id FROM delivery' +
-            ` WHERE status IN ('${DeliveryStatus.Succeeded}', '${DeliveryStatus.Failed}')` +
-            ` AND updated_at < ? ORDER BY updated_at LIMIT ?${this.sql.forUpdate(true)}`,
-          [this.sql.time(before), limit],
-        ),
+        await manager.query(SQL.lockFinished(this.sql), [this.sql.time(before), limit]),
       );
       if (rows.length === 0) return 0;
       const ids = rows.map((row) => row.id);
@@ -52,11 +62,7 @@ export class DeliveryMaintenance {
   async referencedEvents(eventIds: string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
     const rows = EVENT_IDS(
-      await this.reads.query(
-        'SELECT DISTINCT event_id AS eventId FROM delivery' +
-          ` WHERE event_id IN (${this.sql.list(eventIds.length)})`,
-        eventIds,
-      ),
+      await this.reads.query(SQL.referencedEvents(this.sql, eventIds.length), eventIds),
     );
     return new Set(rows.map((row) => row.eventId));
   }
@@ -102,11 +108,7 @@ export class DeliveryMaintenance {
 
   /** Makes held deliveries of webhooks that are active again due now; answers how many. */
   async releaseHeld(): Promise<number> {
-    const result: unknown = await this.dataSource.manager.query(
-      `UPDATE delivery SET next_attempt_at = ${this.sql.now}` +
-        ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at IS NULL` +
-        ' AND webhook_id IN (SELECT id FROM webhook WHERE active = 1)',
-    );
+    const result: unknown = await this.dataSource.manager.query(SQL.releaseHeld(this.sql));
     return this.sql.changed(result);
   }
 }

@@ -11,6 +11,31 @@ import { newMessageId } from './signature.js';
 /** Deliveries recovered per transaction (and ids bound per statement): short locks, few values. */
 export const RECOVER_CHUNK = 1_000;
 
+/** The operations' statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** Each is followed by `(…ids)`. */
+  markFollowedIn: 'UPDATE delivery SET has_followers = 1 WHERE id IN',
+  requeueIn:
+    `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
+    ' max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN',
+  makeHeadsIn: (db: Sql) =>
+    `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${db.now} WHERE id IN`,
+  /** A webhook's failed deliveries (but pings) created since a time (and before one), locked. */
+  lockFailed: (db: Sql, until: boolean) =>
+    'SELECT id, channel_id AS channelId FROM delivery' +
+    ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
+    ` AND event <> 'ping' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
+    ` ORDER BY id LIMIT ${RECOVER_CHUNK}${db.forUpdate()}`,
+  /** The heads and the last open deliveries of a webhook's lines in these channels, locked. */
+  lockOpenEnds: (db: Sql, channels: number) =>
+    'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
+    ` WHERE webhook_id = ? AND status IN ${OPEN_SQL} AND channel_id IN (${db.list(channels)})` +
+    ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${db.forUpdate()}`,
+  lockOpenOfLine: (db: Sql) =>
+    `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN_SQL}` +
+    db.forUpdate(),
+};
+
 const FAILED = rowsOf({ id: field.id, channelId: field.id });
 const OPEN_ENDS = rowsOf({ id: field.id, channelId: field.id, hasFollowers: field.flag });
 
@@ -87,7 +112,7 @@ export class DeliveryOperations {
             open.map((id) => ({ ...line, id, order: BigInt(id) })),
           );
           await manager.query(
-            `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
+            `${SQL.markFollowedIn} (${this.sql.list(followed.length)})`,
             followed,
           );
           changes.status = DeliveryStatus.Waiting;
@@ -142,13 +167,12 @@ export class DeliveryOperations {
     after: string,
   ): Promise<{ recovered: number; last?: string }> {
     const failed = FAILED(
-      await manager.query(
-        'SELECT id, channel_id AS channelId FROM delivery' +
-          ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
-          ` AND event <> 'ping' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
-          ` ORDER BY id LIMIT ${RECOVER_CHUNK}${this.sql.forUpdate()}`,
-        [webhookId, after, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
-      ),
+      await manager.query(SQL.lockFailed(this.sql, until !== undefined), [
+        webhookId,
+        after,
+        this.sql.time(since),
+        ...(until ? [this.sql.time(until)] : []),
+      ]),
     );
     if (failed.length === 0) return { recovered: 0 };
     const channels = [...new Set(failed.map((row) => row.channelId))];
@@ -156,13 +180,7 @@ export class DeliveryOperations {
     // those are all this reads. Locked, so a head finishing now promotes after this commit and
     // sees the recovered deliveries behind it. Earlier chunks' deliveries are among them.
     const open = OPEN_ENDS(
-      await manager.query(
-        'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
-          ` WHERE webhook_id = ? AND status IN ${OPEN_SQL}` +
-          ` AND channel_id IN (${this.sql.list(channels.length)})` +
-          ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${this.sql.forUpdate()}`,
-        [webhookId, ...channels],
-      ),
+      await manager.query(SQL.lockOpenEnds(this.sql, channels.length), [webhookId, ...channels]),
     );
     const recovered = failed.map((row) => ({ ...row, webhookId, order: BigInt(row.id) }));
     // Whatever is open on those lines now has followers: the line moves on to them.
@@ -175,26 +193,9 @@ export class DeliveryOperations {
       ...recovered.filter((_, index) => placements[index].hasFollowers).map((row) => row.id),
     );
     const ids = failed.map((row) => row.id);
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
-        ` max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN`,
-      [this.sql.time(new Date())],
-      ids,
-    );
-    await this.updateEach(
-      manager,
-      'UPDATE delivery SET has_followers = 1 WHERE id IN',
-      [],
-      followed,
-    );
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Pending}',` +
-        ` next_attempt_at = ${this.sql.now} WHERE id IN`,
-      [],
-      heads,
-    );
+    await this.updateEach(manager, SQL.requeueIn, [this.sql.time(new Date())], ids);
+    await this.updateEach(manager, SQL.markFollowedIn, [], followed);
+    await this.updateEach(manager, SQL.makeHeadsIn(this.sql), [], heads);
     return { recovered: failed.length, last: ids[ids.length - 1] };
   }
 
@@ -225,13 +226,7 @@ export class DeliveryOperations {
     channelId: string | null,
   ): Promise<string[]> {
     if (channelId === null) return [];
-    const rows = idRows(
-      await manager.query(
-        `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN_SQL}` +
-          this.sql.forUpdate(),
-        [channelId, webhookId],
-      ),
-    );
+    const rows = idRows(await manager.query(SQL.lockOpenOfLine(this.sql), [channelId, webhookId]));
     return rows.map((row) => row.id);
   }
 }
