@@ -12,6 +12,7 @@ const MYSQL_ONLY = [
   'test/ingest-outage.e2e-spec.ts',
   'test/clock-skew.e2e-spec.ts',
   'test/delivery-outcomes.e2e-spec.ts',
+  'test/pipeline-mysql.e2e-spec.ts',
 ];
 const exclude = [
   ...(process.env.TEST_MYSQL_URL ? [] : MYSQL_ONLY),

@@ -78,7 +78,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
 
   /**
    * A pipelined transaction that commits once `work` has issued its statements. Deferred results
-   * must come back wrapped (not awaited inside `work`): they arrive with the commit.
+   * come back as handles (not taken inside `work`): they are taken after the commit.
    */
   const inPipeline = <T>(work: (p: Pipeline) => Promise<T> | T): Promise<T> =>
     tx.pipeline(async (p) => {
@@ -116,7 +116,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
             },
           ]),
         }))
-      ).ids
+      ).ids.result()
     )[0];
 
   describe('WebhookRepository', () => {
@@ -328,7 +328,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
         ),
       );
       expect(written).toMatchObject({ inserted: 2, sendable: 1 });
-      expect(await written.leased).toEqual([]);
+      expect(await written.leased.result()).toEqual([]);
       const claim = (owner: string) =>
         inPipeline((p) => queue.claim(p, 100, { owner, ms: 60_000 }));
       const claimed = (await claim('me')).filter((c) => c.channelId === '601');
@@ -394,7 +394,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
           { owner: 'fan-out', ms: 60_000, count: 1 },
         ),
       );
-      const all = await written.leased;
+      const all = await written.leased.result();
       expect(all).toHaveLength(1);
       const [leased] = all;
       expect(leased).toMatchObject({

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { IsNull, LessThan } from 'typeorm';
 import type { ChannelEventName } from '../common/channel-event-name.js';
-import { derived, type Pipeline } from '../database/pipeline.js';
+import { Deferred, type Pipeline } from '../database/pipeline.js';
+import { field, idRows, insertedId, rowsOf } from '../database/rows.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { Transactions } from '../database/transactions.js';
@@ -38,6 +39,51 @@ export interface TimelineEvent {
 /** Event bodies kept in memory, newest last (a few MB at most). */
 const RECENT_BODIES = 2_000;
 
+const UNDISPATCHED = rowsOf({
+  id: field.id,
+  channelId: field.id,
+  name: field.textOf<ChannelEventName>(),
+  body: field.text,
+  fanoutCursor: field.orNull(field.id),
+});
+const TIMELINE = rowsOf({
+  id: field.id,
+  name: field.textOf<ChannelEventName>(),
+  eventTime: field.int,
+  sessionId: field.orNull(field.text),
+  createdAt: field.time,
+});
+const BODIES = rowsOf({ id: field.id, body: field.text });
+
+/** The outbox's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  insert: (count: number) =>
+    'INSERT INTO channel_event (name, channel_id, session_id, event_time, body, created_at)' +
+    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+  /** A batch's rows are told apart by channel, name and time (equal ones are alike in all three). */
+  rowKey: "channel_id || ' ' || name || ' ' || event_time",
+  lockUndispatched: (db: Sql, channels: number) =>
+    'SELECT id, channel_id AS channelId, name, body, fanout_cursor AS fanoutCursor' +
+    ` FROM channel_event WHERE channel_id IN (${db.list(channels)})` +
+    ` AND dispatched_at IS NULL ORDER BY id LIMIT ?${db.forUpdate()}`,
+  markDispatched: (db: Sql, count: number) =>
+    `UPDATE channel_event SET dispatched_at = ? WHERE id IN (${db.list(count)})`,
+  saveProgress: 'UPDATE channel_event SET fanout_cursor = ? WHERE id = ?',
+  ofChannel: (before: boolean) =>
+    'SELECT id, name, event_time AS eventTime, session_id AS sessionId, created_at AS createdAt' +
+    ` FROM channel_event WHERE channel_id = ?${before ? ' AND id < ?' : ''}` +
+    ' ORDER BY id DESC LIMIT ?',
+  dispatchedBefore:
+    'SELECT id FROM channel_event WHERE dispatched_at IS NOT NULL AND dispatched_at < ?' +
+    ' AND id > ? ORDER BY id LIMIT ?',
+  deleteDispatched: (db: Sql, count: number) =>
+    db.counting(
+      `DELETE FROM channel_event WHERE id IN (${db.list(count)}) AND dispatched_at IS NOT NULL`,
+    ),
+  bodies: (db: Sql, count: number) =>
+    `SELECT id, body FROM channel_event WHERE id IN (${db.list(count)})`,
+};
+
 /** The outbox table: written by channel transitions, read and marked by the fan-out. */
 @Injectable()
 export class ChannelEventRepository {
@@ -53,8 +99,8 @@ export class ChannelEventRepository {
    * Records events in the caller's transaction (the one that changes their channels), in order.
    * Deferred: the ids are there once the transaction has sent it.
    */
-  append(tx: Pipeline, events: NewChannelEvent[]): Promise<string[]> {
-    if (events.length === 0) return Promise.resolve([]);
+  append(tx: Pipeline, events: NewChannelEvent[]): Deferred<string[]> {
+    if (events.length === 0) return Deferred.of([]);
     const row = (event: NewChannelEvent): SqlValue[] => [
       event.name,
       event.channelId,
@@ -63,26 +109,16 @@ export class ChannelEventRepository {
       event.body,
       this.sql.time(event.createdAt),
     ];
-    // A batch's rows are told apart by channel, name and time (equal ones are alike in all three).
-    const insert = (count: number) =>
-      this.sql.returningIds(
-        'INSERT INTO channel_event (name, channel_id, session_id, event_time, body, created_at)' +
-          ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-        "channel_id || ' ' || name || ' ' || event_time",
-      );
+    const insert = (count: number) => this.sql.returningIds(SQL.insert(count), SQL.rowKey);
     if (this.sql.consecutiveIds) {
       const keys = events.map((event) => `${event.channelId} ${event.name} ${event.eventTime}`);
-      return derived(
-        tx
-          .defer(insert(events.length), events.flatMap(row))
-          .then((result) => this.sql.insertedIds(result, keys)!),
-      );
+      return tx
+        .defer(insert(events.length), events.flatMap(row))
+        .map((result) => this.sql.insertedIds(result, keys)!);
     }
     // Ids of one statement are not consecutive here: one insert each, in order.
-    return Promise.all(
-      events.map((event) =>
-        tx.defer(insert(1), row(event)).then((result) => this.sql.insertedId(result)),
-      ),
+    return Deferred.all(
+      events.map((event) => tx.defer(insert(1), row(event)).map((result) => insertedId(result))),
     );
   }
 
@@ -96,41 +132,21 @@ export class ChannelEventRepository {
     limit: number,
   ): Promise<UndispatchedEvent[]> {
     if (channelIds.length === 0) return [];
-    const rows = await tx.query<
-      {
-        id: string | number;
-        channelId: string | number;
-        name: ChannelEventName;
-        body: string;
-        fanoutCursor: string | number | null;
-      }[]
-    >(
-      'SELECT id, channel_id AS channelId, name, body, fanout_cursor AS fanoutCursor FROM channel_event' +
-        ` WHERE channel_id IN (${this.sql.list(channelIds.length)}) AND dispatched_at IS NULL` +
-        ` ORDER BY id LIMIT ?${this.sql.forUpdate()}`,
-      [...channelIds, limit],
+    const rows = UNDISPATCHED(
+      await tx.query(SQL.lockUndispatched(this.sql, channelIds.length), [...channelIds, limit]),
     );
-    return rows.map((row) => ({
-      id: String(row.id),
-      channelId: String(row.channelId),
-      name: row.name,
-      body: row.body,
-      cursor: row.fanoutCursor === null ? null : String(row.fanoutCursor),
-    }));
+    return rows.map(({ fanoutCursor, ...event }) => ({ ...event, cursor: fanoutCursor }));
   }
 
   /** Marks events fanned out in full, in the caller's transaction (deferred). */
   markDispatched(tx: Pipeline, ids: string[], at: Date): void {
     if (ids.length === 0) return;
-    void tx.defer(
-      `UPDATE channel_event SET dispatched_at = ? WHERE id IN (${this.sql.list(ids.length)})`,
-      [this.sql.time(at), ...ids],
-    );
+    tx.defer(SQL.markDispatched(this.sql, ids.length), [this.sql.time(at), ...ids]);
   }
 
   /** Records how far an event's fan-out got (the last webhook id done), deferred. */
   saveProgress(tx: Pipeline, id: string, cursor: string): void {
-    void tx.defer('UPDATE channel_event SET fanout_cursor = ? WHERE id = ?', [cursor, id]);
+    tx.defer(SQL.saveProgress, [cursor, id]);
   }
 
   /** A channel's events, newest first, those with an id below `before` if given (by the channel index). */
@@ -139,27 +155,12 @@ export class ChannelEventRepository {
     before: string | undefined,
     limit: number,
   ): Promise<TimelineEvent[]> {
-    const rows = await this.reads.query<
-      {
-        id: string | number;
-        name: ChannelEventName;
-        eventTime: string | number;
-        sessionId: string | null;
-        createdAt: Date | string;
-      }[]
-    >(
-      'SELECT id, name, event_time AS eventTime, session_id AS sessionId, created_at AS createdAt' +
-        ` FROM channel_event WHERE channel_id = ?${before === undefined ? '' : ' AND id < ?'}` +
-        ' ORDER BY id DESC LIMIT ?',
-      before === undefined ? [channelId, limit] : [channelId, before, limit],
+    return TIMELINE(
+      await this.reads.query(
+        SQL.ofChannel(before !== undefined),
+        before === undefined ? [channelId, limit] : [channelId, before, limit],
+      ),
     );
-    return rows.map((row) => ({
-      id: String(row.id),
-      name: row.name,
-      eventTime: Number(row.eventTime),
-      sessionId: row.sessionId,
-      createdAt: this.sql.readTime(row.createdAt)!,
-    }));
   }
 
   /** Channels with events recorded before `before` and still not fanned out, oldest first. */
@@ -178,12 +179,10 @@ export class ChannelEventRepository {
    * pruning (whoever prunes checks that no delivery still sends one's body).
    */
   async dispatchedBefore(before: Date, after: string, limit: number): Promise<string[]> {
-    const rows = await this.reads.query<{ id: string | number }[]>(
-      'SELECT id FROM channel_event WHERE dispatched_at IS NOT NULL AND dispatched_at < ?' +
-        ' AND id > ? ORDER BY id LIMIT ?',
-      [this.sql.time(before), after, limit],
+    const rows = idRows(
+      await this.reads.query(SQL.dispatchedBefore, [this.sql.time(before), after, limit]),
     );
-    return rows.map((row) => String(row.id));
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -194,13 +193,7 @@ export class ChannelEventRepository {
     if (ids.length === 0) return 0;
     for (const id of ids) this.recentBodies.delete(id);
     const result: unknown = await this.transactions.run((manager) =>
-      manager.query(
-        this.sql.counting(
-          `DELETE FROM channel_event WHERE id IN (${this.sql.list(ids.length)})` +
-            ' AND dispatched_at IS NOT NULL',
-        ),
-        ids,
-      ),
+      manager.query(SQL.deleteDispatched(this.sql, ids.length), ids),
     );
     return this.sql.changed(result);
   }
@@ -215,13 +208,10 @@ export class ChannelEventRepository {
       else found.set(id, body);
     }
     if (missing.length === 0) return found;
-    const rows = await this.reads.query<{ id: string | number; body: string }[]>(
-      `SELECT id, body FROM channel_event WHERE id IN (${this.sql.list(missing.length)})`,
-      missing,
-    );
+    const rows = BODIES(await this.reads.query(SQL.bodies(this.sql, missing.length), missing));
     for (const row of rows) {
-      found.set(String(row.id), row.body);
-      this.remember(String(row.id), row.body);
+      found.set(row.id, row.body);
+      this.remember(row.id, row.body);
     }
     return found;
   }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Pipeline } from '../database/pipeline.js';
+import { Deferred, type Pipeline } from '../database/pipeline.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type {
   ChannelEventRepository,
@@ -93,7 +93,7 @@ function setup(staleAfterMs?: number) {
   const outbox: Pick<ChannelEventRepository, 'append'> = {
     append: (_tx: Pipeline, events: NewChannelEvent[]) => {
       recorded.push(...events);
-      return Promise.resolve(events.map((_, i) => String(recorded.length - events.length + i + 1)));
+      return Deferred.of(events.map((_, i) => String(recorded.length - events.length + i + 1)));
     },
   };
   // The repositories are fakes: the pipeline only has to commit.

@@ -348,7 +348,7 @@ export class ChannelLifecycleService {
     await this.channels.saveTransitions(tx, [...changes.channels.values()]);
     const appended = this.outbox.append(tx, changes.events);
     await tx.commit();
-    const ids = await appended;
+    const ids = await appended.result();
     return changes.events.map((event, index) => ({
       eventId: ids[index],
       name: event.name,

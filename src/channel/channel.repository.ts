@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { insertedId } from '../database/bigint.js';
-import { forUpdate } from '../database/locking.js';
 import type { Pipeline } from '../database/pipeline.js';
+import { field, insertedId, type Row, rowsOf } from '../database/rows.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { CHANNEL_STATUSES, ChannelEntity, type ChannelStatus } from './channel.entity.js';
@@ -29,35 +28,44 @@ const LIVENESS_COLUMNS =
   'last_seen_at AS lastSeenAt, session_media_server AS sessionMediaServer,' +
   ' heartbeat_ms AS heartbeatMs, stopped_stale AS stoppedStale';
 
-interface LivenessRow {
-  lastSeenAt?: Date | string | null;
-  sessionMediaServer?: string | null;
-  heartbeatMs?: number | string | null;
-  stoppedStale?: number | boolean | string | null;
-  /** The database's time when it read the row. */
-  dbNow?: Date | string;
-}
-
 /** Locked channels, and the database's time when it locked them (transitions are as of then). */
 export interface LockedChannels<T = ChannelEntity[]> {
   channels: T;
   now: Date | undefined;
 }
 
-interface ChannelRow extends LivenessRow {
-  id: string | number;
-  name: string;
-  description: string | null;
-  status: ChannelStatus;
-  reconnectWindow: number | string;
-  sessionId: string | null;
-  liveAt: Date | string | null;
-  stoppedAt: Date | string | null;
-  endedAt: Date | string | null;
-  endDueAt: Date | string | null;
-  createdAt: Date | string;
-  updatedAt: Date | string;
-}
+const channelFields = {
+  id: field.id,
+  name: field.text,
+  description: field.orNull(field.text),
+  status: field.textOf<ChannelStatus>(),
+  reconnectWindow: field.int,
+  sessionId: field.orNull(field.text),
+  liveAt: field.orNull(field.time),
+  stoppedAt: field.orNull(field.time),
+  endedAt: field.orNull(field.time),
+  endDueAt: field.orNull(field.time),
+  createdAt: field.time,
+  updatedAt: field.time,
+};
+const lifecycleFields = {
+  ...channelFields,
+  lastSeenAt: field.orNull(field.time),
+  sessionMediaServer: field.orNull(field.text),
+  heartbeatMs: field.orNull(field.int),
+  stoppedStale: field.orNull(field.flag),
+  /** The database's time when it read the row. */
+  dbNow: field.time,
+};
+const CHANNELS = rowsOf(channelFields);
+const LIFECYCLE = rowsOf(lifecycleFields);
+const BY_STREAM_KEY = rowsOf({
+  ...lifecycleFields,
+  streamKey: field.text,
+  sessionStreamKey: field.orNull(field.text),
+});
+const STATUS_COUNTS = rowsOf({ status: field.textOf<ChannelStatus>(), count: field.int });
+type ChannelRow = Row<typeof channelFields> | Row<typeof lifecycleFields>;
 
 /** A channel as created: idle, with no session yet. */
 export function newIdleChannel(
@@ -97,9 +105,8 @@ export class ChannelRepository {
   }
 
   async findById(id: string): Promise<ChannelEntity | null> {
-    const [row] = await this.reads.query<ChannelRow[]>(
-      `SELECT ${CHANNEL_COLUMNS} FROM channel WHERE id = ?`,
-      [id],
+    const [row] = CHANNELS(
+      await this.reads.query(`SELECT ${CHANNEL_COLUMNS} FROM channel WHERE id = ?`, [id]),
     );
     return row ? this.toEntity(row) : null;
   }
@@ -129,9 +136,11 @@ export class ChannelRepository {
 
   /** Locks the channel row for the caller's transaction. */
   lockById(manager: EntityManager, id: string): Promise<ChannelEntity | null> {
-    return forUpdate(
-      manager.createQueryBuilder(ChannelEntity, 'channel').where('channel.id = :id', { id }),
-    ).getOne();
+    return this.sql
+      .lockRows(
+        manager.createQueryBuilder(ChannelEntity, 'channel').where('channel.id = :id', { id }),
+      )
+      .getOne();
   }
 
   /**
@@ -149,14 +158,14 @@ export class ChannelRepository {
     const wanted = [...new Set(keys)].filter((key) => key !== '' && key.length <= 64);
     if (wanted.length === 0) return { channels: { byKey, bySessionKey }, now: undefined };
     const list = this.sql.list(wanted.length);
-    const rows = await tx.query<
-      (ChannelRow & { streamKey: string; sessionStreamKey: string | null })[]
-    >(
-      `SELECT ${this.lifecycleColumns}, stream_key AS streamKey,` +
-        ' session_stream_key AS sessionStreamKey' +
-        ` FROM channel WHERE stream_key IN (${list}) OR session_stream_key IN (${list})` +
-        this.sql.forUpdate(),
-      [...wanted, ...wanted],
+    const rows = BY_STREAM_KEY(
+      await tx.query(
+        `SELECT ${this.lifecycleColumns}, stream_key AS streamKey,` +
+          ' session_stream_key AS sessionStreamKey' +
+          ` FROM channel WHERE stream_key IN (${list}) OR session_stream_key IN (${list})` +
+          this.sql.forUpdate(),
+        [...wanted, ...wanted],
+      ),
     );
     for (const row of rows) {
       const channel = this.toEntity(row);
@@ -239,11 +248,13 @@ export class ChannelRepository {
    */
   async lockDueStopped(tx: Pipeline, limit: number, asOf?: Date): Promise<LockedChannels> {
     const [due, values] = this.cutOff(asOf, 0);
-    const rows = await tx.query<ChannelRow[]>(
-      `SELECT ${this.lifecycleColumns} FROM channel` +
-        ` WHERE status = 'stopped' AND end_due_at <= ${due}` +
-        ` ORDER BY end_due_at LIMIT ?${this.sql.forUpdate(true)}`,
-      [...values, limit],
+    const rows = LIFECYCLE(
+      await tx.query(
+        `SELECT ${this.lifecycleColumns} FROM channel` +
+          ` WHERE status = 'stopped' AND end_due_at <= ${due}` +
+          ` ORDER BY end_due_at LIMIT ?${this.sql.forUpdate(true)}`,
+        [...values, limit],
+      ),
     );
     return { channels: rows.map((row) => this.toEntity(row)), now: this.dbNow(rows) };
   }
@@ -284,11 +295,13 @@ export class ChannelRepository {
     asOf?: Date,
   ): Promise<LockedChannels> {
     const [before, values] = this.cutOff(asOf, -silentMs);
-    const rows = await tx.query<ChannelRow[]>(
-      `SELECT ${this.lifecycleColumns} FROM channel` +
-        ` WHERE status = 'live' AND last_seen_at <= ${before}` +
-        ` ORDER BY last_seen_at LIMIT ?${this.sql.forUpdate(true)}`,
-      [...values, limit],
+    const rows = LIFECYCLE(
+      await tx.query(
+        `SELECT ${this.lifecycleColumns} FROM channel` +
+          ` WHERE status = 'live' AND last_seen_at <= ${before}` +
+          ` ORDER BY last_seen_at LIMIT ?${this.sql.forUpdate(true)}`,
+        [...values, limit],
+      ),
     );
     return { channels: rows.map((row) => this.toEntity(row)), now: this.dbNow(rows) };
   }
@@ -304,8 +317,8 @@ export class ChannelRepository {
     return `${CHANNEL_COLUMNS}, ${LIVENESS_COLUMNS}, ${this.sql.now} AS dbNow`;
   }
 
-  private dbNow(rows: LivenessRow[]): Date | undefined {
-    return rows.length === 0 ? undefined : (this.sql.readTime(rows[0].dbNow ?? null) ?? undefined);
+  private dbNow(rows: { dbNow: Date }[]): Date | undefined {
+    return rows.length === 0 ? undefined : rows[0].dbNow;
   }
 
   async update(manager: EntityManager, id: string, changes: ChannelChanges): Promise<void> {
@@ -317,49 +330,44 @@ export class ChannelRepository {
   }
 
   private toEntity(row: ChannelRow): ChannelEntity {
-    const time = (value: Date | string | null) => this.sql.readTime(value);
     return Object.assign(new ChannelEntity(), {
-      id: String(row.id),
+      id: row.id,
       name: row.name,
       description: row.description,
       status: row.status,
-      reconnectWindow: Number(row.reconnectWindow),
+      reconnectWindow: row.reconnectWindow,
       sessionId: row.sessionId,
-      liveAt: time(row.liveAt),
-      stoppedAt: time(row.stoppedAt),
-      endedAt: time(row.endedAt),
-      endDueAt: time(row.endDueAt),
-      createdAt: time(row.createdAt)!,
-      updatedAt: time(row.updatedAt)!,
+      liveAt: row.liveAt,
+      stoppedAt: row.stoppedAt,
+      endedAt: row.endedAt,
+      endDueAt: row.endDueAt,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
       // Read only with the lifecycle's columns; undefined otherwise (a write then keeps them).
       ...('lastSeenAt' in row && {
-        lastSeenAt: time(row.lastSeenAt ?? null),
-        sessionMediaServer: row.sessionMediaServer ?? null,
-        heartbeatMs:
-          row.heartbeatMs === null || row.heartbeatMs === undefined
-            ? null
-            : Number(row.heartbeatMs),
-        stoppedStale:
-          row.stoppedStale === null || row.stoppedStale === undefined
-            ? null
-            : Boolean(Number(row.stoppedStale)),
+        lastSeenAt: row.lastSeenAt,
+        sessionMediaServer: row.sessionMediaServer,
+        heartbeatMs: row.heartbeatMs,
+        stoppedStale: row.stoppedStale,
       }),
     });
   }
 
   /** How many channels are in each status. */
   async countByStatus(): Promise<Record<ChannelStatus, number>> {
-    const rows = await this.reads.manager
-      .createQueryBuilder(ChannelEntity, 'channel')
-      .select('channel.status', 'status')
-      .addSelect('COUNT(*)', 'count')
-      .groupBy('channel.status')
-      .getRawMany<{ status: ChannelStatus; count: string | number }>();
+    const rows = STATUS_COUNTS(
+      await this.reads.manager
+        .createQueryBuilder(ChannelEntity, 'channel')
+        .select('channel.status', 'status')
+        .addSelect('COUNT(*)', 'count')
+        .groupBy('channel.status')
+        .getRawMany(),
+    );
     const counts = Object.fromEntries(CHANNEL_STATUSES.map((status) => [status, 0])) as Record<
       ChannelStatus,
       number
     >;
-    for (const row of rows) counts[row.status] = Number(row.count);
+    for (const row of rows) counts[row.status] = row.count;
     return counts;
   }
 }

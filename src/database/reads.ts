@@ -34,8 +34,9 @@ export class Reads implements OnApplicationShutdown {
     return new Reads(reader.manager, reader);
   }
 
-  query<T>(sql: string, parameters?: unknown[]): Promise<T> {
-    return this.manager.query<T>(sql, parameters);
+  /** A raw result, for a schema to decode (see rows.ts). */
+  query(sql: string, parameters?: unknown[]): Promise<unknown> {
+    return this.manager.query(sql, parameters);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { field, rowsOf } from './rows.js';
 
 /** A value bound to a statement: both drivers take these. */
 export type SqlValue = string | number | Date | null;
@@ -30,10 +31,12 @@ export class Sql implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (!this.mysql) return;
-    const [row] = await this.dataSource.query<{ mode: number | string; step: number | string }[]>(
-      'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
+    const [row] = AUTOINC(
+      await this.dataSource.query(
+        'SELECT @@innodb_autoinc_lock_mode AS mode, @@auto_increment_increment AS step',
+      ),
     );
-    if (Number(row.mode) <= 1) this.idStep = Number(row.step);
+    if (row.mode <= 1) this.idStep = row.step;
   }
 
   /**
@@ -52,9 +55,9 @@ export class Sql implements OnModuleInit {
    * their ids in ascending order, as one statement's rows are numbered in VALUES order.
    */
   insertedIds(result: unknown, keys: string[]): string[] | undefined {
-    if (Array.isArray(result)) return idsByKey(result as ReturnedRow[], keys);
+    if (Array.isArray(result)) return idsByKey(RETURNED(result), keys);
     if (this.idStep === undefined) return undefined;
-    const first = BigInt((result as { insertId: number | string }).insertId);
+    const first = BigInt(field.id((result as { insertId: unknown }).insertId));
     const step = BigInt(this.idStep);
     return keys.map((_, index) => String(first + BigInt(index) * step));
   }
@@ -68,12 +71,6 @@ export class Sql implements OnModuleInit {
   changed(result: unknown): number {
     if (Array.isArray(result)) return result.length;
     return Number((result as { affectedRows?: number }).affectedRows ?? 0);
-  }
-
-  /** The id of the one row a single-row INSERT wrote (MySQL's insertId; SQLite's RETURNING). */
-  insertedId(result: unknown): string {
-    if (Array.isArray(result)) return String((result as ReturnedRow[])[0].id);
-    return String((result as { insertId: number | string }).insertId);
   }
 
   /** The database's time `ms` from now; binds one value (see `later`). */
@@ -101,16 +98,19 @@ export class Sql implements OnModuleInit {
     return this.mysql ? date : date.toISOString().replace('T', ' ').slice(0, 23);
   }
 
-  /** A stored time read back by a raw query. */
-  readTime(value: Date | string | null): Date | null {
-    if (value === null || value instanceof Date) return value;
-    return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
-  }
-
-  /** Row locks for a SELECT (MySQL); SQLite runs one writer at a time and needs none. */
+  /**
+   * Row locks for a SELECT: FOR UPDATE on MySQL (with SKIP LOCKED when asked, so several
+   * instances can share a queue). SQLite has no row locks and needs none: the service queues its
+   * transactions there (see Transactions), so a transaction already sees and holds its rows alone.
+   */
   forUpdate(skipLocked = false): string {
     if (!this.mysql) return '';
     return skipLocked ? ' FOR UPDATE SKIP LOCKED' : ' FOR UPDATE';
+  }
+
+  /** The same row locks (`forUpdate`) on a query builder's SELECT. */
+  lockRows<T extends ObjectLiteral>(builder: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+    return this.forUpdate() === '' ? builder : builder.setLock('pessimistic_write');
   }
 
   /** `?, ?, ?` for a list of n values. */
@@ -119,16 +119,15 @@ export class Sql implements OnModuleInit {
   }
 }
 
-interface ReturnedRow {
-  id: number | string;
-  rowKey: number | string;
-}
+const AUTOINC = rowsOf({ mode: field.int, step: field.int });
+/** The rows a `returningIds` INSERT answers on SQLite (its key as text, as `keys` hold it). */
+const RETURNED = rowsOf({ id: field.id, rowKey: (value) => String(value) });
 
 /** Each key's id, from the rows RETURNING answered in whatever order. */
-function idsByKey(rows: ReturnedRow[], keys: string[]): string[] {
+function idsByKey(rows: { id: string; rowKey: string }[], keys: string[]): string[] {
   const idsOf = new Map<string, bigint[]>();
   for (const row of rows) {
-    const key = String(row.rowKey);
+    const key = row.rowKey;
     const ids = idsOf.get(key) ?? [];
     ids.push(BigInt(row.id));
     idsOf.set(key, ids);

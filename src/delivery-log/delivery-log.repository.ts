@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import { Reads } from '../database/reads.js';
+import { field, rowsOf } from '../database/rows.js';
 import { Sql } from '../database/sql.js';
 import {
   DeliveryAttemptEntity,
@@ -28,6 +29,13 @@ export interface EventDelivery {
   webhookId: string;
   status: DeliveryStatus;
 }
+
+const EVENT_DELIVERIES = rowsOf({
+  id: field.id,
+  eventId: field.id,
+  webhookId: field.id,
+  status: field.textOf<DeliveryStatus>(),
+});
 
 /**
  * The console's reads of the delivery log. A reader of the engine's tables (`delivery`,
@@ -80,27 +88,16 @@ export class DeliveryLogRepository {
    */
   async ofEvents(eventIds: string[], perEvent: number): Promise<EventDelivery[]> {
     if (eventIds.length === 0) return [];
-    const rows = await this.reads.query<
-      {
-        id: string | number;
-        eventId: string | number;
-        webhookId: string | number;
-        status: DeliveryStatus;
-      }[]
-    >(
-      'SELECT id, eventId, webhookId, status FROM (SELECT id, event_id AS eventId,' +
-        ' webhook_id AS webhookId, status,' +
-        ' ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY webhook_id, id) AS position' +
-        ` FROM delivery WHERE event_id IN (${this.sql.list(eventIds.length)})) ranked` +
-        ' WHERE position <= ? ORDER BY eventId, webhookId, id',
-      [...eventIds, perEvent],
+    return EVENT_DELIVERIES(
+      await this.reads.query(
+        'SELECT id, eventId, webhookId, status FROM (SELECT id, event_id AS eventId,' +
+          ' webhook_id AS webhookId, status,' +
+          ' ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY webhook_id, id) AS position' +
+          ` FROM delivery WHERE event_id IN (${this.sql.list(eventIds.length)})) ranked` +
+          ' WHERE position <= ? ORDER BY eventId, webhookId, id',
+        [...eventIds, perEvent],
+      ),
     );
-    return rows.map((row) => ({
-      id: String(row.id),
-      eventId: String(row.eventId),
-      webhookId: String(row.webhookId),
-      status: row.status,
-    }));
   }
 
   /** One delivery of a webhook; null when the webhook has no delivery of that id. */

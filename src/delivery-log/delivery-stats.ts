@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Reads } from '../database/reads.js';
+import { field, rowsOf } from '../database/rows.js';
 import { Sql } from '../database/sql.js';
 import { DeliveryStatus } from '../delivery/delivery.entity.js';
 import { type LatencyBucket, latencyBucketSql } from './latency-histogram.js';
@@ -28,6 +29,31 @@ export interface WindowStats {
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 const SUCCESS = 'a.status_code >= 200 AND a.status_code < 300';
 
+const LAST_ATTEMPTS = rowsOf({
+  webhookId: field.id,
+  at: field.time,
+  statusCode: field.orNull(field.int),
+  error: field.orNull(field.text),
+});
+const OPEN_COUNTS = rowsOf({
+  webhookId: field.id,
+  pending: field.int,
+  nextAt: field.orNull(field.time),
+});
+const BY_TIME = rowsOf({
+  webhookId: field.id,
+  bucket: field.int,
+  attempts: field.int,
+  succeeded: field.int,
+});
+const BY_DURATION = rowsOf({
+  webhookId: field.id,
+  bucket: field.int,
+  count: field.int,
+  minMs: field.int,
+  maxMs: field.int,
+});
+
 /**
  * The webhooks' overview as a read model of the console: aggregates of the delivery log, in a
  * fixed number of grouped queries whatever the number of webhooks, each on an index
@@ -46,47 +72,28 @@ export class DeliveryStats {
   /** Each webhook's most recent attempt (of any delivery, test pings included): one seek each. */
   async lastAttempts(webhookIds: string[]): Promise<Map<string, LastAttempt>> {
     if (webhookIds.length === 0) return new Map();
-    const rows = await this.reads.query<
-      {
-        webhookId: string | number;
-        at: Date | string;
-        statusCode: number | string | null;
-        error: string | null;
-      }[]
-    >(
-      'SELECT w.id AS webhookId, d.last_attempt_at AS at, d.last_status_code AS statusCode,' +
-        ' d.last_error AS error FROM webhook w JOIN delivery d ON d.id = (SELECT l.id FROM delivery l' +
-        ' WHERE l.webhook_id = w.id AND l.last_attempt_at IS NOT NULL' +
-        ' ORDER BY l.last_attempt_at DESC, l.id DESC LIMIT 1)' +
-        ` WHERE w.id IN (${this.sql.list(webhookIds.length)})`,
-      webhookIds,
+    const rows = LAST_ATTEMPTS(
+      await this.reads.query(
+        'SELECT w.id AS webhookId, d.last_attempt_at AS at, d.last_status_code AS statusCode,' +
+          ' d.last_error AS error FROM webhook w JOIN delivery d ON d.id = (SELECT l.id FROM delivery l' +
+          ' WHERE l.webhook_id = w.id AND l.last_attempt_at IS NOT NULL' +
+          ' ORDER BY l.last_attempt_at DESC, l.id DESC LIMIT 1)' +
+          ` WHERE w.id IN (${this.sql.list(webhookIds.length)})`,
+        webhookIds,
+      ),
     );
-    return new Map(
-      rows.map((row) => [
-        String(row.webhookId),
-        {
-          at: this.sql.readTime(row.at)!,
-          statusCode: row.statusCode === null ? null : Number(row.statusCode),
-          error: row.error,
-        },
-      ]),
-    );
+    return new Map(rows.map(({ webhookId, ...last }) => [webhookId, last]));
   }
 
   /** Open deliveries per webhook (read through the status index: only the open ones). */
   async open(): Promise<Map<string, OpenDeliveries>> {
-    const rows = await this.reads.query<
-      { webhookId: string | number; pending: string | number; nextAt: Date | string | null }[]
-    >(
-      'SELECT webhook_id AS webhookId, COUNT(*) AS pending, MIN(next_attempt_at) AS nextAt' +
-        ` FROM delivery WHERE status IN ${OPEN} GROUP BY webhook_id`,
+    const rows = OPEN_COUNTS(
+      await this.reads.query(
+        'SELECT webhook_id AS webhookId, COUNT(*) AS pending, MIN(next_attempt_at) AS nextAt' +
+          ` FROM delivery WHERE status IN ${OPEN} GROUP BY webhook_id`,
+      ),
     );
-    return new Map(
-      rows.map((row) => [
-        String(row.webhookId),
-        { pending: Number(row.pending), nextAt: this.sql.readTime(row.nextAt) },
-      ]),
-    );
+    return new Map(rows.map(({ webhookId, ...open }) => [webhookId, open]));
   }
 
   /**
@@ -98,28 +105,13 @@ export class DeliveryStats {
     const bounds = bucketStarts.slice(1);
     const timeBucket = `CASE ${bounds.map((_, index) => `WHEN a.at < ? THEN ${index}`).join(' ')} ELSE ${bounds.length} END`;
     const [byTime, byDuration] = await Promise.all([
-      this.reads.query<
-        {
-          webhookId: string | number;
-          bucket: string | number;
-          attempts: string | number;
-          succeeded: string | number;
-        }[]
-      >(
+      this.reads.query(
         `SELECT d.webhook_id AS webhookId, ${timeBucket} AS bucket, COUNT(*) AS attempts,` +
           ` SUM(CASE WHEN ${SUCCESS} THEN 1 ELSE 0 END) AS succeeded${from}` +
           ' GROUP BY d.webhook_id, bucket',
         [...bounds.map((bound) => this.sql.time(bound)), this.sql.time(since)],
       ),
-      this.reads.query<
-        {
-          webhookId: string | number;
-          bucket: string | number;
-          count: string | number;
-          minMs: string | number;
-          maxMs: string | number;
-        }[]
-      >(
+      this.reads.query(
         `SELECT d.webhook_id AS webhookId, ${latencyBucketSql('a.duration_ms')} AS bucket,` +
           ` COUNT(*) AS count, MIN(a.duration_ms) AS minMs, MAX(a.duration_ms) AS maxMs${from}` +
           ' GROUP BY d.webhook_id, bucket',
@@ -127,28 +119,19 @@ export class DeliveryStats {
       ),
     ]);
     const stats = new Map<string, WindowStats>();
-    const of = (webhookId: string | number) => {
-      const id = String(webhookId);
-      let entry = stats.get(id);
+    const of = (webhookId: string) => {
+      let entry = stats.get(webhookId);
       if (!entry) {
         entry = { buckets: new Map(), latency: [] };
-        stats.set(id, entry);
+        stats.set(webhookId, entry);
       }
       return entry;
     };
-    for (const row of byTime) {
-      of(row.webhookId).buckets.set(Number(row.bucket), {
-        attempts: Number(row.attempts),
-        succeeded: Number(row.succeeded),
-      });
+    for (const { webhookId, bucket, attempts, succeeded } of BY_TIME(byTime)) {
+      of(webhookId).buckets.set(bucket, { attempts, succeeded });
     }
-    for (const row of byDuration) {
-      of(row.webhookId).latency.push({
-        index: Number(row.bucket),
-        count: Number(row.count),
-        minMs: Number(row.minMs),
-        maxMs: Number(row.maxMs),
-      });
+    for (const { webhookId, bucket, count, minMs, maxMs } of BY_DURATION(byDuration)) {
+      of(webhookId).latency.push({ index: bucket, count, minMs, maxMs });
     }
     return stats;
   }

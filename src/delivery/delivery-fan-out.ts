@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ChannelEventName } from '../common/channel-event-name.js';
-import { derived, type Pipeline } from '../database/pipeline.js';
+import { Deferred, type Pipeline } from '../database/pipeline.js';
+import { field, rowsOf } from '../database/rows.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import type { WebhookTarget } from '../webhook/webhook.types.js';
 import { DeliveryStatus, OPEN_SQL } from './delivery.entity.js';
@@ -31,6 +32,27 @@ interface NewRow extends Placement {
 
 const INSERT_CHUNK = 500;
 
+/** Fan-out's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** The open deliveries of these channels and webhooks in a range of ids, locked. */
+  lockOpen: (db: Sql, channels: number) =>
+    'SELECT id, channel_id AS channelId, webhook_id AS webhookId FROM delivery' +
+    ` WHERE channel_id IN (${db.list(channels)})` +
+    ` AND webhook_id BETWEEN ? AND ? AND status IN ${OPEN_SQL}${db.forUpdate()}`,
+  markFollowed: (db: Sql, count: number) =>
+    `UPDATE delivery SET has_followers = 1 WHERE id IN (${db.list(count)})`,
+  /** Followed by one tuple per delivery. */
+  insertInto:
+    'INSERT INTO delivery (webhook_id, channel_id, event_id, event, message_id, body, status,' +
+    ' attempts, max_attempts, has_followers, next_attempt_at, lease_owner, lease_until,' +
+    ' created_at, updated_at) VALUES ',
+  idsByMessage: (db: Sql, count: number) =>
+    `SELECT id, message_id AS messageId FROM delivery WHERE message_id IN (${db.list(count)})`,
+};
+
+const OPEN_OF_LINES = rowsOf({ id: field.id, channelId: field.id, webhookId: field.id });
+const BY_MESSAGE = rowsOf({ id: field.id, messageId: field.text });
+
 /**
  * Fan-out's writes to the delivery table: one delivery per event and subscribed webhook, placed in
  * its line by the line rule (`join`), in a few multi-row statements per batch.
@@ -50,20 +72,19 @@ export class DeliveryFanOut {
     items: FanOutItem[],
     maxAttempts: number,
     lease: Lease & { count: number },
-  ): Promise<{ inserted: number; sendable: number; leased: Promise<ClaimedDelivery[]> }> {
+  ): Promise<{ inserted: number; sendable: number; leased: Deferred<ClaimedDelivery[]> }> {
     const targetIds = items.flatMap((item) => item.targets.map((target) => Number(target.id)));
-    if (targetIds.length === 0) return { inserted: 0, sendable: 0, leased: Promise.resolve([]) };
+    if (targetIds.length === 0) return { inserted: 0, sendable: 0, leased: Deferred.of([]) };
     const channels = [...new Set(items.map((item) => item.event.channelId))];
     // Locking the open deliveries of these lines orders this insert after a head that is being
     // finished (and promoting) right now: the new delivery is either seen by that promotion or
     // sees the head still open.
-    const busyRows = await tx.query<
-      { id: string | number; channelId: string | number; webhookId: string | number }[]
-    >(
-      `SELECT id, channel_id AS channelId, webhook_id AS webhookId FROM delivery` +
-        ` WHERE channel_id IN (${this.sql.list(channels.length)})` +
-        ` AND webhook_id BETWEEN ? AND ? AND status IN ${OPEN_SQL}${this.sql.forUpdate()}`,
-      [...channels, Math.min(...targetIds), Math.max(...targetIds)],
+    const busyRows = OPEN_OF_LINES(
+      await tx.query(SQL.lockOpen(this.sql, channels.length), [
+        ...channels,
+        Math.min(...targetIds),
+        Math.max(...targetIds),
+      ]),
     );
     // In event order, then webhook order: the order of the line.
     const targets = items.flatMap((item) => item.targets.map((target) => ({ item, target })));
@@ -73,11 +94,7 @@ export class DeliveryFanOut {
         channelId: item.event.channelId,
         order: BigInt(index),
       })),
-      busyRows.map((row) => ({
-        id: String(row.id),
-        webhookId: String(row.webhookId),
-        channelId: String(row.channelId),
-      })),
+      busyRows,
     );
     const now = this.sql.time(new Date());
     const rows: NewRow[] = targets.map(({ item, target }, index) => ({
@@ -88,14 +105,11 @@ export class DeliveryFanOut {
     }));
     // The open deliveries now have a follower: finishing them must look for the next of the line.
     if (followed.length > 0) {
-      void tx.defer(
-        `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
-        followed,
-      );
+      tx.defer(SQL.markFollowed(this.sql, followed.length), followed);
     }
     const sendable = rows.filter((row) => row.head);
     const leasedRows = new Set(sendable.slice(0, lease.count));
-    const chunks: Promise<ClaimedDelivery[]>[] = [];
+    const chunks: Deferred<ClaimedDelivery[]>[] = [];
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const chunk = rows.slice(start, start + INSERT_CHUNK);
       const values: SqlValue[] = [];
@@ -119,36 +133,32 @@ export class DeliveryFanOut {
       });
       const { ids } = await this.insertDeliveries(
         tx,
-        'INSERT INTO delivery (webhook_id, channel_id, event_id, event, message_id, body, status,' +
-          ' attempts, max_attempts, has_followers, next_attempt_at, lease_owner, lease_until,' +
-          ` created_at, updated_at) VALUES ${tuples.join(', ')}`,
+        SQL.insertInto + tuples.join(', '),
         values,
         chunk.map((row) => row.messageId),
       );
       chunks.push(
-        derived(
-          ids.then((inserted) =>
-            chunk.flatMap((row, index) =>
-              leasedRows.has(row)
-                ? [
-                    {
-                      id: inserted[index],
-                      webhookId: row.target.id,
-                      channelId: row.item.event.channelId,
-                      event: row.item.event.name,
-                      messageId: row.messageId,
-                      body: row.item.event.body,
-                      attempts: 0,
-                      maxAttempts,
-                    },
-                  ]
-                : [],
-            ),
+        ids.map((inserted) =>
+          chunk.flatMap((row, index) =>
+            leasedRows.has(row)
+              ? [
+                  {
+                    id: inserted[index],
+                    webhookId: row.target.id,
+                    channelId: row.item.event.channelId,
+                    event: row.item.event.name,
+                    messageId: row.messageId,
+                    body: row.item.event.body,
+                    attempts: 0,
+                    maxAttempts,
+                  },
+                ]
+              : [],
           ),
         ),
       );
     }
-    const leased = derived(Promise.all(chunks).then((all) => all.flat()));
+    const leased = Deferred.all(chunks).map((all) => all.flat());
     return { inserted: rows.length, sendable: sendable.length, leased };
   }
 
@@ -161,22 +171,18 @@ export class DeliveryFanOut {
     insert: string,
     values: SqlValue[],
     messageIds: string[],
-  ): Promise<{ ids: Promise<string[]> }> {
+  ): Promise<{ ids: Deferred<string[]> }> {
     if (this.sql.consecutiveIds) {
-      const ids = derived(
-        tx
-          .defer(this.sql.returningIds(insert, 'message_id'), values)
-          .then((result) => this.sql.insertedIds(result, messageIds)!),
-      );
+      const ids = tx
+        .defer(this.sql.returningIds(insert, 'message_id'), values)
+        .map((result) => this.sql.insertedIds(result, messageIds)!);
       return { ids };
     }
     await tx.query(insert, values);
-    const rows = await tx.query<{ id: string | number; messageId: string }[]>(
-      'SELECT id, message_id AS messageId FROM delivery' +
-        ` WHERE message_id IN (${this.sql.list(messageIds.length)})`,
-      messageIds,
+    const rows = BY_MESSAGE(
+      await tx.query(SQL.idsByMessage(this.sql, messageIds.length), messageIds),
     );
-    const byMessage = new Map(rows.map((row) => [row.messageId, String(row.id)]));
-    return { ids: Promise.resolve(messageIds.map((messageId) => byMessage.get(messageId)!)) };
+    const byMessage = new Map(rows.map((row) => [row.messageId, row.id]));
+    return { ids: Deferred.of(messageIds.map((messageId) => byMessage.get(messageId)!)) };
   }
 }

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
 import { PING_EVENT } from '../common/channel-event-name.js';
 import { conflict, notFound } from '../common/errors.js';
-import { insertedId } from '../database/bigint.js';
-import { forUpdate } from '../database/locking.js';
+import { field, idRows, insertedId, rowsOf } from '../database/rows.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Transactions } from '../database/transactions.js';
 import { DeliveryEntity, DeliveryStatus, OPEN_SQL } from './delivery.entity.js';
@@ -12,6 +11,34 @@ import { newMessageId } from './signature.js';
 
 /** Deliveries recovered per transaction (and ids bound per statement): short locks, few values. */
 export const RECOVER_CHUNK = 1_000;
+
+/** The operations' statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** Each is followed by `(…ids)`. */
+  markFollowedIn: 'UPDATE delivery SET has_followers = 1 WHERE id IN',
+  requeueIn:
+    `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
+    ' max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN',
+  makeHeadsIn: (db: Sql) =>
+    `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${db.now} WHERE id IN`,
+  /** A webhook's failed deliveries (but pings) created since a time (and before one), locked. */
+  lockFailed: (db: Sql, until: boolean) =>
+    'SELECT id, channel_id AS channelId FROM delivery' +
+    ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
+    ` AND event <> '${PING_EVENT}' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
+    ` ORDER BY id LIMIT ${RECOVER_CHUNK}${db.forUpdate()}`,
+  /** The heads and the last open deliveries of a webhook's lines in these channels, locked. */
+  lockOpenEnds: (db: Sql, channels: number) =>
+    'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
+    ` WHERE webhook_id = ? AND status IN ${OPEN_SQL} AND channel_id IN (${db.list(channels)})` +
+    ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${db.forUpdate()}`,
+  lockOpenOfLine: (db: Sql) =>
+    `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN_SQL}` +
+    db.forUpdate(),
+};
+
+const FAILED = rowsOf({ id: field.id, channelId: field.id });
+const OPEN_ENDS = rowsOf({ id: field.id, channelId: field.id, hasFollowers: field.flag });
 
 /**
  * The operators' actions on the delivery table: a test ping, sending a delivery again, and
@@ -56,14 +83,16 @@ export class DeliveryOperations {
    */
   async redeliver(webhookId: string, deliveryId: string): Promise<DeliveryEntity> {
     return this.transactions.run(async (manager) => {
-      const delivery = await forUpdate(
-        manager
-          .createQueryBuilder(DeliveryEntity, 'delivery')
-          .where('delivery.id = :id AND delivery.webhook_id = :webhookId', {
-            id: deliveryId,
-            webhookId,
-          }),
-      ).getOne();
+      const delivery = await this.sql
+        .lockRows(
+          manager
+            .createQueryBuilder(DeliveryEntity, 'delivery')
+            .where('delivery.id = :id AND delivery.webhook_id = :webhookId', {
+              id: deliveryId,
+              webhookId,
+            }),
+        )
+        .getOne();
       if (!delivery) throw notFound('delivery', deliveryId);
       if (delivery.status === DeliveryStatus.Waiting) {
         throw conflict('delivery is waiting for an earlier delivery of its channel to finish');
@@ -84,7 +113,7 @@ export class DeliveryOperations {
             open.map((id) => ({ ...line, id, order: BigInt(id) })),
           );
           await manager.query(
-            `UPDATE delivery SET has_followers = 1 WHERE id IN (${this.sql.list(followed.length)})`,
+            `${SQL.markFollowedIn} (${this.sql.list(followed.length)})`,
             followed,
           );
           changes.status = DeliveryStatus.Waiting;
@@ -138,70 +167,37 @@ export class DeliveryOperations {
     until: Date | undefined,
     after: string,
   ): Promise<{ recovered: number; last?: string }> {
-    const failed = await manager.query<{ id: string | number; channelId: string | number }[]>(
-      'SELECT id, channel_id AS channelId FROM delivery' +
-        ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
-        ` AND event <> '${PING_EVENT}' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
-        ` ORDER BY id LIMIT ${RECOVER_CHUNK}${this.sql.forUpdate()}`,
-      [webhookId, after, this.sql.time(since), ...(until ? [this.sql.time(until)] : [])],
+    const failed = FAILED(
+      await manager.query(SQL.lockFailed(this.sql, until !== undefined), [
+        webhookId,
+        after,
+        this.sql.time(since),
+        ...(until ? [this.sql.time(until)] : []),
+      ]),
     );
     if (failed.length === 0) return { recovered: 0 };
-    const channels = [...new Set(failed.map((row) => String(row.channelId)))];
+    const channels = [...new Set(failed.map((row) => row.channelId))];
     // A busy line has one head (pending), and one open delivery without followers (its last):
     // those are all this reads. Locked, so a head finishing now promotes after this commit and
     // sees the recovered deliveries behind it. Earlier chunks' deliveries are among them.
-    const open = await manager.query<
-      { id: string | number; channelId: string | number; hasFollowers: number | boolean }[]
-    >(
-      'SELECT id, channel_id AS channelId, has_followers AS hasFollowers FROM delivery' +
-        ` WHERE webhook_id = ? AND status IN ${OPEN_SQL}` +
-        ` AND channel_id IN (${this.sql.list(channels.length)})` +
-        ` AND (status = '${DeliveryStatus.Pending}' OR has_followers = 0)${this.sql.forUpdate()}`,
-      [webhookId, ...channels],
+    const open = OPEN_ENDS(
+      await manager.query(SQL.lockOpenEnds(this.sql, channels.length), [webhookId, ...channels]),
     );
-    const recovered = failed.map((row) => ({
-      id: String(row.id),
-      webhookId,
-      channelId: String(row.channelId),
-      order: BigInt(row.id),
-    }));
+    const recovered = failed.map((row) => ({ ...row, webhookId, order: BigInt(row.id) }));
     // Whatever is open on those lines now has followers: the line moves on to them. An open
     // delivery newer than a recovered one is its follower: the recovered one goes first.
     const { placements, followed } = join(
       recovered,
-      open.map((row) => ({
-        id: String(row.id),
-        webhookId,
-        channelId: String(row.channelId),
-        hasFollowers: Boolean(row.hasFollowers),
-        order: BigInt(row.id),
-      })),
+      open.map((row) => ({ ...row, webhookId, order: BigInt(row.id) })),
     );
     const heads = recovered.filter((_, index) => placements[index].head).map((row) => row.id);
     followed.push(
       ...recovered.filter((_, index) => placements[index].hasFollowers).map((row) => row.id),
     );
-    const ids = failed.map((row) => String(row.id));
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Waiting}', next_attempt_at = NULL,` +
-        ` max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN`,
-      [this.sql.time(new Date())],
-      ids,
-    );
-    await this.updateEach(
-      manager,
-      'UPDATE delivery SET has_followers = 1 WHERE id IN',
-      [],
-      followed,
-    );
-    await this.updateEach(
-      manager,
-      `UPDATE delivery SET status = '${DeliveryStatus.Pending}',` +
-        ` next_attempt_at = ${this.sql.now} WHERE id IN`,
-      [],
-      heads,
-    );
+    const ids = failed.map((row) => row.id);
+    await this.updateEach(manager, SQL.requeueIn, [this.sql.time(new Date())], ids);
+    await this.updateEach(manager, SQL.markFollowedIn, [], followed);
+    await this.updateEach(manager, SQL.makeHeadsIn(this.sql), [], heads);
     return { recovered: failed.length, last: ids[ids.length - 1] };
   }
 
@@ -232,11 +228,7 @@ export class DeliveryOperations {
     channelId: string | null,
   ): Promise<string[]> {
     if (channelId === null) return [];
-    const rows = await manager.query<{ id: string | number }[]>(
-      `SELECT id FROM delivery WHERE channel_id = ? AND webhook_id = ? AND status IN ${OPEN_SQL}` +
-        this.sql.forUpdate(),
-      [channelId, webhookId],
-    );
-    return rows.map((row) => String(row.id));
+    const rows = idRows(await manager.query(SQL.lockOpenOfLine(this.sql), [channelId, webhookId]));
+    return rows.map((row) => row.id);
   }
 }

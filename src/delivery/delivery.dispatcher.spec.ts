@@ -7,6 +7,7 @@ import {
   type UndispatchedEvent,
 } from '../channel-events/channel-event.repository.js';
 import { ChannelEventBus, type ChannelEventRecorded } from '../channel-events/channel-events.js';
+import { Deferred } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
@@ -71,7 +72,7 @@ async function setup(outbox: Outbox, subscribers: number, failing = false) {
         },
       },
       { provide: ChannelEventRepository, useValue: outbox },
-      { provide: WebhookRepository, useValue: { version: () => Promise.resolve(3) } },
+      { provide: WebhookRepository, useValue: { version: () => Deferred.of(3) } },
       {
         provide: WebhookDirectory,
         useValue: {
@@ -89,7 +90,7 @@ async function setup(outbox: Outbox, subscribers: number, failing = false) {
             return Promise.resolve({
               inserted: count,
               sendable: count,
-              leased: Promise.resolve([]),
+              leased: Deferred.of([]),
             });
           }),
         },

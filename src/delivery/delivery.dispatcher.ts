@@ -144,7 +144,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
           await tx.commit();
           return { more: false, sendable: 0, leased: [] };
         }
-        const directory = await this.directory.atLeast(await version);
+        const directory = await this.directory.atLeast(await version.result());
         const plan = this.plan(events, (event) => directory.subscribers(event.name));
         // A deadlock victim runs this again: what the first try reserved is given back first.
         this.worker.release(reserved);
@@ -160,7 +160,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         return {
           more: plan.heldBack || events.length === EVENTS_PER_TRANSACTION,
           sendable: written.sendable,
-          leased: await written.leased,
+          leased: await written.leased.result(),
         };
       });
       leased = outcome.leased;

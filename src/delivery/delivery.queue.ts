@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import type { Pipeline } from '../database/pipeline.js';
+import { field, rowsOf } from '../database/rows.js';
 import { Sql, type SqlValue } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { Transactions } from '../database/transactions.js';
@@ -48,17 +49,22 @@ export interface DeliveryBacklog {
   oldestDueAgeMs: number;
 }
 
-interface ClaimRow {
-  id: string | number;
-  webhookId: string | number;
-  channelId: string | number | null;
-  eventId: string | number | null;
-  event: string;
-  messageId: string;
-  body: string | null;
-  attempts: number | string;
-  maxAttempts: number | string;
-}
+const CLAIMED = rowsOf({
+  id: field.id,
+  webhookId: field.id,
+  channelId: field.orNull(field.id),
+  eventId: field.orNull(field.id),
+  event: field.text,
+  messageId: field.text,
+  body: field.orNull(field.text),
+  attempts: field.int,
+  maxAttempts: field.int,
+});
+const PACKET = rowsOf({ packet: field.int });
+const PRESENT = rowsOf({ id: field.id, hasFollowers: field.flag });
+const LOGGED = rowsOf({ deliveryId: field.id, at: field.time });
+const PENDING = rowsOf({ pending: field.int });
+const DUE = rowsOf({ due: field.int, age: field.orNull(field.int) });
 
 /** SQLite's compiled-in limits (SQLITE_MAX_LENGTH, SQLITE_MAX_VARIABLE_NUMBER): no query reads them. */
 const SQLITE_MAX_LENGTH = 1_000_000_000;
@@ -67,6 +73,52 @@ const CLAIM_COLUMNS =
   'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
+
+/** Due and unleased, but for `skipped` webhooks (bound after the statement's other values). */
+const dueUnless = (db: Sql, skipped: number) =>
+  `status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${db.now}` +
+  ` AND (lease_until IS NULL OR lease_until < ${db.now})` +
+  (skipped > 0 ? ` AND webhook_id NOT IN (${db.list(skipped)})` : '');
+
+/** The queue's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** MySQL's claim, first half: the due rows, locked (SKIP LOCKED); then `lease`. */
+  claimLocked: (db: Sql, skipped: number) =>
+    `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${dueUnless(db, skipped)}` +
+    ` ORDER BY next_attempt_at LIMIT ?${db.forUpdate(true)}`,
+  lease: (db: Sql, count: number) =>
+    `UPDATE delivery SET lease_owner = ?, lease_until = ${db.nowPlus}` +
+    ` WHERE id IN (${db.list(count)})`,
+  /** SQLite's claim in one statement. */
+  claimReturning: (db: Sql, skipped: number) =>
+    `UPDATE delivery SET lease_owner = ?, lease_until = ${db.nowPlus}` +
+    ` WHERE id IN (SELECT id FROM delivery WHERE ${dueUnless(db, skipped)}` +
+    ` ORDER BY next_attempt_at LIMIT ?) RETURNING ${CLAIM_COLUMNS}`,
+  release: (db: Sql, count: number) =>
+    'UPDATE delivery SET lease_owner = NULL, lease_until = NULL' +
+    ` WHERE id IN (${db.list(count)}) AND lease_owner = ?`,
+  extendLeases: (db: Sql, count: number) =>
+    `UPDATE delivery SET lease_until = ${db.nowPlus}` +
+    ` WHERE id IN (${db.list(count)}) AND lease_owner = ?`,
+  maxPacket: 'SELECT @@max_allowed_packet AS packet',
+  hold: (db: Sql, count: number) =>
+    'UPDATE delivery SET next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL' +
+    ` WHERE id IN (${db.list(count)}) AND lease_owner = ?`,
+  lockPresent: (db: Sql, count: number) =>
+    'SELECT id, has_followers AS hasFollowers FROM delivery' +
+    ` WHERE id IN (${db.list(count)})${db.forUpdate()}`,
+  insertAttempts: (count: number) =>
+    'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
+    ' response_body, response_truncated, request_headers, response_headers)' +
+    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+  loggedAttempts: (db: Sql, count: number) =>
+    'SELECT delivery_id AS deliveryId, at FROM delivery_attempt' +
+    ` WHERE delivery_id IN (${db.list(count)})`,
+  countOpen: `SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`,
+  countDue: (db: Sql) =>
+    `SELECT COUNT(*) AS due, ${db.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
+    ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${db.now}`,
+};
 
 /**
  * The delivery queue in the database: claiming with leases (SKIP LOCKED on MySQL) and recording
@@ -103,55 +155,45 @@ export class DeliveryQueue {
     /** Webhooks this worker holds enough of already: none of theirs is claimed. */
     skipWebhooks: string[] = [],
   ): Promise<ClaimedDelivery[]> {
-    const due =
-      `status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}` +
-      ` AND (lease_until IS NULL OR lease_until < ${this.sql.now})` +
-      (skipWebhooks.length > 0
-        ? ` AND webhook_id NOT IN (${this.sql.list(skipWebhooks.length)})`
-        : '');
-    let rows: ClaimRow[];
+    let rows: ReturnType<typeof CLAIMED>;
     if (this.sql.mysql) {
-      rows = await tx.query<ClaimRow[]>(
-        `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${due}` +
-          ` ORDER BY next_attempt_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [...skipWebhooks, limit],
+      rows = CLAIMED(
+        await tx.query(SQL.claimLocked(this.sql, skipWebhooks.length), [...skipWebhooks, limit]),
       );
       if (rows.length === 0) return [];
-      void tx.defer(
-        `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
-          ` WHERE id IN (${this.sql.list(rows.length)})`,
-        [lease.owner, this.sql.later(lease.ms), ...rows.map((row) => row.id)],
-      );
+      tx.defer(SQL.lease(this.sql, rows.length), [
+        lease.owner,
+        this.sql.later(lease.ms),
+        ...rows.map((row) => row.id),
+      ]);
     } else {
-      rows = await tx.query<ClaimRow[]>(
-        `UPDATE delivery SET lease_owner = ?, lease_until = ${this.sql.nowPlus}` +
-          ` WHERE id IN (SELECT id FROM delivery WHERE ${due} ORDER BY next_attempt_at LIMIT ?)` +
-          ` RETURNING ${CLAIM_COLUMNS}`,
-        [lease.owner, this.sql.later(lease.ms), ...skipWebhooks, limit],
+      rows = CLAIMED(
+        await tx.query(SQL.claimReturning(this.sql, skipWebhooks.length), [
+          lease.owner,
+          this.sql.later(lease.ms),
+          ...skipWebhooks,
+          limit,
+        ]),
       );
     }
     const bodies = await this.events.bodies([
-      ...new Set(rows.flatMap((row) => (row.eventId === null ? [] : [String(row.eventId)]))),
+      ...new Set(rows.flatMap((row) => (row.eventId === null ? [] : [row.eventId]))),
     ]);
     return rows.map((row) => ({
-      id: String(row.id),
-      webhookId: String(row.webhookId),
-      channelId: row.channelId === null ? null : String(row.channelId),
+      id: row.id,
+      webhookId: row.webhookId,
+      channelId: row.channelId,
       event: row.event,
       messageId: row.messageId,
-      body: row.body ?? (row.eventId === null ? undefined : bodies.get(String(row.eventId))) ?? '',
-      attempts: Number(row.attempts),
-      maxAttempts: Number(row.maxAttempts),
+      body: row.body ?? (row.eventId === null ? undefined : bodies.get(row.eventId)) ?? '',
+      attempts: row.attempts,
+      maxAttempts: row.maxAttempts,
     }));
   }
 
   /** Gives leases of `owner` back unused (the deliveries were never sent), for anyone to claim. */
   async release(manager: EntityManager, ids: string[], owner: string): Promise<void> {
-    await manager.query(
-      `UPDATE delivery SET lease_owner = NULL, lease_until = NULL` +
-        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
-      [...ids, owner],
-    );
+    await manager.query(SQL.release(this.sql, ids.length), [...ids, owner]);
   }
 
   /**
@@ -166,22 +208,20 @@ export class DeliveryQueue {
     ms: number,
   ): Promise<number> {
     if (ids.length === 0) return 0;
-    const result: unknown = await manager.query(
-      `UPDATE delivery SET lease_until = ${this.sql.nowPlus}` +
-        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
-      [this.sql.later(ms), ...ids, owner],
-    );
+    const result: unknown = await manager.query(SQL.extendLeases(this.sql, ids.length), [
+      this.sql.later(ms),
+      ...ids,
+      owner,
+    ]);
     return this.sql.changed(result);
   }
 
   /** The server's limits on one statement: MySQL's max_allowed_packet, SQLite's compiled ones. */
   async statementLimits(): Promise<StatementLimits> {
     if (!this.sql.mysql) return { maxBytes: SQLITE_MAX_LENGTH, maxVariables: SQLITE_MAX_VARIABLES };
-    const [row] = await this.dataSource.manager.query<{ packet: string | number }[]>(
-      'SELECT @@max_allowed_packet AS packet',
-    );
+    const [row] = PACKET(await this.dataSource.manager.query(SQL.maxPacket));
     // mysql2 binds by writing values into the text: only the packet bounds them.
-    return { maxBytes: Number(row.packet), maxVariables: Number.MAX_SAFE_INTEGER };
+    return { maxBytes: row.packet, maxVariables: Number.MAX_SAFE_INTEGER };
   }
 
   /**
@@ -189,11 +229,7 @@ export class DeliveryQueue {
    * them (nor their lines' followers) until `releaseHeld` finds their webhook active again.
    */
   async hold(manager: EntityManager, ids: string[], owner: string): Promise<void> {
-    await manager.query(
-      `UPDATE delivery SET next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL` +
-        ` WHERE id IN (${this.sql.list(ids.length)}) AND lease_owner = ?`,
-      [...ids, owner],
-    );
+    await manager.query(SQL.hold(this.sql, ids.length), [...ids, owner]);
   }
 
   /**
@@ -214,15 +250,14 @@ export class DeliveryQueue {
   ): Promise<{ recorded: Completion[]; promoted: number }> {
     if (all.length === 0) return { recorded: [], promoted: 0 };
     // The rest are locked, so a delete of their webhook waits for this write.
-    const existing = await tx.query<{ id: string | number; hasFollowers: number | boolean }[]>(
-      `SELECT id, has_followers AS hasFollowers FROM delivery` +
-        ` WHERE id IN (${this.sql.list(all.length)})${this.sql.forUpdate()}`,
-      all.map(({ delivery }) => delivery.id),
+    const existing = PRESENT(
+      await tx.query(
+        SQL.lockPresent(this.sql, all.length),
+        all.map(({ delivery }) => delivery.id),
+      ),
     );
-    const present = new Set(existing.map((row) => String(row.id)));
-    const followed = new Set(
-      existing.filter((row) => Boolean(row.hasFollowers)).map((row) => String(row.id)),
-    );
+    const present = new Set(existing.map((row) => row.id));
+    const followed = new Set(existing.filter((row) => row.hasFollowers).map((row) => row.id));
     const completions = all.filter(({ delivery }) => present.has(delivery.id));
     if (completions.length === 0) return { recorded: [], promoted: 0 };
     const logged = recheck ? await this.loggedAttempts(tx, completions) : new Set<string>();
@@ -244,12 +279,7 @@ export class DeliveryQueue {
       );
     }
     if (unlogged.length > 0) {
-      void tx.defer(
-        'INSERT INTO delivery_attempt (delivery_id, at, status_code, duration_ms, error,' +
-          ' response_body, response_truncated, request_headers, response_headers)' +
-          ` VALUES ${unlogged.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        attempts,
-      );
+      tx.defer(SQL.insertAttempts(unlogged.length), attempts);
     }
     writeOutcomes(tx, this.sql, completions, owner);
     const finishedLines = completions
@@ -260,29 +290,23 @@ export class DeliveryQueue {
 
   /** Which of these attempts the log already holds, as `deliveryId@time`. */
   private async loggedAttempts(tx: Pipeline, completions: Completion[]): Promise<Set<string>> {
-    const rows = await tx.query<{ deliveryId: string | number; at: Date | string }[]>(
-      'SELECT delivery_id AS deliveryId, at FROM delivery_attempt' +
-        ` WHERE delivery_id IN (${this.sql.list(completions.length)})`,
-      completions.map(({ delivery }) => delivery.id),
+    const rows = LOGGED(
+      await tx.query(
+        SQL.loggedAttempts(this.sql, completions.length),
+        completions.map(({ delivery }) => delivery.id),
+      ),
     );
-    return new Set(
-      rows.map((row) => `${String(row.deliveryId)}@${this.sql.readTime(row.at)!.getTime()}`),
-    );
+    return new Set(rows.map((row) => `${row.deliveryId}@${row.at.getTime()}`));
   }
 
   /** The backlog: deliveries not yet done, those due now, and how long the oldest due one waits. */
   async backlog(): Promise<DeliveryBacklog> {
-    const [open] = await this.reads.query<{ pending: string | number }[]>(
-      `SELECT COUNT(*) AS pending FROM delivery WHERE status IN ${OPEN}`,
-    );
-    const [due] = await this.reads.query<{ due: string | number; age: string | number | null }[]>(
-      `SELECT COUNT(*) AS due, ${this.sql.ageMs('MIN(next_attempt_at)')} AS age FROM delivery` +
-        ` WHERE status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${this.sql.now}`,
-    );
+    const [open] = PENDING(await this.reads.query(SQL.countOpen));
+    const [due] = DUE(await this.reads.query(SQL.countDue(this.sql)));
     return {
-      pending: Number(open.pending),
-      due: Number(due.due),
-      oldestDueAgeMs: due.age === null ? 0 : Math.max(0, Math.round(Number(due.age))),
+      pending: open.pending,
+      due: due.due,
+      oldestDueAgeMs: due.age === null ? 0 : Math.max(0, Math.round(due.age)),
     };
   }
 

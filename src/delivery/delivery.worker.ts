@@ -324,7 +324,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           const current = this.webhooks.version(tx);
           const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough());
           await tx.commit();
-          return { claimed: due, version: await current };
+          return { claimed: due, version: await current.result() };
         });
         await this.directory.atLeast(version);
         this.accept(claimed);

@@ -41,7 +41,7 @@ export function writeOutcomes(tx: Pipeline, db: Sql, completions: Outcome[], own
     `last_error = ${column(({ result }) => value(result.error?.slice(0, ERROR_LIMIT) ?? null))}`,
     `last_attempt_at = ${column(({ result }) => value(db.time(result.at)))}`,
   ];
-  void tx.defer(
+  tx.defer(
     `UPDATE delivery SET ${set.join(', ')}, attempts = attempts + 1, lease_owner = NULL,` +
       ` lease_until = NULL, updated_at = ? WHERE id IN (${db.list(ids.length)})` +
       ' AND lease_owner = ?',

@@ -19,22 +19,22 @@ export class WebhookHealthWrites {
    */
   markFailing(tx: Pipeline, ids: string[], now: Date): void {
     if (ids.length === 0) return;
-    void tx.defer(
+    tx.defer(
       `UPDATE webhook SET failing_since = ? WHERE id IN (${this.sql.list(ids.length)})` +
         ' AND failing_since IS NULL',
       [this.sql.time(now), ...ids],
     );
-    void tx.defer(BUMP_VERSION);
+    tx.defer(BUMP_VERSION);
   }
 
   /** Deliveries to these webhooks succeeded: their failing runs are over (deferred). */
   recordSuccess(tx: Pipeline, ids: string[]): void {
     if (ids.length === 0) return;
-    void tx.defer(
+    tx.defer(
       `UPDATE webhook SET failing_since = NULL WHERE id IN (${this.sql.list(ids.length)})`,
       ids,
     );
-    void tx.defer(BUMP_VERSION);
+    tx.defer(BUMP_VERSION);
   }
 
   /**
@@ -64,17 +64,19 @@ export class WebhookHealthWrites {
       ),
     );
     if (changed === 0) return false;
-    void tx.defer(BUMP_VERSION);
+    tx.defer(BUMP_VERSION);
     return true;
   }
 
   /** Makes a webhook inactive (a receiver answered 410 Gone); PUT {active: true} brings it back. */
   deactivate(tx: Pipeline, id: string, reason: string): void {
     const disabled = disabledFor(reason);
-    void tx.defer(
-      'UPDATE webhook SET state = ?, disabled_reason = ?, updated_at = ? WHERE id = ?',
-      [disabled.state, disabled.disabledReason, this.sql.time(new Date()), id],
-    );
-    void tx.defer(BUMP_VERSION);
+    tx.defer('UPDATE webhook SET state = ?, disabled_reason = ?, updated_at = ? WHERE id = ?', [
+      disabled.state,
+      disabled.disabledReason,
+      this.sql.time(new Date()),
+      id,
+    ]);
+    tx.defer(BUMP_VERSION);
   }
 }

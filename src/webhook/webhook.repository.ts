@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager, In } from 'typeorm';
 import { ALL_EVENTS, type EventSubscription } from '../common/channel-event-name.js';
-import { insertedId } from '../database/bigint.js';
 import { deleteDeliveries } from '../database/delivery-rows.js';
-import { forUpdate } from '../database/locking.js';
-import { derived, type Pipeline } from '../database/pipeline.js';
+import type { Deferred, Pipeline } from '../database/pipeline.js';
+import { field, idRows, insertedId, rowsOf } from '../database/rows.js';
 import { Sql } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
@@ -33,18 +32,37 @@ export interface WebhookWithEvents {
   events: EventSubscription[];
 }
 
-interface WebhookRow {
-  id: string | number;
-  uri: string;
-  state: WebhookState;
-  rateLimit: number | string | null;
-  headers: string | null;
-  failingSince: Date | string | null;
-  disabledReason: string | null;
-  createdAt: Date | string;
-  updatedAt: Date | string;
-  event: EventSubscription | null;
-}
+const WEBHOOK_ROWS = rowsOf({
+  id: field.id,
+  uri: field.text,
+  state: field.textOf<WebhookState>(),
+  rateLimit: field.orNull(field.int),
+  headers: field.orNull(field.text),
+  failingSince: field.orNull(field.time),
+  disabledReason: field.orNull(field.text),
+  createdAt: field.time,
+  updatedAt: field.time,
+  event: field.orNull(field.textOf<EventSubscription>()),
+});
+type WebhookRow = ReturnType<typeof WEBHOOK_ROWS>[number];
+const TOTAL = rowsOf({ total: field.int });
+const VERSION = rowsOf({ version: field.int });
+const SNAPSHOT_ROWS = rowsOf({
+  id: field.id,
+  uri: field.text,
+  state: field.textOf<WebhookState>(),
+  secret: field.text,
+  previousSecret: field.orNull(field.text),
+  previousSecretExpiresAt: field.orNull(field.time),
+  failingSince: field.orNull(field.time),
+  disabledReason: field.orNull(field.text),
+  rateLimit: field.orNull(field.int),
+  headers: field.orNull(field.text),
+});
+const SUBSCRIPTIONS = rowsOf({
+  webhookId: field.id,
+  event: field.textOf<EventSubscription>(),
+});
 
 /** Every change that fan-out or sending reads moves the directory's version on. */
 export const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
@@ -134,10 +152,12 @@ export class WebhookRepository {
   async findWithEvents(ids: string[]): Promise<WebhookWithEvents[]> {
     if (ids.length === 0) return [];
     const found = this.group(
-      await this.reads.query<WebhookRow[]>(
-        `SELECT ${VIEW_COLUMNS} FROM webhook w LEFT JOIN webhook_event e ON e.webhook_id = w.id` +
-          ` WHERE w.id IN (${this.sql.list(ids.length)}) ORDER BY w.id, e.position`,
-        ids,
+      WEBHOOK_ROWS(
+        await this.reads.query(
+          `SELECT ${VIEW_COLUMNS} FROM webhook w LEFT JOIN webhook_event e ON e.webhook_id = w.id` +
+            ` WHERE w.id IN (${this.sql.list(ids.length)}) ORDER BY w.id, e.position`,
+          ids,
+        ),
       ),
     );
     const byId = new Map(found.map((entry) => [entry.webhook.id, entry]));
@@ -158,17 +178,18 @@ export class WebhookRepository {
     const where = filtered
       ? ` WHERE id IN (SELECT webhook_id FROM webhook_event WHERE event IN (${this.sql.list(names.length)}))`
       : '';
-    const [count] = await this.reads.query<{ total: string | number }[]>(
-      `SELECT COUNT(*) AS total FROM webhook${where}`,
-      names,
+    const [count] = TOTAL(
+      await this.reads.query(`SELECT COUNT(*) AS total FROM webhook${where}`, names),
     );
-    const rows = await this.reads.query<WebhookRow[]>(
-      `SELECT ${VIEW_COLUMNS} FROM (SELECT id FROM webhook${where} ORDER BY id LIMIT ? OFFSET ?) p` +
-        ' JOIN webhook w ON w.id = p.id LEFT JOIN webhook_event e ON e.webhook_id = w.id' +
-        ' ORDER BY w.id, e.position',
-      [...names, limit, offset],
+    const rows = WEBHOOK_ROWS(
+      await this.reads.query(
+        `SELECT ${VIEW_COLUMNS} FROM (SELECT id FROM webhook${where} ORDER BY id LIMIT ? OFFSET ?) p` +
+          ' JOIN webhook w ON w.id = p.id LEFT JOIN webhook_event e ON e.webhook_id = w.id' +
+          ' ORDER BY w.id, e.position',
+        [...names, limit, offset],
+      ),
     );
-    return { found: this.group(rows), total: Number(count.total) };
+    return { found: this.group(rows), total: count.total };
   }
 
   /**
@@ -176,34 +197,40 @@ export class WebhookRepository {
    * ones, then those in a failing run, then the rest; each group oldest first.
    */
   async mostUrgent(limit: number): Promise<WebhookWithEvents[]> {
-    const rows = await this.reads.query<{ id: string | number }[]>(
-      'SELECT id FROM webhook' +
-        " ORDER BY CASE WHEN state = 'active' THEN 1 ELSE 0 END," +
-        ' CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
-      [limit],
+    const rows = idRows(
+      await this.reads.query(
+        'SELECT id FROM webhook' +
+          " ORDER BY CASE WHEN state = 'active' THEN 1 ELSE 0 END," +
+          ' CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
+        [limit],
+      ),
     );
-    return this.findWithEvents(rows.map((row) => String(row.id)));
+    return this.findWithEvents(rows.map((row) => row.id));
   }
 
   /** Locks the webhook row for the caller's transaction; false when there is none. */
   async lock(manager: EntityManager, id: string): Promise<boolean> {
-    const found = await forUpdate(
-      manager
-        .createQueryBuilder(WebhookEntity, 'webhook')
-        .select('webhook.id')
-        .where('webhook.id = :id', { id }),
-    ).getOne();
+    const found = await this.sql
+      .lockRows(
+        manager
+          .createQueryBuilder(WebhookEntity, 'webhook')
+          .select('webhook.id')
+          .where('webhook.id = :id', { id }),
+      )
+      .getOne();
     return found !== null;
   }
 
   /** Locks the webhook row and answers its current secret; undefined when there is none. */
   async lockSecret(manager: EntityManager, id: string): Promise<string | undefined> {
-    const found = await forUpdate(
-      manager
-        .createQueryBuilder(WebhookEntity, 'webhook')
-        .select(['webhook.id', 'webhook.secret'])
-        .where('webhook.id = :id', { id }),
-    ).getOne();
+    const found = await this.sql
+      .lockRows(
+        manager
+          .createQueryBuilder(WebhookEntity, 'webhook')
+          .select(['webhook.id', 'webhook.secret'])
+          .where('webhook.id = :id', { id }),
+      )
+      .getOne();
     return found?.secret;
   }
 
@@ -246,12 +273,14 @@ export class WebhookRepository {
    * whole lines, each headed as before.
    */
   async deleteLogChunk(manager: EntityManager, id: string, limit: number): Promise<number> {
-    const rows = await manager.query<{ id: string | number }[]>(
-      `SELECT id FROM delivery WHERE webhook_id = ? ORDER BY id DESC LIMIT ?${this.sql.forUpdate()}`,
-      [id, limit],
+    const rows = idRows(
+      await manager.query(
+        `SELECT id FROM delivery WHERE webhook_id = ? ORDER BY id DESC LIMIT ?${this.sql.forUpdate()}`,
+        [id, limit],
+      ),
     );
     if (rows.length === 0) return 0;
-    const ids = rows.map((row) => String(row.id));
+    const ids = rows.map((row) => row.id);
     await deleteDeliveries(manager, this.sql, ids);
     return ids.length;
   }
@@ -278,63 +307,40 @@ export class WebhookRepository {
    * The version of what fan-out and sending read of webhooks (subscriptions, uri, state, secrets,
    * headers):
    * every change that affects them bumps it in its own transaction, so a reader that sees the
-   * version of a change sees the change. In a pipeline it is deferred: await it only once the
-   * transaction has sent a statement after it.
+   * version of a change sees the change. In a pipeline it is deferred: it goes with the
+   * transaction's next statement, and is taken once that is sent.
    */
-  version(tx?: Pipeline): Promise<number> {
+  version(): Promise<number>;
+  version(tx: Pipeline): Deferred<number>;
+  version(tx?: Pipeline): Promise<number> | Deferred<number> {
     const read = 'SELECT version FROM webhook_state WHERE id = 1';
-    // In a pipeline it goes with the transaction's next statement.
-    const rows = tx
-      ? tx.defer<{ version: string | number }[]>(read)
-      : this.reads.query<{ version: string | number }[]>(read);
-    return derived(rows.then(([row]) => Number(row?.version ?? 0)));
+    const versionOf = (raw: unknown) => VERSION(raw)[0]?.version ?? 0;
+    return tx ? tx.defer(read).map(versionOf) : this.reads.query(read).then(versionOf);
   }
 
   /** Everything delivery keeps of every webhook, tagged with the version read before it. */
   async snapshot(): Promise<WebhookSnapshot> {
     const version = await this.version();
-    const rows = await this.reads.manager.query<
-      {
-        id: string | number;
-        uri: string;
-        state: WebhookState;
-        secret: string;
-        previousSecret: string | null;
-        previousSecretExpiresAt: Date | string | null;
-        failingSince: Date | string | null;
-        disabledReason: string | null;
-        rateLimit: number | string | null;
-        headers: string | null;
-      }[]
-    >(
-      'SELECT id, uri, state, secret, previous_secret AS previousSecret,' +
-        ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
-        ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers FROM webhook' +
-        ' ORDER BY id',
+    const rows = SNAPSHOT_ROWS(
+      await this.reads.query(
+        'SELECT id, uri, state, secret, previous_secret AS previousSecret,' +
+          ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
+          ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers FROM webhook' +
+          ' ORDER BY id',
+      ),
     );
-    const events = await this.reads.manager.query<
-      { webhookId: string | number; event: EventSubscription }[]
-    >('SELECT webhook_id AS webhookId, event FROM webhook_event ORDER BY webhook_id, position');
+    const events = SUBSCRIPTIONS(
+      await this.reads.query(
+        'SELECT webhook_id AS webhookId, event FROM webhook_event ORDER BY webhook_id, position',
+      ),
+    );
     const byWebhook = new Map<string, EventSubscription[]>();
-    for (const row of events) {
-      const id = String(row.webhookId);
-      byWebhook.set(id, [...(byWebhook.get(id) ?? []), row.event]);
+    for (const { webhookId, event } of events) {
+      byWebhook.set(webhookId, [...(byWebhook.get(webhookId) ?? []), event]);
     }
     return {
       version,
-      webhooks: rows.map((row) => ({
-        id: String(row.id),
-        uri: row.uri,
-        state: row.state,
-        secret: row.secret,
-        previousSecret: row.previousSecret,
-        previousSecretExpiresAt: this.sql.readTime(row.previousSecretExpiresAt),
-        failingSince: this.sql.readTime(row.failingSince),
-        disabledReason: row.disabledReason,
-        rateLimit: row.rateLimit === null ? null : Number(row.rateLimit),
-        headers: row.headers,
-        events: byWebhook.get(String(row.id)) ?? [],
-      })),
+      webhooks: rows.map((row) => ({ ...row, events: byWebhook.get(row.id) ?? [] })),
     };
   }
 
@@ -342,7 +348,7 @@ export class WebhookRepository {
   private group(rows: WebhookRow[]): WebhookWithEvents[] {
     const found = new Map<string, WebhookWithEvents>();
     for (const row of rows) {
-      const id = String(row.id);
+      const id = row.id;
       let entry = found.get(id);
       if (!entry) {
         entry = {
@@ -350,12 +356,12 @@ export class WebhookRepository {
             id,
             uri: row.uri,
             state: row.state,
-            rateLimit: row.rateLimit === null ? null : Number(row.rateLimit),
+            rateLimit: row.rateLimit,
             headerNames: Object.keys(readStoredHeaders(row.headers)),
-            failingSince: this.sql.readTime(row.failingSince),
+            failingSince: row.failingSince,
             disabledReason: row.disabledReason,
-            createdAt: this.sql.readTime(row.createdAt)!,
-            updatedAt: this.sql.readTime(row.updatedAt)!,
+            createdAt: row.createdAt,
+            updatedAt: row.updatedAt,
           },
           events: [],
         };
