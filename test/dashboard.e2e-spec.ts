@@ -477,17 +477,15 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
     const form = page.getByTestId('webhook-form');
     await expectCount(form, 1);
     // Every control of the form has a label.
-    const unlabelled = await form
-      .locator('input, select, textarea')
-      .evaluateAll((nodes) =>
-        nodes
-          .filter(
-            (node) =>
-              (node as unknown as { labels: { length: number } | null }).labels?.length === 0 &&
-              !node.getAttribute('aria-label'),
-          )
-          .map((node) => node.outerHTML),
-      );
+    const unlabelled = await form.locator('input, select, textarea').evaluateAll((nodes) =>
+      nodes
+        .filter((node) => {
+          // A form control's own NodeList of labels (not in the types this suite compiles with).
+          const labels = Reflect.get(node, 'labels') as { length: number } | null;
+          return labels?.length === 0 && !node.getAttribute('aria-label');
+        })
+        .map((node) => node.outerHTML),
+    );
     expect(unlabelled).toEqual([]);
 
     // The service's own refusal, in its words: an address it will not call.
