@@ -28,6 +28,52 @@ const LIVENESS_COLUMNS =
   'last_seen_at AS lastSeenAt, session_media_server AS sessionMediaServer,' +
   ' heartbeat_ms AS heartbeatMs, stopped_stale AS stoppedStale';
 
+/** Every column a transition reads, and the database's time. */
+const lifecycleColumns = (db: Sql) => `${CHANNEL_COLUMNS}, ${LIVENESS_COLUMNS}, ${db.now} AS dbNow`;
+
+/** The channel table's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  byId: `SELECT ${CHANNEL_COLUMNS} FROM channel WHERE id = ?`,
+  /** Channels by current or session stream key (each of `count` keys given twice), locked. */
+  lockByStreamKeys: (db: Sql, count: number) =>
+    `SELECT ${lifecycleColumns(db)}, stream_key AS streamKey,` +
+    ' session_stream_key AS sessionStreamKey' +
+    ` FROM channel WHERE stream_key IN (${db.list(count)}) OR session_stream_key IN (${db.list(count)})` +
+    db.forUpdate(),
+  /** `set` for `count` channels, each guarded by the status it left from (id, status pairs). */
+  saveTransitions: (db: Sql, set: string, count: number) =>
+    db.counting(
+      `UPDATE channel SET ${set} WHERE id IN (${db.list(count)})` +
+        ` AND status = CASE id ${Array.from({ length: count }, () => 'WHEN ? THEN ?').join(' ')} END`,
+    ),
+  /** Stopped channels due by the time `due` (an SQL term), oldest due first, locked (SKIP LOCKED). */
+  lockDueStopped: (db: Sql, due: string) =>
+    `SELECT ${lifecycleColumns(db)} FROM channel` +
+    ` WHERE status = 'stopped' AND end_due_at <= ${due}` +
+    ` ORDER BY end_due_at LIMIT ?${db.forUpdate(true)}`,
+  /**
+   * Notes a live channel's media server as heard, by the database's clock with its heartbeat, or
+   * at a given time. Both databases read last_seen_at as it was before this statement in the first
+   * assignment (MySQL assigns left to right; SQLite reads the old row throughout). A gap of a day
+   * or more is no heartbeat (and would not fit the column).
+   */
+  touch: (db: Sql, atGivenTime: boolean) => {
+    const gap = db.ageMs('last_seen_at');
+    const set = atGivenTime
+      ? 'last_seen_at = ?'
+      : `heartbeat_ms = CASE WHEN ${gap} < ${DAY_MS} THEN ROUND(${gap}) END, last_seen_at = ${db.now}`;
+    return db.counting(
+      `UPDATE channel SET ${set}` +
+        " WHERE status = 'live' AND (stream_key = ? OR session_stream_key = ?)",
+    );
+  },
+  /** Live channels last heard by the time `before` (an SQL term), locked (SKIP LOCKED). */
+  lockStaleLive: (db: Sql, before: string) =>
+    `SELECT ${lifecycleColumns(db)} FROM channel` +
+    ` WHERE status = 'live' AND last_seen_at <= ${before}` +
+    ` ORDER BY last_seen_at LIMIT ?${db.forUpdate(true)}`,
+};
+
 /** Locked channels, and the database's time when it locked them (transitions are as of then). */
 export interface LockedChannels<T = ChannelEntity[]> {
   channels: T;
@@ -105,9 +151,7 @@ export class ChannelRepository {
   }
 
   async findById(id: string): Promise<ChannelEntity | null> {
-    const [row] = CHANNELS(
-      await this.reads.query(`SELECT ${CHANNEL_COLUMNS} FROM channel WHERE id = ?`, [id]),
-    );
+    const [row] = CHANNELS(await this.reads.query(SQL.byId, [id]));
     return row ? this.toEntity(row) : null;
   }
 
@@ -157,15 +201,8 @@ export class ChannelRepository {
     const bySessionKey = new Map<string, ChannelEntity>();
     const wanted = [...new Set(keys)].filter((key) => key !== '' && key.length <= 64);
     if (wanted.length === 0) return { channels: { byKey, bySessionKey }, now: undefined };
-    const list = this.sql.list(wanted.length);
     const rows = BY_STREAM_KEY(
-      await tx.query(
-        `SELECT ${this.lifecycleColumns}, stream_key AS streamKey,` +
-          ' session_stream_key AS sessionStreamKey' +
-          ` FROM channel WHERE stream_key IN (${list}) OR session_stream_key IN (${list})` +
-          this.sql.forUpdate(),
-        [...wanted, ...wanted],
-      ),
+      await tx.query(SQL.lockByStreamKeys(this.sql, wanted.length), [...wanted, ...wanted]),
     );
     for (const row of rows) {
       const channel = this.toEntity(row);
@@ -228,13 +265,7 @@ export class ChannelRepository {
     const ids = transitions.map((transition) => transition.channel.id);
     const guard = transitions.flatMap((transition) => [transition.channel.id, transition.from]);
     const changed = this.sql.changed(
-      await tx.query(
-        this.sql.counting(
-          `UPDATE channel SET ${set} WHERE id IN (${this.sql.list(ids.length)})` +
-            ` AND status = CASE id ${transitions.map(() => 'WHEN ? THEN ?').join(' ')} END`,
-        ),
-        [...values, ...ids, ...guard],
-      ),
+      await tx.query(SQL.saveTransitions(this.sql, set, ids.length), [...values, ...ids, ...guard]),
     );
     if (changed !== transitions.length) {
       throw new Error(`${transitions.length - changed} channel(s) changed under their lock`);
@@ -248,14 +279,7 @@ export class ChannelRepository {
    */
   async lockDueStopped(tx: Pipeline, limit: number, asOf?: Date): Promise<LockedChannels> {
     const [due, values] = this.cutOff(asOf, 0);
-    const rows = LIFECYCLE(
-      await tx.query(
-        `SELECT ${this.lifecycleColumns} FROM channel` +
-          ` WHERE status = 'stopped' AND end_due_at <= ${due}` +
-          ` ORDER BY end_due_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [...values, limit],
-      ),
-    );
+    const rows = LIFECYCLE(await tx.query(SQL.lockDueStopped(this.sql, due), [...values, limit]));
     return { channels: rows.map((row) => this.toEntity(row)), now: this.dbNow(rows) };
   }
 
@@ -265,20 +289,8 @@ export class ChannelRepository {
    * since it was last heard (its update interval); answers whether there was one.
    */
   async touch(streamKey: string, heardAt?: Date): Promise<boolean> {
-    // Both databases read last_seen_at as it was before this statement in the first assignment
-    // (MySQL assigns left to right; SQLite reads the old row throughout). A gap of a day or more
-    // is no heartbeat (and would not fit the column).
-    const gap = this.sql.ageMs('last_seen_at');
-    const heartbeat = `CASE WHEN ${gap} < ${DAY_MS} THEN ROUND(${gap}) END`;
-    const set =
-      heardAt === undefined
-        ? `heartbeat_ms = ${heartbeat}, last_seen_at = ${this.sql.now}`
-        : 'last_seen_at = ?';
     const result: unknown = await this.dataSource.manager.query(
-      this.sql.counting(
-        `UPDATE channel SET ${set}` +
-          " WHERE status = 'live' AND (stream_key = ? OR session_stream_key = ?)",
-      ),
+      SQL.touch(this.sql, heardAt !== undefined),
       [...(heardAt === undefined ? [] : [this.sql.time(heardAt)]), streamKey, streamKey],
     );
     return this.sql.changed(result) > 0;
@@ -295,14 +307,7 @@ export class ChannelRepository {
     asOf?: Date,
   ): Promise<LockedChannels> {
     const [before, values] = this.cutOff(asOf, -silentMs);
-    const rows = LIFECYCLE(
-      await tx.query(
-        `SELECT ${this.lifecycleColumns} FROM channel` +
-          ` WHERE status = 'live' AND last_seen_at <= ${before}` +
-          ` ORDER BY last_seen_at LIMIT ?${this.sql.forUpdate(true)}`,
-        [...values, limit],
-      ),
-    );
+    const rows = LIFECYCLE(await tx.query(SQL.lockStaleLive(this.sql, before), [...values, limit]));
     return { channels: rows.map((row) => this.toEntity(row)), now: this.dbNow(rows) };
   }
 
@@ -310,11 +315,6 @@ export class ChannelRepository {
   private cutOff(asOf: Date | undefined, offsetMs: number): [string, SqlValue[]] {
     if (asOf !== undefined) return ['?', [this.sql.time(new Date(asOf.getTime() + offsetMs))]];
     return [this.sql.nowPlus, [this.sql.later(offsetMs)]];
-  }
-
-  /** Every column a transition reads, and the database's time. */
-  private get lifecycleColumns(): string {
-    return `${CHANNEL_COLUMNS}, ${LIVENESS_COLUMNS}, ${this.sql.now} AS dbNow`;
   }
 
   private dbNow(rows: { dbNow: Date }[]): Date | undefined {

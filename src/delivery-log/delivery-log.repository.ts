@@ -30,6 +30,17 @@ export interface EventDelivery {
   status: DeliveryStatus;
 }
 
+/** The log's hand-written statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** The deliveries of `count` events, each event's first n (bound after the ids) by webhook. */
+  ofEvents: (db: Sql, count: number) =>
+    'SELECT id, eventId, webhookId, status FROM (SELECT id, event_id AS eventId,' +
+    ' webhook_id AS webhookId, status,' +
+    ' ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY webhook_id, id) AS position' +
+    ` FROM delivery WHERE event_id IN (${db.list(count)})) ranked` +
+    ' WHERE position <= ? ORDER BY eventId, webhookId, id',
+};
+
 const EVENT_DELIVERIES = rowsOf({
   id: field.id,
   eventId: field.id,
@@ -89,14 +100,7 @@ export class DeliveryLogRepository {
   async ofEvents(eventIds: string[], perEvent: number): Promise<EventDelivery[]> {
     if (eventIds.length === 0) return [];
     return EVENT_DELIVERIES(
-      await this.reads.query(
-        'SELECT id, eventId, webhookId, status FROM (SELECT id, event_id AS eventId,' +
-          ' webhook_id AS webhookId, status,' +
-          ' ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY webhook_id, id) AS position' +
-          ` FROM delivery WHERE event_id IN (${this.sql.list(eventIds.length)})) ranked` +
-          ' WHERE position <= ? ORDER BY eventId, webhookId, id',
-        [...eventIds, perEvent],
-      ),
+      await this.reads.query(SQL.ofEvents(this.sql, eventIds.length), [...eventIds, perEvent]),
     );
   }
 

@@ -29,6 +29,34 @@ export interface WindowStats {
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 const SUCCESS = 'a.status_code >= 200 AND a.status_code < 300';
 
+/** Where the window's attempts come from: those made at or after a time. */
+const WINDOW_ATTEMPTS =
+  ' FROM delivery_attempt a JOIN delivery d ON d.id = a.delivery_id WHERE a.at >= ?';
+
+/** The overview's statements, by name (`db` writes what differs between the databases). */
+const SQL = {
+  /** Each of `count` webhooks' most recent attempt: one seek each. */
+  lastAttempts: (db: Sql, count: number) =>
+    'SELECT w.id AS webhookId, d.last_attempt_at AS at, d.last_status_code AS statusCode,' +
+    ' d.last_error AS error FROM webhook w JOIN delivery d ON d.id = (SELECT l.id FROM delivery l' +
+    ' WHERE l.webhook_id = w.id AND l.last_attempt_at IS NOT NULL' +
+    ' ORDER BY l.last_attempt_at DESC, l.id DESC LIMIT 1)' +
+    ` WHERE w.id IN (${db.list(count)})`,
+  open:
+    'SELECT webhook_id AS webhookId, COUNT(*) AS pending, MIN(next_attempt_at) AS nextAt' +
+    ` FROM delivery WHERE status IN ${OPEN} GROUP BY webhook_id`,
+  /** Attempts per webhook and time bucket: `bounds` bucket bounds, then the window's start. */
+  byTime: (bounds: number) =>
+    'SELECT d.webhook_id AS webhookId,' +
+    ` CASE ${Array.from({ length: bounds }, (_, index) => `WHEN a.at < ? THEN ${index}`).join(' ')} ELSE ${bounds} END AS bucket,` +
+    ` COUNT(*) AS attempts, SUM(CASE WHEN ${SUCCESS} THEN 1 ELSE 0 END) AS succeeded${WINDOW_ATTEMPTS}` +
+    ' GROUP BY d.webhook_id, bucket',
+  byDuration:
+    `SELECT d.webhook_id AS webhookId, ${latencyBucketSql('a.duration_ms')} AS bucket,` +
+    ` COUNT(*) AS count, MIN(a.duration_ms) AS minMs, MAX(a.duration_ms) AS maxMs${WINDOW_ATTEMPTS}` +
+    ' GROUP BY d.webhook_id, bucket',
+};
+
 const LAST_ATTEMPTS = rowsOf({
   webhookId: field.id,
   at: field.time,
@@ -73,26 +101,14 @@ export class DeliveryStats {
   async lastAttempts(webhookIds: string[]): Promise<Map<string, LastAttempt>> {
     if (webhookIds.length === 0) return new Map();
     const rows = LAST_ATTEMPTS(
-      await this.reads.query(
-        'SELECT w.id AS webhookId, d.last_attempt_at AS at, d.last_status_code AS statusCode,' +
-          ' d.last_error AS error FROM webhook w JOIN delivery d ON d.id = (SELECT l.id FROM delivery l' +
-          ' WHERE l.webhook_id = w.id AND l.last_attempt_at IS NOT NULL' +
-          ' ORDER BY l.last_attempt_at DESC, l.id DESC LIMIT 1)' +
-          ` WHERE w.id IN (${this.sql.list(webhookIds.length)})`,
-        webhookIds,
-      ),
+      await this.reads.query(SQL.lastAttempts(this.sql, webhookIds.length), webhookIds),
     );
     return new Map(rows.map(({ webhookId, ...last }) => [webhookId, last]));
   }
 
   /** Open deliveries per webhook (read through the status index: only the open ones). */
   async open(): Promise<Map<string, OpenDeliveries>> {
-    const rows = OPEN_COUNTS(
-      await this.reads.query(
-        'SELECT webhook_id AS webhookId, COUNT(*) AS pending, MIN(next_attempt_at) AS nextAt' +
-          ` FROM delivery WHERE status IN ${OPEN} GROUP BY webhook_id`,
-      ),
-    );
+    const rows = OPEN_COUNTS(await this.reads.query(SQL.open));
     return new Map(rows.map(({ webhookId, ...open }) => [webhookId, open]));
   }
 
@@ -101,22 +117,13 @@ export class DeliveryStats {
    * bucketStarts[i]; the first starts at `since`) and by duration.
    */
   async window(since: Date, bucketStarts: Date[]): Promise<Map<string, WindowStats>> {
-    const from = ' FROM delivery_attempt a JOIN delivery d ON d.id = a.delivery_id WHERE a.at >= ?';
     const bounds = bucketStarts.slice(1);
-    const timeBucket = `CASE ${bounds.map((_, index) => `WHEN a.at < ? THEN ${index}`).join(' ')} ELSE ${bounds.length} END`;
     const [byTime, byDuration] = await Promise.all([
-      this.reads.query(
-        `SELECT d.webhook_id AS webhookId, ${timeBucket} AS bucket, COUNT(*) AS attempts,` +
-          ` SUM(CASE WHEN ${SUCCESS} THEN 1 ELSE 0 END) AS succeeded${from}` +
-          ' GROUP BY d.webhook_id, bucket',
-        [...bounds.map((bound) => this.sql.time(bound)), this.sql.time(since)],
-      ),
-      this.reads.query(
-        `SELECT d.webhook_id AS webhookId, ${latencyBucketSql('a.duration_ms')} AS bucket,` +
-          ` COUNT(*) AS count, MIN(a.duration_ms) AS minMs, MAX(a.duration_ms) AS maxMs${from}` +
-          ' GROUP BY d.webhook_id, bucket',
-        [this.sql.time(since)],
-      ),
+      this.reads.query(SQL.byTime(bounds.length), [
+        ...bounds.map((bound) => this.sql.time(bound)),
+        this.sql.time(since),
+      ]),
+      this.reads.query(SQL.byDuration, [this.sql.time(since)]),
     ]);
     const stats = new Map<string, WindowStats>();
     const of = (webhookId: string) => {

@@ -67,10 +67,58 @@ const SUBSCRIPTIONS = rowsOf({
 /** Every change that fan-out or sending reads moves the directory's version on. */
 export const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
 
+/** A webhook as the API shows it, joined with each of its events. */
 const VIEW_COLUMNS =
   'w.id, w.uri, w.state, w.rate_limit AS rateLimit, w.headers, w.failing_since AS failingSince,' +
   ' w.disabled_reason AS disabledReason,' +
   ' w.created_at AS createdAt, w.updated_at AS updatedAt, e.event';
+
+/** Only the webhooks subscribed to one of `count` events (empty: all webhooks). */
+const subscribedTo = (db: Sql, count: number) =>
+  count === 0
+    ? ''
+    : ` WHERE id IN (SELECT webhook_id FROM webhook_event WHERE event IN (${db.list(count)}))`;
+
+/**
+ * The webhook and webhook_event tables' hand-written statements, by name (`db` writes what
+ * differs between the databases).
+ */
+const SQL = {
+  /** `count` webhooks by id, with their events in subscription order. */
+  withEvents: (db: Sql, count: number) =>
+    `SELECT ${VIEW_COLUMNS} FROM webhook w LEFT JOIN webhook_event e ON e.webhook_id = w.id` +
+    ` WHERE w.id IN (${db.list(count)}) ORDER BY w.id, e.position`,
+  /** How many webhooks are subscribed to one of `events` events (0: all webhooks). */
+  countPage: (db: Sql, events: number) =>
+    `SELECT COUNT(*) AS total FROM webhook${subscribedTo(db, events)}`,
+  /** A page (limit, offset after the events) of those webhooks, oldest first, with their events. */
+  page: (db: Sql, events: number) =>
+    `SELECT ${VIEW_COLUMNS} FROM (SELECT id FROM webhook${subscribedTo(db, events)}` +
+    ' ORDER BY id LIMIT ? OFFSET ?) p' +
+    ' JOIN webhook w ON w.id = p.id LEFT JOIN webhook_event e ON e.webhook_id = w.id' +
+    ' ORDER BY w.id, e.position',
+  /** Inactive webhooks first, then those in a failing run, then the rest; each oldest first. */
+  mostUrgent:
+    'SELECT id FROM webhook' +
+    " ORDER BY CASE WHEN state = 'active' THEN 1 ELSE 0 END," +
+    ' CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
+  erasePreviousSecrets: (db: Sql) =>
+    db.counting(
+      'UPDATE webhook SET previous_secret = NULL, previous_secret_expires_at = NULL' +
+        ' WHERE previous_secret_expires_at <= ?',
+    ),
+  /** A webhook's newest deliveries, locked. */
+  lockLogChunk: (db: Sql) =>
+    `SELECT id FROM delivery WHERE webhook_id = ? ORDER BY id DESC LIMIT ?${db.forUpdate()}`,
+  version: 'SELECT version FROM webhook_state WHERE id = 1',
+  snapshot:
+    'SELECT id, uri, state, secret, previous_secret AS previousSecret,' +
+    ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
+    ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers FROM webhook' +
+    ' ORDER BY id',
+  subscriptions:
+    'SELECT webhook_id AS webhookId, event FROM webhook_event ORDER BY webhook_id, position',
+};
 
 export interface SnapshotWebhook {
   id: string;
@@ -152,13 +200,7 @@ export class WebhookRepository {
   async findWithEvents(ids: string[]): Promise<WebhookWithEvents[]> {
     if (ids.length === 0) return [];
     const found = this.group(
-      WEBHOOK_ROWS(
-        await this.reads.query(
-          `SELECT ${VIEW_COLUMNS} FROM webhook w LEFT JOIN webhook_event e ON e.webhook_id = w.id` +
-            ` WHERE w.id IN (${this.sql.list(ids.length)}) ORDER BY w.id, e.position`,
-          ids,
-        ),
-      ),
+      WEBHOOK_ROWS(await this.reads.query(SQL.withEvents(this.sql, ids.length), ids)),
     );
     const byId = new Map(found.map((entry) => [entry.webhook.id, entry]));
     return ids.flatMap((id) => byId.get(id) ?? []);
@@ -175,19 +217,9 @@ export class WebhookRepository {
   ): Promise<{ found: WebhookWithEvents[]; total: number }> {
     const filtered = events !== undefined && !events.includes(ALL_EVENTS);
     const names = filtered ? [...events, ALL_EVENTS] : [];
-    const where = filtered
-      ? ` WHERE id IN (SELECT webhook_id FROM webhook_event WHERE event IN (${this.sql.list(names.length)}))`
-      : '';
-    const [count] = TOTAL(
-      await this.reads.query(`SELECT COUNT(*) AS total FROM webhook${where}`, names),
-    );
+    const [count] = TOTAL(await this.reads.query(SQL.countPage(this.sql, names.length), names));
     const rows = WEBHOOK_ROWS(
-      await this.reads.query(
-        `SELECT ${VIEW_COLUMNS} FROM (SELECT id FROM webhook${where} ORDER BY id LIMIT ? OFFSET ?) p` +
-          ' JOIN webhook w ON w.id = p.id LEFT JOIN webhook_event e ON e.webhook_id = w.id' +
-          ' ORDER BY w.id, e.position',
-        [...names, limit, offset],
-      ),
+      await this.reads.query(SQL.page(this.sql, names.length), [...names, limit, offset]),
     );
     return { found: this.group(rows), total: count.total };
   }
@@ -197,14 +229,7 @@ export class WebhookRepository {
    * ones, then those in a failing run, then the rest; each group oldest first.
    */
   async mostUrgent(limit: number): Promise<WebhookWithEvents[]> {
-    const rows = idRows(
-      await this.reads.query(
-        'SELECT id FROM webhook' +
-          " ORDER BY CASE WHEN state = 'active' THEN 1 ELSE 0 END," +
-          ' CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
-        [limit],
-      ),
-    );
+    const rows = idRows(await this.reads.query(SQL.mostUrgent, [limit]));
     return this.findWithEvents(rows.map((row) => row.id));
   }
 
@@ -245,13 +270,9 @@ export class WebhookRepository {
    * delivery holds does not change (no version bump). Answers how many were erased.
    */
   async erasePreviousSecrets(manager: EntityManager, now: Date): Promise<number> {
-    const result: unknown = await manager.query(
-      this.sql.counting(
-        'UPDATE webhook SET previous_secret = NULL, previous_secret_expires_at = NULL' +
-          ' WHERE previous_secret_expires_at <= ?',
-      ),
-      [this.sql.time(now)],
-    );
+    const result: unknown = await manager.query(SQL.erasePreviousSecrets(this.sql), [
+      this.sql.time(now),
+    ]);
     return this.sql.changed(result);
   }
 
@@ -273,12 +294,7 @@ export class WebhookRepository {
    * whole lines, each headed as before.
    */
   async deleteLogChunk(manager: EntityManager, id: string, limit: number): Promise<number> {
-    const rows = idRows(
-      await manager.query(
-        `SELECT id FROM delivery WHERE webhook_id = ? ORDER BY id DESC LIMIT ?${this.sql.forUpdate()}`,
-        [id, limit],
-      ),
-    );
+    const rows = idRows(await manager.query(SQL.lockLogChunk(this.sql), [id, limit]));
     if (rows.length === 0) return 0;
     const ids = rows.map((row) => row.id);
     await deleteDeliveries(manager, this.sql, ids);
@@ -313,27 +329,17 @@ export class WebhookRepository {
   version(): Promise<number>;
   version(tx: Pipeline): Deferred<number>;
   version(tx?: Pipeline): Promise<number> | Deferred<number> {
-    const read = 'SELECT version FROM webhook_state WHERE id = 1';
     const versionOf = (raw: unknown) => VERSION(raw)[0]?.version ?? 0;
-    return tx ? tx.defer(read).map(versionOf) : this.reads.query(read).then(versionOf);
+    return tx
+      ? tx.defer(SQL.version).map(versionOf)
+      : this.reads.query(SQL.version).then(versionOf);
   }
 
   /** Everything delivery keeps of every webhook, tagged with the version read before it. */
   async snapshot(): Promise<WebhookSnapshot> {
     const version = await this.version();
-    const rows = SNAPSHOT_ROWS(
-      await this.reads.query(
-        'SELECT id, uri, state, secret, previous_secret AS previousSecret,' +
-          ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
-          ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers FROM webhook' +
-          ' ORDER BY id',
-      ),
-    );
-    const events = SUBSCRIPTIONS(
-      await this.reads.query(
-        'SELECT webhook_id AS webhookId, event FROM webhook_event ORDER BY webhook_id, position',
-      ),
-    );
+    const rows = SNAPSHOT_ROWS(await this.reads.query(SQL.snapshot));
+    const events = SUBSCRIPTIONS(await this.reads.query(SQL.subscriptions));
     const byWebhook = new Map<string, EventSubscription[]>();
     for (const { webhookId, event } of events) {
       byWebhook.set(webhookId, [...(byWebhook.get(webhookId) ?? []), event]);
