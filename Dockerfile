@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # channel-webhooks: `docker build -t channel-webhooks .`, then e.g.
 #   docker run -p 3000:3000 -v cw-data:/data -e API_KEYS=… -e INGEST_TOKEN=… channel-webhooks
-# Every setting is an environment variable (see the README's Configuration); the image defaults to
+# Every setting is an environment variable (docs/operations.md, Configuration); the image defaults to
 # NODE_ENV=production (API_KEYS and INGEST_TOKEN required) and SQLite on the /data volume.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
