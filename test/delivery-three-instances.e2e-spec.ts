@@ -65,7 +65,9 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
             () => undefined,
           );
           if (answer) {
-            expect(again ? [200, 403] : [200]).toContain(answer.status);
+            expect(again ? [200, 403] : [200], `${action} ${streamKey}: ${answer.text}`).toContain(
+              answer.status,
+            );
             return;
           }
           await sleep(100);
@@ -85,8 +87,16 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         }
       })();
 
+      // A hook answered otherwise than expected ends the hooks: say so at once, not as a stall.
+      const hooksFailed = hooks.then(
+        () => new Promise<never>(() => undefined),
+        (error: unknown) => Promise.reject(error as Error),
+      );
       for (const share of [0.25, 0.6]) {
-        await eventually(async () => receiver.received.length >= expected * share, 60_000, 5);
+        await Promise.race([
+          eventually(async () => receiver.received.length >= expected * share, 60_000, 5),
+          hooksFailed,
+        ]);
         outputs.push(victim.output());
         victim.kill('SIGKILL');
         await victim.exited;
