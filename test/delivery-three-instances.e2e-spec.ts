@@ -100,7 +100,11 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
         outputs.push(victim.output());
         victim.kill('SIGKILL');
         await victim.exited;
+        // Back on a new port: the old one may have gone meanwhile, as the local port of another
+        // process's outgoing connection, and listening there would fail with EADDRINUSE.
+        ports[2] = await freePort();
         victim = await start(ports[2]);
+        apis[2] = httpApi(`http://127.0.0.1:${ports[2]}`, KEY);
       }
       await hooks;
       await eventually(
