@@ -155,7 +155,7 @@ const cpuOf = (pids: readonly number[]) =>
  * Samples the service's RSS every 100 ms from its start; `phase()` marks the start of a timed
  * phase and answers a function that ends it with the CPU time and peak RSS since the mark.
  */
-class Meter {
+export class Meter {
   private readonly timer: NodeJS.Timeout;
   private phasePeak = 0;
   peakRssMb = 0;
