@@ -203,6 +203,16 @@ export class Meter {
   }
 }
 
+/** The extra service settings BENCH_SERVICE_ENV asks for (e.g. "DELIVERY_CONCURRENCY=128"). */
+export function serviceEnv(): Record<string, string> {
+  return Object.fromEntries(
+    (process.env.BENCH_SERVICE_ENV ?? '')
+      .split(/\s+/)
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+}
+
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const KEPT_LINES = 200;
 
@@ -280,12 +290,6 @@ export class Service {
   static async start(databaseUrl: string, env: Record<string, string> = {}): Promise<Service> {
     const port = await freePort();
     const extraArgs = (process.env.BENCH_SERVICE_ARGS ?? '').split(' ').filter(Boolean);
-    const extraEnv = Object.fromEntries(
-      (process.env.BENCH_SERVICE_ENV ?? '')
-        .split(/\s+/)
-        .filter((pair) => pair.includes('='))
-        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-    );
     // A clean environment: only what is set here reaches the service, so the caller's shell
     // (or a .env file, hence the empty working folder) cannot change what is measured.
     const workdir = mkdtempSync(join(tmpdir(), 'cw-bench-service-'));
@@ -303,7 +307,7 @@ export class Service {
         RATE_LIMIT_INGEST_DENIALS: '100000000/1m',
         LOG_LEVEL: 'error',
         ...env,
-        ...extraEnv,
+        ...serviceEnv(),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
