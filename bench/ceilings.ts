@@ -2,12 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProbeResult, ProbeSettings } from './probe.js';
-import { forkScript, onInterrupt, stopChild } from './processes.js';
+import { exited, forkScript, onInterrupt, stopChild } from './processes.js';
 import { Meter, type PhaseUsage } from './service.js';
 
 /**
- * The parent's side of the ceilings the service is read beside: the design probe (probe.ts), in
- * its own process.
+ * The parent's side of the ceilings the service is read beside: the design probe (probe.ts) and
+ * the bare read server (bare-reads.ts), each in its own process.
  */
 
 /** The service's default DELIVERY_CONCURRENCY (src/config/app-config.ts). */
@@ -77,5 +77,36 @@ async function nextMessage(
     return message;
   } finally {
     controller.abort();
+  }
+}
+
+/** The bare read server (bare-reads.ts) on the service's database. */
+export class BareReads {
+  private readonly unregister: () => void;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    this.unregister = onInterrupt(() => stopChild(child, 'the bare read server'));
+  }
+
+  static async start(databaseUrl: string): Promise<BareReads> {
+    const { child, first } = await forkScript<{ port: number }>(
+      new URL('./bare-reads.ts', import.meta.url),
+      'the bare read server',
+      [databaseUrl],
+    );
+    return new BareReads(child, first.port);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async stop(): Promise<void> {
+    this.unregister();
+    if (this.child.connected) this.child.send({ type: 'stop' });
+    if (!(await exited(this.child, 2_000))) await stopChild(this.child, 'the bare read server');
   }
 }

@@ -12,7 +12,8 @@
  *   reconnect  5 webhooks, 2,000 channels go live at once (64 hooks in flight)
  *   steady     10 webhooks, 50 transitions/s for 10 s
  *   fanout     10,000 webhooks, one channel goes live
- *   reads      200 webhooks, 32 connections on each read route for 5 s
+ *   reads      200 webhooks, 32 connections on each read route for 5 s; on MySQL the webhook
+ *              routes again on the bare read server (bare-reads.ts)
  *   backlog    20 webhooks, 5,000 channels, the receiver refusing for 20 s, then the drain
  *   fairness   2 webhooks, 150 channels go live, alone and then beside a receiver that never answers
  *   instances  MySQL only: 20 webhooks, 500 channels go live through one, two, then three instances

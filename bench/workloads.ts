@@ -1,9 +1,15 @@
+import { isDeepStrictEqual } from 'node:util';
 import { createChannel } from '../test/helpers/channels.js';
 import { createWebhook } from '../test/helpers/webhooks.js';
-import { DEFAULT_DELIVERY_CONCURRENCY, type ProbeRun, runDesignProbe } from './ceilings.js';
+import {
+  BareReads,
+  DEFAULT_DELIVERY_CONCURRENCY,
+  type ProbeRun,
+  runDesignProbe,
+} from './ceilings.js';
 import { closedLoop, HttpClient, pool } from './http.js';
 import { Receiver, type ReceiverCounts } from './receiver-handle.js';
-import { type Databases, type PhaseUsage, Service, serviceEnv } from './service.js';
+import { type Database, type Databases, type PhaseUsage, Service, serviceEnv } from './service.js';
 import { formatNumber, median, percentile, sleep } from './stats.js';
 
 export interface Goal {
@@ -70,7 +76,12 @@ const le = (target: number, text: string): Goal => ({ op: '<=', target, text });
 async function withService(
   context: Context,
   env: Record<string, string>,
-  body: (service: Service, receiver: Receiver, result: WorkloadResult) => Promise<void>,
+  body: (
+    service: Service,
+    receiver: Receiver,
+    result: WorkloadResult,
+    database: Database,
+  ) => Promise<void>,
 ): Promise<WorkloadResult> {
   const result: WorkloadResult = { metrics: [], notes: [], service: [] };
   const database = await context.databases.create();
@@ -80,7 +91,7 @@ async function withService(
     receiver = await Receiver.start();
     service = await Service.start(database.url, env);
     service.meter.companions = [receiver.pid, process.pid, ...context.databasePids];
-    await body(service, receiver, result);
+    await body(service, receiver, result, database);
   } catch (error) {
     result.error = (error as Error).message;
     // A refused connection or a timeout is explained by the service being gone, if it is.
@@ -672,7 +683,7 @@ export async function fanout(context: Context): Promise<WorkloadResult> {
 export async function reads(context: Context): Promise<WorkloadResult> {
   const connections = 32;
   const durationMs = Math.max(1000, 5000 * context.settings.scale);
-  return withService(context, {}, async (service, receiver, result) => {
+  return withService(context, {}, async (service, receiver, result, database) => {
     const [webhookId] = await createWebhooks(context, service, receiver, 200);
     const [channel] = await createChannels(context, service, 1);
     const routes = [
@@ -712,6 +723,23 @@ export async function reads(context: Context): Promise<WorkloadResult> {
           goal: ge(0.5, '≥ 0.5'),
         });
       }
+      if (context.databases.kind === 'mysql') {
+        const bareRates = await bareReads(context, database, client, result, routes.slice(1, 3), {
+          connections,
+          durationMs,
+        });
+        for (const [path, bareRate] of bareRates) {
+          result.metrics.push(
+            { name: `bare server GET ${path} req/s`, value: bareRate, unit: '/s' },
+            {
+              name: `GET ${path} ÷ bare server`,
+              value: rates.get(path)! / bareRate,
+              unit: '×',
+              goal: ge(0.7, '≥ 0.7'),
+            },
+          );
+        }
+      }
       const sequential: number[] = [];
       for (let i = 0; i < 200; i++) {
         const answer = await client.request('GET', `/v1/channel/${channel.id}`);
@@ -728,6 +756,50 @@ export async function reads(context: Context): Promise<WorkloadResult> {
       client.close();
     }
   });
+}
+
+/**
+ * The same routes on the bare read server (bare-reads.ts), beside the service on its database:
+ * the same connections, warm-up and duration. Answers each route's requests per second; an answer
+ * that differs from the service's is noted (the comparison would not be of the same work).
+ */
+async function bareReads(
+  context: Context,
+  database: Database,
+  serviceClient: HttpClient,
+  result: WorkloadResult,
+  paths: readonly string[],
+  load: { connections: number; durationMs: number },
+): Promise<Map<string, number>> {
+  const server = await BareReads.start(database.url);
+  const client = new HttpClient(server.port, load.connections, {});
+  const rates = new Map<string, number>();
+  try {
+    for (const path of paths) {
+      const [ours, bare] = await Promise.all([
+        serviceClient.request('GET', path),
+        client.request('GET', path),
+      ]);
+      if (!isDeepStrictEqual(JSON.parse(ours.body), JSON.parse(bare.body)))
+        result.notes.push(`the bare server's answer to GET ${path} differs from the service's`);
+      await closedLoop(client, load.connections, () => ({ method: 'GET', path }), { total: 500 });
+    }
+    for (const path of paths) {
+      context.log(
+        `bare server GET ${path}: ${load.connections} connections for ${load.durationMs / 1000} s`,
+      );
+      const run = await closedLoop(client, load.connections, () => ({ method: 'GET', path }), {
+        durationMs: load.durationMs,
+      });
+      if (Object.keys(run.unexpected).length > 0)
+        throw new SanityError(`bare server GET ${path} answered ${JSON.stringify(run.unexpected)}`);
+      rates.set(path, run.perSecond);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+  return rates;
 }
 
 export async function backlog(context: Context): Promise<WorkloadResult> {
