@@ -1,6 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 /** Waits for the child to exit, up to `ms`; true when it did. */
 export async function exited(child: ChildProcess, ms: number): Promise<boolean> {
@@ -26,6 +27,33 @@ export async function stopChild(child: ChildProcess, name: string, graceMs = 5_0
   console.warn(`  ! ${name} did not stop within ${graceMs} ms of SIGTERM; killing it`);
   child.kill('SIGKILL');
   await exited(child, 5_000);
+}
+
+/**
+ * Forks one of the bench's TypeScript scripts, with IPC, and waits for its first message (each
+ * sends one when it is ready); a script that exits first is an error naming `name`.
+ */
+export async function forkScript<T>(
+  script: URL,
+  name: string,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; first: T }> {
+  const child = fork(fileURLToPath(script), args, {
+    execArgv: ['--import', '@swc-node/register/esm-register'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const [first] = (await Promise.race([
+      once(child, 'message'),
+      once(child, 'exit').then(() => {
+        throw new Error(`${name} exited before it was ready`);
+      }),
+    ])) as [T];
+    return { child, first };
+  } catch (error) {
+    await stopChild(child, name);
+    throw error;
+  }
 }
 
 type Cleanup = () => Promise<void>;

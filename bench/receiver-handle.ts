@@ -1,7 +1,5 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
-import { exited, onInterrupt, stopChild } from './processes.js';
+import type { ChildProcess } from 'node:child_process';
+import { exited, forkScript, onInterrupt, stopChild } from './processes.js';
 
 export interface ReceiverCounts {
   requests: number;
@@ -45,22 +43,11 @@ export class Receiver {
   }
 
   static async start(): Promise<Receiver> {
-    const child = fork(fileURLToPath(new URL('./receiver.ts', import.meta.url)), [], {
-      execArgv: ['--import', '@swc-node/register/esm-register'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    try {
-      const [message] = (await Promise.race([
-        once(child, 'message'),
-        once(child, 'exit').then(() => {
-          throw new Error('the receiver exited before listening');
-        }),
-      ])) as [{ port: number }];
-      return new Receiver(child, message.port);
-    } catch (error) {
-      await stopChild(child, 'receiver');
-      throw error;
-    }
+    const { child, first } = await forkScript<{ port: number }>(
+      new URL('./receiver.ts', import.meta.url),
+      'the receiver',
+    );
+    return new Receiver(child, first.port);
   }
 
   get pid(): number {

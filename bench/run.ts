@@ -6,12 +6,14 @@
  * (`node dist/main.js`) in its own process. Set-up goes through the API and is not timed. During
  * each timed phase the service's CPU time and peak RSS are read from /proc.
  *
- *   burst      20 webhooks, 250 channels go live (16 hooks in flight); then a bare node:http loop
- *              against the same receiver as the ceiling
+ *   burst      20 webhooks, 1,000 channels go live (16 hooks in flight); then a bare node:http loop
+ *              against the same receiver, and on MySQL the design probe (probe.ts) on the same
+ *              deliveries, as the ceilings
  *   reconnect  5 webhooks, 2,000 channels go live at once (64 hooks in flight)
  *   steady     10 webhooks, 50 transitions/s for 10 s
  *   fanout     10,000 webhooks, one channel goes live
- *   reads      200 webhooks, 32 connections on each read route for 5 s
+ *   reads      200 webhooks, 32 connections on each read route for 5 s; on MySQL the webhook
+ *              routes again on the bare read server (bare-reads.ts)
  *   backlog    20 webhooks, 5,000 channels, the receiver refusing for 20 s, then the drain
  *   fairness   2 webhooks, 150 channels go live, alone and then beside a receiver that never answers
  *   instances  MySQL only: 20 webhooks, 500 channels go live through one, two, then three instances

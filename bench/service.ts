@@ -155,7 +155,7 @@ const cpuOf = (pids: readonly number[]) =>
  * Samples the service's RSS every 100 ms from its start; `phase()` marks the start of a timed
  * phase and answers a function that ends it with the CPU time and peak RSS since the mark.
  */
-class Meter {
+export class Meter {
   private readonly timer: NodeJS.Timeout;
   private phasePeak = 0;
   peakRssMb = 0;
@@ -201,6 +201,16 @@ class Meter {
   stop(): void {
     clearInterval(this.timer);
   }
+}
+
+/** The extra service settings BENCH_SERVICE_ENV asks for (e.g. "DELIVERY_CONCURRENCY=128"). */
+export function serviceEnv(): Record<string, string> {
+  return Object.fromEntries(
+    (process.env.BENCH_SERVICE_ENV ?? '')
+      .split(/\s+/)
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
 }
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -280,12 +290,6 @@ export class Service {
   static async start(databaseUrl: string, env: Record<string, string> = {}): Promise<Service> {
     const port = await freePort();
     const extraArgs = (process.env.BENCH_SERVICE_ARGS ?? '').split(' ').filter(Boolean);
-    const extraEnv = Object.fromEntries(
-      (process.env.BENCH_SERVICE_ENV ?? '')
-        .split(/\s+/)
-        .filter((pair) => pair.includes('='))
-        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-    );
     // A clean environment: only what is set here reaches the service, so the caller's shell
     // (or a .env file, hence the empty working folder) cannot change what is measured.
     const workdir = mkdtempSync(join(tmpdir(), 'cw-bench-service-'));
@@ -303,7 +307,7 @@ export class Service {
         RATE_LIMIT_INGEST_DENIALS: '100000000/1m',
         LOG_LEVEL: 'error',
         ...env,
-        ...extraEnv,
+        ...serviceEnv(),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,8 +1,15 @@
+import { isDeepStrictEqual } from 'node:util';
 import { createChannel } from '../test/helpers/channels.js';
 import { createWebhook } from '../test/helpers/webhooks.js';
+import {
+  BareReads,
+  DEFAULT_DELIVERY_CONCURRENCY,
+  type ProbeRun,
+  runDesignProbe,
+} from './ceilings.js';
 import { closedLoop, HttpClient, pool } from './http.js';
 import { Receiver, type ReceiverCounts } from './receiver-handle.js';
-import { type Databases, type PhaseUsage, Service } from './service.js';
+import { type Database, type Databases, type PhaseUsage, Service, serviceEnv } from './service.js';
 import { formatNumber, median, percentile, sleep } from './stats.js';
 
 export interface Goal {
@@ -69,7 +76,12 @@ const le = (target: number, text: string): Goal => ({ op: '<=', target, text });
 async function withService(
   context: Context,
   env: Record<string, string>,
-  body: (service: Service, receiver: Receiver, result: WorkloadResult) => Promise<void>,
+  body: (
+    service: Service,
+    receiver: Receiver,
+    result: WorkloadResult,
+    database: Database,
+  ) => Promise<void>,
 ): Promise<WorkloadResult> {
   const result: WorkloadResult = { metrics: [], notes: [], service: [] };
   const database = await context.databases.create();
@@ -79,7 +91,7 @@ async function withService(
     receiver = await Receiver.start();
     service = await Service.start(database.url, env);
     service.meter.companions = [receiver.pid, process.pid, ...context.databasePids];
-    await body(service, receiver, result);
+    await body(service, receiver, result, database);
   } catch (error) {
     result.error = (error as Error).message;
     // A refused connection or a timeout is explained by the service being gone, if it is.
@@ -171,6 +183,8 @@ interface HookRun {
   started: number;
   finished: number;
   latencies: number[];
+  /** Date.now() when each hook was answered, in answer order. */
+  answeredAt: number[];
   perSecond: number;
 }
 
@@ -208,8 +222,10 @@ async function hooks(
   try {
     const started = Date.now();
     const t0 = performance.now();
+    const answeredAt: number[] = [];
     const latencies = await pool(channels, inFlight, async (channel) => {
       const ms = await hook(client, channel.streamKey, action);
+      answeredAt.push(Date.now());
       progress.tick();
       return ms;
     });
@@ -218,6 +234,7 @@ async function hooks(
       started,
       finished: Date.now(),
       latencies,
+      answeredAt,
       perSecond: channels.length / seconds,
     };
   } finally {
@@ -332,9 +349,57 @@ async function goLive(
   return { run, done, usage, stats };
 }
 
+/**
+ * Hooks answered per second while deliveries flow: from the first callback at the receiver to the
+ * last hook answered (NaN when the hooks were all answered before the first callback).
+ */
+function hooksWhileDelivering(run: HookRun, firstDelivered: number): number {
+  const end = run.answeredAt.at(-1) ?? 0;
+  const seconds = (end - firstDelivered) / 1000;
+  if (!(seconds > 0)) return NaN;
+  return run.answeredAt.filter((at) => at > firstDelivered).length / seconds;
+}
+
+/**
+ * The design probe (probe.ts) on a fresh MySQL database, sending the same deliveries to the same
+ * receiver, its bodies the size of the service's; the receiver has to count every one of them.
+ */
+async function designProbe(
+  context: Context,
+  receiver: Receiver,
+  result: WorkloadResult,
+  set: { webhooks: number; events: number; bodyBytes: number },
+): Promise<ProbeRun> {
+  const expected = set.webhooks * set.events;
+  const concurrency = Number(serviceEnv().DELIVERY_CONCURRENCY ?? DEFAULT_DELIVERY_CONCURRENCY);
+  context.log(`design probe: ${expected} deliveries, ${concurrency} in flight`);
+  await receiver.reset();
+  const database = await context.databases.create();
+  try {
+    const probe = await runDesignProbe(
+      { databaseUrl: database.url, receiverPort: receiver.port, concurrency, ...set },
+      120_000 * context.settings.timeoutScale,
+      [receiver.pid, process.pid, ...context.databasePids],
+    );
+    disturbed(result, probe.usage, 'the design probe');
+    if (probe.lockRetries > 0)
+      result.notes.push(
+        `the design probe ran ${probe.lockRetries} transaction(s) again after a deadlock or lock wait timeout`,
+      );
+    const counts = await receiver.counts();
+    if (counts.delivered !== expected)
+      throw new SanityError(
+        `the design probe delivered ${counts.delivered} of ${expected} (the receiver's count)`,
+      );
+    return probe;
+  } finally {
+    await database.drop();
+  }
+}
+
 export async function burst(context: Context): Promise<WorkloadResult> {
   const webhooks = 20;
-  const channelCount = scaled(context.settings, 250);
+  const channelCount = scaled(context.settings, 1000);
   const expected = webhooks * channelCount;
   return withService(context, {}, async (service, receiver, result) => {
     const { run, done, usage, stats } = await goLive(context, service, receiver, result, {
@@ -369,17 +434,23 @@ export async function burst(context: Context): Promise<WorkloadResult> {
     } finally {
       bareClient.close();
     }
-
     result.metrics.push(
       { name: 'deliveries/s', value: rate, unit: '/s', goal: ge(5000, '≥ 5,000/s') },
       { name: `${channelCount} hooks answered in`, value: run.finished - run.started, unit: 'ms' },
       { name: 'hooks/s', value: run.perSecond, unit: '/s' },
+      {
+        name: 'hooks/s while deliveries flow',
+        value: hooksWhileDelivering(run, done.firstDelivered),
+        unit: '/s',
+        goal: ge(1000, '≥ 1,000/s'),
+      },
       { name: 'event→receiver p50', value: percentile(stats.latencies, 50), unit: 'ms' },
       { name: 'event→receiver p99', value: percentile(stats.latencies, 99), unit: 'ms' },
       {
         name: 'service CPU per delivery',
         value: cpuPerDelivery(usage.cpuMs, expected),
         unit: 'µs',
+        goal: le(150, '≤ 150 µs'),
       },
       { name: 'service peak RSS', value: usage.peakRssMb, unit: 'MiB' },
       { name: 'bare loop (ceiling)', value: bare.perSecond, unit: 'req/s' },
@@ -388,6 +459,31 @@ export async function burst(context: Context): Promise<WorkloadResult> {
         value: rate / bare.perSecond,
         unit: '×',
         goal: ge(0.3, '≥ 0.3'),
+      },
+    );
+
+    // The design's own speed: only on MySQL, the database it is written for. The service's
+    // figures are in the result already, should the probe fail.
+    const probe =
+      context.databases.kind === 'mysql'
+        ? await designProbe(context, receiver, result, {
+            webhooks,
+            events: channelCount,
+            bodyBytes: stats.bodyBytes,
+          })
+        : undefined;
+    result.metrics.push(
+      { name: 'design probe deliveries/s', value: probe?.perSecond ?? NaN, unit: '/s' },
+      {
+        name: 'design probe CPU per delivery',
+        value: probe ? cpuPerDelivery(probe.usage.cpuMs, probe.deliveries) : NaN,
+        unit: 'µs',
+      },
+      {
+        name: 'deliveries/s ÷ design probe',
+        value: probe ? rate / probe.perSecond : NaN,
+        unit: '×',
+        goal: ge(0.7, '≥ 0.7'),
       },
     );
   });
@@ -587,7 +683,7 @@ export async function fanout(context: Context): Promise<WorkloadResult> {
 export async function reads(context: Context): Promise<WorkloadResult> {
   const connections = 32;
   const durationMs = Math.max(1000, 5000 * context.settings.scale);
-  return withService(context, {}, async (service, receiver, result) => {
+  return withService(context, {}, async (service, receiver, result, database) => {
     const [webhookId] = await createWebhooks(context, service, receiver, 200);
     const [channel] = await createChannels(context, service, 1);
     const routes = [
@@ -627,6 +723,23 @@ export async function reads(context: Context): Promise<WorkloadResult> {
           goal: ge(0.5, '≥ 0.5'),
         });
       }
+      if (context.databases.kind === 'mysql') {
+        const bareRates = await bareReads(context, database, client, result, routes.slice(1, 3), {
+          connections,
+          durationMs,
+        });
+        for (const [path, bareRate] of bareRates) {
+          result.metrics.push(
+            { name: `bare server GET ${path} req/s`, value: bareRate, unit: '/s' },
+            {
+              name: `GET ${path} ÷ bare server`,
+              value: rates.get(path)! / bareRate,
+              unit: '×',
+              goal: ge(0.7, '≥ 0.7'),
+            },
+          );
+        }
+      }
       const sequential: number[] = [];
       for (let i = 0; i < 200; i++) {
         const answer = await client.request('GET', `/v1/channel/${channel.id}`);
@@ -643,6 +756,50 @@ export async function reads(context: Context): Promise<WorkloadResult> {
       client.close();
     }
   });
+}
+
+/**
+ * The same routes on the bare read server (bare-reads.ts), beside the service on its database:
+ * the same connections, warm-up and duration. Answers each route's requests per second; an answer
+ * that differs from the service's is noted (the comparison would not be of the same work).
+ */
+async function bareReads(
+  context: Context,
+  database: Database,
+  serviceClient: HttpClient,
+  result: WorkloadResult,
+  paths: readonly string[],
+  load: { connections: number; durationMs: number },
+): Promise<Map<string, number>> {
+  const server = await BareReads.start(database.url);
+  const client = new HttpClient(server.port, load.connections, {});
+  const rates = new Map<string, number>();
+  try {
+    for (const path of paths) {
+      const [ours, bare] = await Promise.all([
+        serviceClient.request('GET', path),
+        client.request('GET', path),
+      ]);
+      if (!isDeepStrictEqual(JSON.parse(ours.body), JSON.parse(bare.body)))
+        result.notes.push(`the bare server's answer to GET ${path} differs from the service's`);
+      await closedLoop(client, load.connections, () => ({ method: 'GET', path }), { total: 500 });
+    }
+    for (const path of paths) {
+      context.log(
+        `bare server GET ${path}: ${load.connections} connections for ${load.durationMs / 1000} s`,
+      );
+      const run = await closedLoop(client, load.connections, () => ({ method: 'GET', path }), {
+        durationMs: load.durationMs,
+      });
+      if (Object.keys(run.unexpected).length > 0)
+        throw new SanityError(`bare server GET ${path} answered ${JSON.stringify(run.unexpected)}`);
+      rates.set(path, run.perSecond);
+    }
+  } finally {
+    client.close();
+    await server.stop();
+  }
+  return rates;
 }
 
 export async function backlog(context: Context): Promise<WorkloadResult> {

@@ -9,6 +9,7 @@ import { Reads } from '../database/reads.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { readStoredHeaders } from './webhook-headers.js';
 import type { WebhookState } from './webhook-state.js';
+import { WEBHOOK_SQL as SQL } from './webhook.sql.js';
 
 /**
  * A webhook as the API shows it (no secrets: of its headers, only the names), with its events in
@@ -66,59 +67,6 @@ const SUBSCRIPTIONS = rowsOf({
 
 /** Every change that fan-out or sending reads moves the directory's version on. */
 export const BUMP_VERSION = 'UPDATE webhook_state SET version = version + 1 WHERE id = 1';
-
-/** A webhook as the API shows it, joined with each of its events. */
-const VIEW_COLUMNS =
-  'w.id, w.uri, w.state, w.rate_limit AS rateLimit, w.headers, w.failing_since AS failingSince,' +
-  ' w.disabled_reason AS disabledReason,' +
-  ' w.created_at AS createdAt, w.updated_at AS updatedAt, e.event';
-
-/** Only the webhooks subscribed to one of `count` events (empty: all webhooks). */
-const subscribedTo = (db: Sql, count: number) =>
-  count === 0
-    ? ''
-    : ` WHERE id IN (SELECT webhook_id FROM webhook_event WHERE event IN (${db.list(count)}))`;
-
-/**
- * The webhook and webhook_event tables' hand-written statements, by name (`db` writes what
- * differs between the databases).
- */
-const SQL = {
-  /** `count` webhooks by id, with their events in subscription order. */
-  withEvents: (db: Sql, count: number) =>
-    `SELECT ${VIEW_COLUMNS} FROM webhook w LEFT JOIN webhook_event e ON e.webhook_id = w.id` +
-    ` WHERE w.id IN (${db.list(count)}) ORDER BY w.id, e.position`,
-  /** How many webhooks are subscribed to one of `events` events (0: all webhooks). */
-  countPage: (db: Sql, events: number) =>
-    `SELECT COUNT(*) AS total FROM webhook${subscribedTo(db, events)}`,
-  /** A page (limit, offset after the events) of those webhooks, oldest first, with their events. */
-  page: (db: Sql, events: number) =>
-    `SELECT ${VIEW_COLUMNS} FROM (SELECT id FROM webhook${subscribedTo(db, events)}` +
-    ' ORDER BY id LIMIT ? OFFSET ?) p' +
-    ' JOIN webhook w ON w.id = p.id LEFT JOIN webhook_event e ON e.webhook_id = w.id' +
-    ' ORDER BY w.id, e.position',
-  /** Inactive webhooks first, then those in a failing run, then the rest; each oldest first. */
-  mostUrgent:
-    'SELECT id FROM webhook' +
-    " ORDER BY CASE WHEN state = 'active' THEN 1 ELSE 0 END," +
-    ' CASE WHEN failing_since IS NULL THEN 1 ELSE 0 END, id LIMIT ?',
-  erasePreviousSecrets: (db: Sql) =>
-    db.counting(
-      'UPDATE webhook SET previous_secret = NULL, previous_secret_expires_at = NULL' +
-        ' WHERE previous_secret_expires_at <= ?',
-    ),
-  /** A webhook's newest deliveries, locked. */
-  lockLogChunk: (db: Sql) =>
-    `SELECT id FROM delivery WHERE webhook_id = ? ORDER BY id DESC LIMIT ?${db.forUpdate()}`,
-  version: 'SELECT version FROM webhook_state WHERE id = 1',
-  snapshot:
-    'SELECT id, uri, state, secret, previous_secret AS previousSecret,' +
-    ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
-    ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers FROM webhook' +
-    ' ORDER BY id',
-  subscriptions:
-    'SELECT webhook_id AS webhookId, event FROM webhook_event ORDER BY webhook_id, position',
-};
 
 export interface SnapshotWebhook {
   id: string;
