@@ -2,20 +2,47 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Writable } from 'node:stream';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ChannelModule } from './channel/channel.module.js';
+import { ChannelApiModule } from './channel/channel-api.module.js';
+import { ChannelJobsModule } from './channel/channel-jobs.module.js';
 import { AuthGuard } from './common/auth/auth.guard.js';
 import { ApiThrottlerGuard } from './common/rate-limit/api-throttler.guard.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
-import { type AppConfig, loadAppConfig } from './config/app-config.js';
+import { type AppConfig, loadAppConfig, type ServiceRole } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
-import { DeliveryModule } from './delivery/delivery.module.js';
+import { DeliveryApiModule } from './delivery/delivery-api.module.js';
+import { DeliveryWorkerModule } from './delivery/delivery-worker.module.js';
 import { DeliveryLogModule } from './delivery-log/delivery-log.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { WebhookModule } from './webhook/webhook.module.js';
+import { WebhookApiModule } from './webhook/webhook-api.module.js';
+import { WebhookJobsModule } from './webhook/webhook-jobs.module.js';
+
+type ModuleList = NonNullable<DynamicModule['imports']>;
+
+/**
+ * What a process of role `api` serves: the API, the ingest hooks and the console. In the order
+ * data flows: subscriptions, channels (which raise events), delivery; the console that reads what
+ * delivery wrote comes first only so that the API document lists a webhook's delivery log before
+ * the controls that act on it.
+ */
+const API: ModuleList = [WebhookApiModule, ChannelApiModule, DeliveryLogModule, DeliveryApiModule];
+/** Fan-out, the delivery worker and every background job (retention, expiries). */
+const WORKER: ModuleList = [WebhookJobsModule, ChannelJobsModule, DeliveryWorkerModule];
+
+/** The role's modules; health and metrics are every process's (orchestrators probe each). */
+function roleModules(role: ServiceRole): ModuleList {
+  const api = role !== 'worker';
+  const worker = role !== 'api';
+  return [
+    ...(api ? API : []),
+    ...(worker ? WORKER : []),
+    HealthModule,
+    ...(api ? [DashboardModule] : []),
+  ];
+}
 
 @Module({})
 export class AppModule {
@@ -37,15 +64,7 @@ export class AppModule {
         DatabaseModule,
         RateLimitModule,
         MetricsModule,
-        // in the order data flows: subscriptions, channels (which raise events), delivery; the
-        // console that reads what delivery wrote comes first only so that the API document lists
-        // a webhook's delivery log before the controls that act on it
-        WebhookModule,
-        ChannelModule,
-        DeliveryLogModule,
-        DeliveryModule,
-        HealthModule,
-        DashboardModule,
+        ...roleModules(app.role),
       ],
       providers: [
         AuthGuard,

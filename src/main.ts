@@ -45,7 +45,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 // '::' takes IPv6 and, on a dual-stack host, IPv4 too; HOST narrows it (e.g. 127.0.0.1).
 await app.listen(config.port, config.host ?? '::');
-new Logger('Bootstrap').log(`channel-webhooks ${VERSION} listening on ${listeningOn(app)}`);
+const role = config.role === 'both' ? '' : ` (${config.role})`;
+new Logger('Bootstrap').log(`channel-webhooks ${VERSION}${role} listening on ${listeningOn(app)}`);
 
 /** The address really bound, as a URL; for the unspecified addresses, what they take in. */
 function listeningOn(server: NestFastifyApplication): string {
