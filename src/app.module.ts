@@ -12,6 +12,7 @@ import { type AppConfig, loadAppConfig, type ServiceRole } from './config/app-co
 import { DatabaseModule } from './database/database.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeliveryApiModule } from './delivery/delivery-api.module.js';
+import { DeliveryThreadModule } from './delivery/delivery-thread.module.js';
 import { DeliveryWorkerModule } from './delivery/delivery-worker.module.js';
 import { DeliveryLogModule } from './delivery-log/delivery-log.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -19,6 +20,13 @@ import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { WebhookApiModule } from './webhook/webhook-api.module.js';
 import { WebhookJobsModule } from './webhook/webhook-jobs.module.js';
+import type { WorkerThreadSupervisor } from './worker-thread/worker-thread.supervisor.js';
+
+export interface AppModuleOptions {
+  logDestination?: Writable;
+  /** Role `both` with the worker's modules in this thread (main.ts starts it): the API's side. */
+  workerThread?: WorkerThreadSupervisor;
+}
 
 type ModuleList = NonNullable<DynamicModule['imports']>;
 
@@ -32,13 +40,17 @@ const API: ModuleList = [WebhookApiModule, ChannelApiModule, DeliveryLogModule, 
 /** Fan-out, the delivery worker and every background job (retention, expiries). */
 const WORKER: ModuleList = [WebhookJobsModule, ChannelJobsModule, DeliveryWorkerModule];
 
-/** The role's modules; health and metrics are every process's (orchestrators probe each). */
-function roleModules(role: ServiceRole): ModuleList {
+/**
+ * The role's modules; health and metrics are every process's (orchestrators probe each). With a
+ * worker thread, this thread runs the API and reaches the worker's modules in the thread.
+ */
+function roleModules(role: ServiceRole, workerThread?: WorkerThreadSupervisor): ModuleList {
   const api = role !== 'worker';
   const worker = role !== 'api';
   return [
     ...(api ? API : []),
-    ...(worker ? WORKER : []),
+    ...(worker && !workerThread ? WORKER : []),
+    ...(worker && workerThread ? [DeliveryThreadModule.forThread(workerThread)] : []),
     HealthModule,
     ...(api ? [DashboardModule] : []),
   ];
@@ -49,13 +61,13 @@ export class AppModule {
   /** `env` is read and validated here, once; tests pass their own. */
   static forRoot(
     env: Record<string, string | undefined> = process.env,
-    options: { logDestination?: Writable } = {},
+    options: AppModuleOptions = {},
   ): DynamicModule {
     return AppModule.forConfig(loadAppConfig(env), options);
   }
 
   /** The same, with the configuration already read (main.ts needs it before the module). */
-  static forConfig(app: AppConfig, options: { logDestination?: Writable } = {}): DynamicModule {
+  static forConfig(app: AppConfig, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -64,7 +76,7 @@ export class AppModule {
         DatabaseModule,
         RateLimitModule,
         MetricsModule,
-        ...roleModules(app.role),
+        ...roleModules(app.role, options.workerThread),
       ],
       providers: [
         AuthGuard,

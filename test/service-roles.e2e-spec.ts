@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
 import { createChannel, eventually, ingest } from './helpers/channels.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
+import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { httpApi } from './helpers/http-api.js';
 import { startReceiver } from './helpers/receiver.js';
 import { verifySignature } from './helpers/signature.js';
@@ -18,14 +18,20 @@ const KEY = 'roles-test-key';
 const TOKEN = 'roles-test-token';
 
 /** The service as its own process, in one role; JSON logs (production) so errors can be counted. */
-function start(database: TestDatabase, port: number, role: 'api' | 'worker'): Promise<SpawnedApp> {
-  return startApp(database.url, port, {
+function start(
+  databaseUrl: string,
+  port: number,
+  role: 'api' | 'worker' | 'both',
+  env: Record<string, string> = {},
+): Promise<SpawnedApp> {
+  return startApp(databaseUrl, port, {
     SERVICE_ROLE: role,
     NODE_ENV: 'production',
     API_KEYS: KEY,
     INGEST_TOKEN: TOKEN,
     DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8',
     DELIVERY_RETRY_JITTER: '0',
+    ...env,
   });
 }
 
@@ -40,7 +46,7 @@ describe.each(databaseKinds())('SERVICE_ROLE=api and SERVICE_ROLE=worker on one 
     cleanup.push(() => receiver.close());
 
     const apiPort = await freePort();
-    const api = await start(database, apiPort, 'api');
+    const api = await start(database.url, apiPort, 'api');
     cleanup.push(async () => api.kill('SIGKILL'));
     const service = httpApi(`http://127.0.0.1:${apiPort}`, KEY);
 
@@ -69,7 +75,7 @@ describe.each(databaseKinds())('SERVICE_ROLE=api and SERVICE_ROLE=worker on one 
     expect(receiver.received).toEqual([]);
 
     const workerPort = await freePort();
-    const worker = await start(database, workerPort, 'worker');
+    const worker = await start(database.url, workerPort, 'worker');
     cleanup.push(async () => worker.kill('SIGKILL'));
     const probes = httpApi(`http://127.0.0.1:${workerPort}`, KEY);
 
@@ -128,4 +134,79 @@ describe.each(databaseKinds())('SERVICE_ROLE=api and SERVICE_ROLE=worker on one 
     expect(await exitWithin(api)).toBe(0);
     expect(logLinesAtOrAbove(api.output() + worker.output(), 50)).toEqual([]);
   }, 90_000);
+});
+
+describe.each(databaseKinds())('SERVICE_ROLE=both on %s: the worker in a thread', (kind) => {
+  const cleanup = stepsAfterAll();
+
+  it('sends callbacks from the thread, reports its health and metrics with the API, logs to one stdout, and drains on SIGTERM', async () => {
+    const database = await createTestDatabase(kind);
+    cleanup.push(() => database.drop());
+    const receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    const port = await freePort();
+    const app = await start(database.url, port, 'both', { LOG_LEVEL: 'info' });
+    cleanup.push(async () => app.kill('SIGKILL'));
+    const service = httpApi(`http://127.0.0.1:${port}`, KEY);
+
+    const webhook = await createWebhook(service, { uri: receiver.url });
+    const channel = await createChannel(service, { name: 'threads' });
+    await ingest(service, channel.streamKey, 'publish', TOKEN);
+    await ingest(service, channel.streamKey, 'unpublish', TOKEN);
+    await service.request('POST', `/v1/webhook/${webhook.id}/test`);
+    await eventually(async () => receiver.received.length >= 3, 15_000);
+    for (const request of receiver.received) verifySignature(webhook.secret, request);
+    expect(
+      receiver.received
+        .filter((request) => request.json.event !== 'ping')
+        .map((request) => request.json.event),
+    ).toEqual(['channel_live', 'channel_stop']);
+
+    const ready = await service.request('GET', '/health/ready', { apiKey: false });
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.worker).toMatchObject({ status: 'up', running: true });
+    expect(ready.body.details).toHaveProperty('backlog');
+
+    // The thread's delivery series beside the API's, each series once.
+    const metrics = await eventually(async () => {
+      const text = (await service.request('GET', '/metrics', { apiKey: false })).text;
+      return text.includes('deliveries_total{event="channel_live",outcome="succeeded"} 1') && text;
+    });
+    expect(metrics).toContain('http_requests_total');
+    for (const name of ['process_cpu_seconds_total', 'deliveries_pending', 'channels']) {
+      expect(metrics.match(new RegExp(`^# TYPE ${name} `, 'gm')), name).toHaveLength(1);
+    }
+
+    // The thread's lines (each attempt's) come out on the same stdout, as the same JSON.
+    const attempts = app
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; service?: string; deliveryId?: string })
+      .filter((line) => line.msg === 'delivery attempt');
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(attempts.every((line) => line.service === 'channel-webhooks')).toBe(true);
+
+    app.kill('SIGTERM');
+    expect(await exitWithin(app)).toBe(0);
+    expect(logLinesAtOrAbove(app.output(), 50)).toEqual([]);
+  }, 60_000);
+});
+
+describe('SERVICE_ROLE=both on an in-memory SQLite database', () => {
+  const cleanup = stepsAfterAll();
+
+  it('keeps one thread on an in-memory SQLite database, which two threads could not share', async () => {
+    const receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    const port = await freePort();
+    const app = await start('sqlite::memory:', port, 'both');
+    cleanup.push(async () => app.kill('SIGKILL'));
+    const service = httpApi(`http://127.0.0.1:${port}`, KEY);
+    const webhook = await createWebhook(service, { uri: receiver.url });
+    await service.request('POST', `/v1/webhook/${webhook.id}/test`);
+    await eventually(async () => receiver.received.length >= 1, 15_000);
+    app.kill('SIGTERM');
+    expect(await exitWithin(app)).toBe(0);
+  }, 60_000);
 });

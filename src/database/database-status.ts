@@ -44,10 +44,20 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   return typeof driver.message === 'string' && driver.message.includes('closed state');
 }
 
-/** A deadlock victim or a lock wait that timed out: MySQL asks to run the transaction again. */
+/**
+ * SQLite's answer when another connection (another thread or process on the file) holds the write
+ * lock past busy_timeout, or committed first under a transaction that read before writing.
+ */
+const SQLITE_BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
+
+/**
+ * A deadlock victim or a lock wait that timed out (MySQL asks to run the transaction again), or
+ * SQLite busy: the transaction is run again.
+ */
 export function isLockContention(error: unknown): boolean {
-  const errno = driverError(error)?.errno;
-  return errno === MYSQL_DEADLOCK || errno === MYSQL_LOCK_WAIT_TIMEOUT;
+  const driver = driverError(error);
+  if (typeof driver?.code === 'string' && SQLITE_BUSY_CODES.has(driver.code)) return true;
+  return driver?.errno === MYSQL_DEADLOCK || driver?.errno === MYSQL_LOCK_WAIT_TIMEOUT;
 }
 
 /**
@@ -58,6 +68,15 @@ export function isLockContention(error: unknown): boolean {
 export class DatabaseStatus {
   private readonly logger = new Logger('Database');
   private unreachableSince: number | undefined;
+  private reports = true;
+
+  /**
+   * Another thread of the process says when the database goes and comes back: the delivery
+   * worker's, which asks it all the time (see main.ts), so the process says it once.
+   */
+  leaveReportsToWorkerThread(): void {
+    this.reports = false;
+  }
 
   get reachable(): boolean {
     return this.unreachableSince === undefined;
@@ -69,9 +88,10 @@ export class DatabaseStatus {
     if (this.unreachableSince === undefined) {
       this.unreachableSince = Date.now();
       const code = driverError(error)?.code;
-      this.logger.warn(
-        `Database unreachable${typeof code === 'string' ? ` (${code})` : ''}: requests answer 503 and deliveries wait until it is back`,
-      );
+      if (this.reports)
+        this.logger.warn(
+          `Database unreachable${typeof code === 'string' ? ` (${code})` : ''}: requests answer 503 and deliveries wait until it is back`,
+        );
     }
     return true;
   }
@@ -81,9 +101,9 @@ export class DatabaseStatus {
     if (this.unreachableSince === undefined) return;
     const seconds = ((Date.now() - this.unreachableSince) / 1000).toFixed(1);
     this.unreachableSince = undefined;
-    this.logger.warn(`Database reachable again after ${seconds} s`);
+    if (this.reports) this.logger.warn(`Database reachable again after ${seconds} s`);
   }
 }
 
-/** One per process: every connection of the process shares the same server. */
+/** One per thread: every connection of the process shares the same server. */
 export const databaseStatus = new DatabaseStatus();

@@ -1,6 +1,7 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { isMainThread } from 'node:worker_threads';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DestinationModule } from '../destination/destination.module.js';
@@ -32,8 +33,9 @@ import { DeliveryRetention } from './delivery-retention.js';
     {
       provide: SweepSchedule,
       inject: [ConfigService],
+      // A worker thread hears the API thread's events, forwarded; a worker process, none.
       useFactory: (config: ConfigService<{ app: AppConfig }, true>) =>
-        config.get('app', { infer: true }).role === 'worker'
+        config.get('app', { infer: true }).role === 'worker' && isMainThread
           ? SweepSchedule.WORKER_ONLY
           : SweepSchedule.IN_PROCESS,
     },

@@ -12,8 +12,8 @@ export class DeliveryHealth {
   ) {}
 
   /** False while draining after SIGTERM (read live, never from a snapshot), or without a worker. */
-  get running(): boolean {
-    return this.worker.running;
+  running(): Promise<boolean> {
+    return this.worker.running();
   }
 
   /** The backlog as counted within the last second. */

@@ -99,7 +99,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     config: ConfigService<{ app: AppConfig }, true>,
     link: WorkerLink,
   ) {
-    link.attach(this);
+    link.attach({ wake: () => this.wake(), running: () => this.running });
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
     this.readyLimit = app.delivery.concurrency * READY_FACTOR;

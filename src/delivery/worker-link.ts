@@ -4,14 +4,15 @@ import { Injectable } from '@nestjs/common';
 export interface LinkedWorker {
   /** Look for due work now. */
   wake(): void;
-  /** False once it began draining. */
-  readonly running: boolean;
+  /** False once it began draining (a worker in another thread is asked). */
+  running(): boolean | Promise<boolean>;
 }
 
 /**
  * How the API side reaches the delivery worker of its process, if the process has one (role
  * `worker` or `both`; an `api` process has none, and the worker of another process finds the
- * rows the operator's controls wrote by polling). The worker attaches itself when it is made.
+ * rows the operator's controls wrote by polling). The worker attaches itself when it is made; a
+ * process whose worker runs in a thread of its own attaches that thread's messenger.
  */
 @Injectable()
 export class WorkerLink {
@@ -26,7 +27,7 @@ export class WorkerLink {
   }
 
   /** Whether this process's worker takes work; false without one. */
-  get running(): boolean {
-    return this.worker?.running ?? false;
+  async running(): Promise<boolean> {
+    return (await this.worker?.running()) ?? false;
   }
 }

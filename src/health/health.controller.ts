@@ -116,8 +116,8 @@ export class HealthController {
   private workerChecks(): HealthIndicatorFunction[] {
     return [
       () =>
-        this.indicators.check('worker').attempt(() => {
-          if (!this.delivery.running) throw new Error('draining');
+        this.indicators.check('worker').attempt(async () => {
+          if (!(await this.delivery.running())) throw new Error('draining');
           return { running: true };
         }),
       () =>
