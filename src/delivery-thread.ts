@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AppModule } from './app.module.js';
 import { ChannelEventBus, type ChannelEventRecorded } from './channel-events/channel-events.js';
 import type { AppConfig } from './config/app-config.js';
+import { databaseStatus } from './database/database-status.js';
 import { WorkerLink } from './delivery/worker-link.js';
 import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
 import { MetricsRegistry } from './metrics/metrics.registry.js';
@@ -18,6 +19,9 @@ import type { ThreadMessage } from './worker-thread/worker-thread.supervisor.js'
  */
 const port = parentPort!;
 const { config } = workerData as { config: AppConfig };
+databaseStatus.forwardTo((reachable, code) =>
+  port.postMessage({ type: 'database', reachable, code }),
+);
 const app = await NestFactory.createApplicationContext(
   AppModule.forConfig({ ...config, role: 'worker', migrateOnStart: false }),
   { bufferLogs: true },

@@ -53,7 +53,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 // Migrations were applied above, once; the worker thread fans out what a previous run left before
 // the service takes requests.
 if (workerThread) {
-  databaseStatus.leaveReportsToWorkerThread();
   workerThread.start();
   await workerThread.ready();
 }
@@ -80,7 +79,7 @@ function listeningOn(server: NestFastifyApplication): string {
 function deliveryThread(app: AppConfig): WorkerThreadSupervisor | undefined {
   if (app.role !== 'both') return undefined;
   if (app.database.type === 'sqlite' && app.database.path === ':memory:') return undefined;
-  return new WorkerThreadSupervisor(
+  const thread = new WorkerThreadSupervisor(
     new URL('./delivery-thread.js', import.meta.url),
     { config: app },
     (reason, error) => {
@@ -88,4 +87,9 @@ function deliveryThread(app: AppConfig): WorkerThreadSupervisor | undefined {
       process.exit(1);
     },
   );
+  // The thread's database outages are said here, once for the process with this thread's own.
+  thread.on('database', (message) =>
+    databaseStatus.heard(message.reachable === true, message.code as string | undefined),
+  );
+  return thread;
 }

@@ -68,14 +68,21 @@ export function isLockContention(error: unknown): boolean {
 export class DatabaseStatus {
   private readonly logger = new Logger('Database');
   private unreachableSince: number | undefined;
-  private reports = true;
+  /** Set in a worker thread: its transitions go to the main thread, which says them. */
+  private forward: ((reachable: boolean, code?: string) => void) | undefined;
 
   /**
-   * Another thread of the process says when the database goes and comes back: the delivery
-   * worker's, which asks it all the time (see main.ts), so the process says it once.
+   * In the delivery worker's thread: says nothing itself but tells the main thread (see
+   * delivery-thread.ts), which says each outage once for the process, whichever thread found it.
    */
-  leaveReportsToWorkerThread(): void {
-    this.reports = false;
+  forwardTo(listener: (reachable: boolean, code?: string) => void): void {
+    this.forward = listener;
+  }
+
+  /** What another thread of the process found (its `forwardTo`). */
+  heard(reachable: boolean, code?: string): void {
+    if (reachable) this.succeeded();
+    else this.wentAway(code);
   }
 
   get reachable(): boolean {
@@ -85,14 +92,8 @@ export class DatabaseStatus {
   /** Notes a failed operation; true when it failed because the database is unreachable. */
   failed(error: unknown): boolean {
     if (!isDatabaseUnreachable(error)) return false;
-    if (this.unreachableSince === undefined) {
-      this.unreachableSince = Date.now();
-      const code = driverError(error)?.code;
-      if (this.reports)
-        this.logger.warn(
-          `Database unreachable${typeof code === 'string' ? ` (${code})` : ''}: requests answer 503 and deliveries wait until it is back`,
-        );
-    }
+    const code = driverError(error)?.code;
+    this.wentAway(typeof code === 'string' ? code : undefined);
     return true;
   }
 
@@ -101,7 +102,17 @@ export class DatabaseStatus {
     if (this.unreachableSince === undefined) return;
     const seconds = ((Date.now() - this.unreachableSince) / 1000).toFixed(1);
     this.unreachableSince = undefined;
-    if (this.reports) this.logger.warn(`Database reachable again after ${seconds} s`);
+    if (this.forward) this.forward(true);
+    else this.logger.warn(`Database reachable again after ${seconds} s`);
+  }
+
+  private wentAway(code: string | undefined): void {
+    if (this.unreachableSince !== undefined) return;
+    this.unreachableSince = Date.now();
+    if (this.forward) return this.forward(false, code);
+    this.logger.warn(
+      `Database unreachable${code === undefined ? '' : ` (${code})`}: requests answer 503 and deliveries wait until it is back`,
+    );
   }
 }
 

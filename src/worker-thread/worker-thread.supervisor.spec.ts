@@ -14,6 +14,7 @@ parentPort.on('message', (message) => {
   if (message.type === 'stop') setTimeout(() => parentPort.close(), 50);
   if (message.type === 'throw') setTimeout(() => { throw new Error('broken'); });
   if (message.type === 'exit') process.exit(3);
+  if (message.type === 'notify') parentPort.postMessage({ type: 'note', said: message.said });
 });
 `;
 
@@ -44,6 +45,15 @@ describe('WorkerThreadSupervisor', () => {
     expect(await stopped).toBe(0);
     expect(onFailure).not.toHaveBeenCalled();
     expect(await sut.ask({ type: 'echo' })).toEqual({ type: 'gone' });
+  });
+
+  it("hands the thread's own messages to the listener of their type", async () => {
+    const { sut } = start();
+    const heard = new Promise((resolve) => sut.on('note', resolve));
+    await sut.ready();
+    sut.post({ type: 'notify', said: 'away' });
+    expect(await heard).toEqual({ type: 'note', said: 'away' });
+    await sut.stop();
   });
 
   it('reports a thread that exits unasked', async () => {

@@ -19,6 +19,7 @@ const ANSWER_TIMEOUT_MS = 5_000;
 export class WorkerThreadSupervisor {
   private worker: Worker | undefined;
   private readonly answers = new Map<number, (answer: ThreadMessage) => void>();
+  private readonly listeners = new Map<string, (message: ThreadMessage) => void>();
   private nextId = 1;
   private stopping = false;
   private exited = false;
@@ -51,7 +52,7 @@ export class WorkerThreadSupervisor {
     });
     worker.on('message', (message: ThreadMessage) => {
       const answer = typeof message.id === 'number' ? this.answers.get(message.id) : undefined;
-      if (!answer) return;
+      if (!answer) return this.listeners.get(message.type)?.(message);
       this.answers.delete(message.id as number);
       answer(message);
     });
@@ -67,6 +68,11 @@ export class WorkerThreadSupervisor {
     worker.on('error', (error) => {
       if (!this.stopping) this.onFailure('the worker thread failed', error);
     });
+  }
+
+  /** Hears the messages of this type the thread sends of itself (not answers). */
+  on(type: string, listener: (message: ThreadMessage) => void): void {
+    this.listeners.set(type, listener);
   }
 
   /** Resolves once the thread said it is ready; rejects if it ended or failed before. */
