@@ -16,7 +16,18 @@ const ALLOWED = {
   // the events core: channels write into it, delivery reads from it; it knows neither
   'channel-events': ['common', 'database'],
   channel: ['channel-events', 'common', 'config', 'database', 'metrics'],
-  delivery: ['channel-events', 'common', 'config', 'database', 'destination', 'metrics', 'webhook'],
+  // a worker thread of the process, knowing nothing of what runs in it
+  'worker-thread': [],
+  delivery: [
+    'channel-events',
+    'common',
+    'config',
+    'database',
+    'destination',
+    'metrics',
+    'webhook',
+    'worker-thread',
+  ],
   // the operator console's reads: it reads the engine's (delivery/) and webhook's tables; the
   // engine never imports it
   'delivery-log': ['channel-events', 'common', 'config', 'database', 'delivery', 'webhook'],

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -10,7 +11,7 @@ import { FORM_TYPE, markFormBody, mediaTypeOf, takesFormBody } from './common/fo
 import { sendErrorAnswer, toErrorAnswer } from './common/http-exception.filter.js';
 import { deferredJsonParser } from './common/json-body.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
-import type { TrustProxy } from './config/app-config.js';
+import type { AppConfig, TrustProxy } from './config/app-config.js';
 import { redactUrl } from './logging/logging.module.js';
 import { HttpMetrics } from './metrics/metrics.registry.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -169,6 +170,11 @@ export function configureApp(
     done();
   });
 
+  // A worker-only process serves its probes and metrics, no API to document.
+  if (
+    app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true }).role === 'worker'
+  )
+    return app;
   const document = buildOpenApiDocument(app, version);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;

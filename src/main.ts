@@ -8,15 +8,19 @@ import { AppModule } from './app.module.js';
 import { configureApp, createAdapter } from './app.setup.js';
 import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.js';
 import { VERSION } from './config/version.js';
+import { databaseStatus } from './database/database-status.js';
 import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
+import { WorkerThreadSupervisor } from './worker-thread/worker-thread.supervisor.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 let appModule: DynamicModule;
 let config: AppConfig;
+let workerThread: WorkerThreadSupervisor | undefined;
 try {
   config = loadAppConfig(process.env);
-  appModule = AppModule.forConfig(config);
+  workerThread = deliveryThread(config);
+  appModule = AppModule.forConfig(config, { workerThread });
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);
@@ -34,18 +38,28 @@ configureApp(app, VERSION);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     new Logger('Bootstrap').log(`${signal}: shutting down`);
-    void app.close().then(
-      () => process.exit(0),
-      (error: Error) => {
-        new Logger('Bootstrap').error('Shutdown failed', error.stack);
-        process.exit(1);
-      },
-    );
+    // The worker drains first (readiness says so at once), while the API still answers.
+    void (workerThread?.stop() ?? Promise.resolve())
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (error: Error) => {
+          new Logger('Bootstrap').error('Shutdown failed', error.stack);
+          process.exit(1);
+        },
+      );
   });
+}
+// Migrations were applied above, once; the worker thread fans out what a previous run left before
+// the service takes requests.
+if (workerThread) {
+  workerThread.start();
+  await workerThread.ready();
 }
 // '::' takes IPv6 and, on a dual-stack host, IPv4 too; HOST narrows it (e.g. 127.0.0.1).
 await app.listen(config.port, config.host ?? '::');
-new Logger('Bootstrap').log(`channel-webhooks ${VERSION} listening on ${listeningOn(app)}`);
+const role = config.role === 'both' ? '' : ` (${config.role})`;
+new Logger('Bootstrap').log(`channel-webhooks ${VERSION}${role} listening on ${listeningOn(app)}`);
 
 /** The address really bound, as a URL; for the unspecified addresses, what they take in. */
 function listeningOn(server: NestFastifyApplication): string {
@@ -55,4 +69,27 @@ function listeningOn(server: NestFastifyApplication): string {
   if (bound.address === '::') return `${url} (every IPv6 and IPv4 address)`;
   if (bound.address === '0.0.0.0') return `${url} (every IPv4 address)`;
   return url;
+}
+
+/**
+ * Role `both` runs the delivery worker in a thread of its own, so requests never wait behind
+ * deliveries; except on an in-memory SQLite database, which one thread alone can see. A thread
+ * that fails or ends unasked stops the service: it never runs on without its worker.
+ */
+function deliveryThread(app: AppConfig): WorkerThreadSupervisor | undefined {
+  if (app.role !== 'both') return undefined;
+  if (app.database.type === 'sqlite' && app.database.path === ':memory:') return undefined;
+  const thread = new WorkerThreadSupervisor(
+    new URL('./delivery-thread.js', import.meta.url),
+    { config: app },
+    (reason, error) => {
+      new Logger('Bootstrap').error(`${reason}; stopping`, error?.stack);
+      process.exit(1);
+    },
+  );
+  // The thread's database outages are said here, once for the process with this thread's own.
+  thread.on('database', (message) =>
+    databaseStatus.heard(message.reachable === true, message.code as string | undefined),
+  );
+  return thread;
 }

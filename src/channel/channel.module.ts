@@ -2,48 +2,26 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
-import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
-import { RateLimitModule } from '../common/rate-limit/rate-limit.module.js';
-import { MetricsModule } from '../metrics/metrics.module.js';
-import { ChannelExpiryService } from './channel-expiry.service.js';
-import { ChannelLifecycleService } from './channel-lifecycle.service.js';
-import { ChannelController } from './channel.controller.js';
 import { ChannelEntity } from './channel.entity.js';
+import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 import { ChannelMetrics } from './channel.metrics.js';
 import { ChannelRepository } from './channel.repository.js';
-import { ChannelService } from './channel.service.js';
-import {
-  GenericIngestController,
-  NginxRtmpIngestController,
-  SrsIngestController,
-} from './ingest/ingest.controller.js';
-import { IngestService } from './ingest/ingest.service.js';
 import { StaleGrace } from './session-liveness.js';
 
 /**
- * Channels, their live lifecycle and the media-server hooks that drive it. Transitions write
- * their events into the channel-events outbox; this module knows nothing of delivery.
+ * Channels and their live lifecycle, as every role shares them. Transitions write their events
+ * into the channel-events outbox; this module knows nothing of delivery. The API and the
+ * media-server hooks that drive the lifecycle are ChannelApiModule's; the expiry of reconnect
+ * windows and stale channels, ChannelJobsModule's.
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([ChannelEntity]),
-    ChannelEventsModule,
-    MetricsModule,
-    RateLimitModule,
-  ],
-  controllers: [
-    ChannelController,
-    NginxRtmpIngestController,
-    SrsIngestController,
-    GenericIngestController,
-  ],
+  imports: [TypeOrmModule.forFeature([ChannelEntity]), ChannelEventsModule, MetricsModule],
   providers: [
     ChannelRepository,
-    ChannelService,
     ChannelLifecycleService,
-    ChannelExpiryService,
     ChannelMetrics,
-    IngestService,
     {
       provide: StaleGrace,
       inject: [ConfigService],
@@ -51,6 +29,6 @@ import { StaleGrace } from './session-liveness.js';
         new StaleGrace(config.get('app', { infer: true }).ingestStaleAfterMs),
     },
   ],
-  exports: [ChannelService, ChannelLifecycleService],
+  exports: [ChannelRepository, ChannelLifecycleService, StaleGrace],
 })
 export class ChannelModule {}

@@ -15,6 +15,7 @@ describe('loadAppConfig', () => {
   it('has the documented defaults', () => {
     const sut = loadAppConfig({});
     expect(sut).toMatchObject({
+      role: 'both',
       port: 3000,
       nodeEnv: 'development',
       database: { type: 'sqlite', path: 'data/channel-webhooks.sqlite' },
@@ -42,6 +43,7 @@ describe('loadAppConfig', () => {
 
   it('reads every setting', () => {
     const sut = loadAppConfig({
+      SERVICE_ROLE: 'Worker',
       PORT: '8080',
       DATABASE_URL: 'mysql://user:p%40ss@db.internal:3307/hooks',
       DB_MIGRATE_ON_START: 'false',
@@ -70,6 +72,7 @@ describe('loadAppConfig', () => {
       DATABASE_MAX_PACKET: '1048576',
     });
     expect(sut).toMatchObject({
+      role: 'worker',
       port: 8080,
       database: { type: 'mysql', database: 'hooks' },
       migrateOnStart: false,
@@ -129,6 +132,7 @@ describe('loadAppConfig', () => {
     [{ DNS_TIMEOUT: '0ms' }, 'DNS_TIMEOUT'],
     [{ WEBHOOK_DISABLE_AFTER: '5 days' }, 'WEBHOOK_DISABLE_AFTER'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SERVICE_ROLE: 'delivery' }, 'SERVICE_ROLE'],
     [{ SHUTDOWN_TIMEOUT: 'soon' }, 'SHUTDOWN_TIMEOUT'],
     [{ DATABASE_MAX_PACKET: '1000' }, 'DATABASE_MAX_PACKET'],
     [{ RATE_LIMIT_API: '100' }, 'RATE_LIMIT_API'],
@@ -162,6 +166,16 @@ describe('loadAppConfig', () => {
       expect(problems[0]).toContain('TRUST_PROXY');
     },
   );
+
+  it.each(['api', 'worker', 'both'])('takes SERVICE_ROLE=%s', (role) => {
+    expect(loadAppConfig({ SERVICE_ROLE: role }).role).toBe(role);
+  });
+
+  it('says which roles there are', () => {
+    expect(problemsOf({ SERVICE_ROLE: 'all' })).toEqual([
+      'SERVICE_ROLE must be one of api, worker, both, got "all"',
+    ]);
+  });
 
   it('names every bad variable at once', () => {
     expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'y', DELIVERY_TIMEOUT: 'z' })).toHaveLength(3);

@@ -14,11 +14,19 @@ function isValidCidr(text: string): boolean {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
 
+/**
+ * What one process runs: the HTTP API (with ingest hooks, console, health, metrics), the delivery
+ * worker with every background job (fan-out, delivery, retention, expiries), or both.
+ */
+export type ServiceRole = 'api' | 'worker' | 'both';
+const SERVICE_ROLES: readonly ServiceRole[] = ['api', 'worker', 'both'];
+
 export type DatabaseConfig =
   { type: 'sqlite'; path: string } | { type: 'mysql'; url: string; database: string };
 
 /** The whole configuration, parsed and validated once at start-up. Nothing else reads process.env. */
 export interface AppConfig {
+  role: ServiceRole;
   port: number;
   nodeEnv: string;
   production: boolean;
@@ -215,7 +223,13 @@ export function loadAppConfig(env: Env): AppConfig {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
 
+  const role = (value('SERVICE_ROLE') ?? 'both').toLowerCase() as ServiceRole;
+  if (!SERVICE_ROLES.includes(role)) {
+    problems.push(`SERVICE_ROLE must be one of ${SERVICE_ROLES.join(', ')}, got "${role}"`);
+  }
+
   const config: AppConfig = {
+    role,
     port: integer('PORT', 3000, 0, 65535),
     nodeEnv,
     production,

@@ -44,10 +44,20 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   return typeof driver.message === 'string' && driver.message.includes('closed state');
 }
 
-/** A deadlock victim or a lock wait that timed out: MySQL asks to run the transaction again. */
+/**
+ * SQLite's answer when another connection (another thread or process on the file) holds the write
+ * lock past busy_timeout, or committed first under a transaction that read before writing.
+ */
+const SQLITE_BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
+
+/**
+ * A deadlock victim or a lock wait that timed out (MySQL asks to run the transaction again), or
+ * SQLite busy: the transaction is run again.
+ */
 export function isLockContention(error: unknown): boolean {
-  const errno = driverError(error)?.errno;
-  return errno === MYSQL_DEADLOCK || errno === MYSQL_LOCK_WAIT_TIMEOUT;
+  const driver = driverError(error);
+  if (typeof driver?.code === 'string' && SQLITE_BUSY_CODES.has(driver.code)) return true;
+  return driver?.errno === MYSQL_DEADLOCK || driver?.errno === MYSQL_LOCK_WAIT_TIMEOUT;
 }
 
 /**
@@ -58,6 +68,22 @@ export function isLockContention(error: unknown): boolean {
 export class DatabaseStatus {
   private readonly logger = new Logger('Database');
   private unreachableSince: number | undefined;
+  /** Set in a worker thread: its transitions go to the main thread, which says them. */
+  private forward: ((reachable: boolean, code?: string) => void) | undefined;
+
+  /**
+   * In the delivery worker's thread: says nothing itself but tells the main thread (see
+   * delivery-thread.ts), which says each outage once for the process, whichever thread found it.
+   */
+  forwardTo(listener: (reachable: boolean, code?: string) => void): void {
+    this.forward = listener;
+  }
+
+  /** What another thread of the process found (its `forwardTo`). */
+  heard(reachable: boolean, code?: string): void {
+    if (reachable) this.succeeded();
+    else this.wentAway(code);
+  }
 
   get reachable(): boolean {
     return this.unreachableSince === undefined;
@@ -66,13 +92,8 @@ export class DatabaseStatus {
   /** Notes a failed operation; true when it failed because the database is unreachable. */
   failed(error: unknown): boolean {
     if (!isDatabaseUnreachable(error)) return false;
-    if (this.unreachableSince === undefined) {
-      this.unreachableSince = Date.now();
-      const code = driverError(error)?.code;
-      this.logger.warn(
-        `Database unreachable${typeof code === 'string' ? ` (${code})` : ''}: requests answer 503 and deliveries wait until it is back`,
-      );
-    }
+    const code = driverError(error)?.code;
+    this.wentAway(typeof code === 'string' ? code : undefined);
     return true;
   }
 
@@ -81,9 +102,19 @@ export class DatabaseStatus {
     if (this.unreachableSince === undefined) return;
     const seconds = ((Date.now() - this.unreachableSince) / 1000).toFixed(1);
     this.unreachableSince = undefined;
-    this.logger.warn(`Database reachable again after ${seconds} s`);
+    if (this.forward) this.forward(true);
+    else this.logger.warn(`Database reachable again after ${seconds} s`);
+  }
+
+  private wentAway(code: string | undefined): void {
+    if (this.unreachableSince !== undefined) return;
+    this.unreachableSince = Date.now();
+    if (this.forward) return this.forward(false, code);
+    this.logger.warn(
+      `Database unreachable${code === undefined ? '' : ` (${code})`}: requests answer 503 and deliveries wait until it is back`,
+    );
   }
 }
 
-/** One per process: every connection of the process shares the same server. */
+/** One per thread: every connection of the process shares the same server. */
 export const databaseStatus = new DatabaseStatus();

@@ -34,6 +34,15 @@ describe('Transactions.statement', () => {
     expect(statement.tries).toBe(5);
   });
 
+  it('runs again a statement SQLite found busy (another connection writing to the file)', async () => {
+    const busy = Object.assign(new Error('database is locked'), {
+      driverError: { code: 'SQLITE_BUSY_SNAPSHOT', message: 'database is locked' },
+    });
+    const statement = flaky(1, busy);
+    await expect(mysql().statement(statement.run)).resolves.toBe('done');
+    expect(statement.tries).toBe(2);
+  });
+
   it('does not run again a statement that failed for any other reason', async () => {
     const error = driverFailure(1062, 'Duplicate entry');
     const statement = flaky(1, error);

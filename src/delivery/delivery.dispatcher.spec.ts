@@ -11,7 +11,7 @@ import { Deferred } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
-import { DeliveryDispatcher } from './delivery.dispatcher.js';
+import { DeliveryDispatcher, SweepSchedule } from './delivery.dispatcher.js';
 import { DeliveryMaintenance } from './delivery-maintenance.js';
 import { DeliveryFanOut, type FanOutItem } from './delivery-fan-out.js';
 import { DeliveryWorker } from './delivery.worker.js';
@@ -114,6 +114,7 @@ async function setup(outbox: Outbox, subscribers: number, failing = false) {
         },
       },
       { provide: RetryPolicy, useValue: new RetryPolicy({ scheduleMs: [1000], jitter: 0 }) },
+      { provide: SweepSchedule, useValue: SweepSchedule.IN_PROCESS },
     ],
   }).compile();
   await moduleRef.init();

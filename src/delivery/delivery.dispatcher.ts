@@ -4,6 +4,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import {
   ChannelEventRepository,
   type UndispatchedEvent,
@@ -20,10 +21,24 @@ import type { ClaimedDelivery } from './delivery.queue.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { RetryPolicy } from './retry-policy.js';
 
-/** How often undispatched events (their emit never happened) and stuck lines are looked for. */
-export const SWEEP_INTERVAL_MS = 1000;
-/** An undispatched event younger than this is left to the in-process emit. */
-const SWEEP_GRACE_MS = 500;
+/** How often stuck lines are looked for. */
+const REPAIR_INTERVAL_MS = 1000;
+
+/**
+ * How often undispatched events are looked for, and how young an event is left to the emit of
+ * the process that recorded it. Where the events are recorded in this process (role `both`), the
+ * sweep only catches emits that never happened (the process died after commit). A worker-only
+ * process hears no emit: every event is the sweep's, so it looks often and at once.
+ */
+export class SweepSchedule {
+  static readonly IN_PROCESS = new SweepSchedule(1000, 500);
+  static readonly WORKER_ONLY = new SweepSchedule(150, 0);
+
+  constructor(
+    readonly intervalMs: number,
+    readonly graceMs: number,
+  ) {}
+}
 /** Channels fanned out together, and events read, per transaction. */
 const CHANNELS_PER_BATCH = 500;
 const EVENTS_PER_TRANSACTION = 1_000;
@@ -43,12 +58,9 @@ const DELIVERIES_PER_TRANSACTION = 1_000;
 @Injectable()
 export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeliveryDispatcher');
-  private readonly sweeper = new PeriodicTask(
-    SWEEP_INTERVAL_MS,
-    () => this.sweepAndRepair(),
-    this.logger,
-    'Sweep failed; the next one tries again',
-  );
+  private readonly sweeper: PeriodicTask;
+  private readonly sweepGraceMs: number;
+  private lastRepair = -Infinity;
   /** Channels with events to fan out. */
   private readonly waiting = new Set<string>();
   private running: Promise<void> | undefined;
@@ -65,7 +77,16 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     private readonly maintenance: DeliveryMaintenance,
     private readonly worker: DeliveryWorker,
     private readonly policy: RetryPolicy,
-  ) {}
+    schedule: SweepSchedule,
+  ) {
+    this.sweepGraceMs = schedule.graceMs;
+    this.sweeper = new PeriodicTask(
+      schedule.intervalMs,
+      () => this.sweepAndRepair(),
+      this.logger,
+      'Sweep failed; the next one tries again',
+    );
+  }
 
   /** Events left undispatched by a previous run are fanned out before the service takes requests. */
   async onApplicationBootstrap(): Promise<void> {
@@ -92,7 +113,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** Fans out events whose in-process emit never happened (e.g. the process died after commit). */
-  async sweep(graceMs = SWEEP_GRACE_MS): Promise<void> {
+  async sweep(graceMs = this.sweepGraceMs): Promise<void> {
     const channels = await this.events.undispatchedChannels(
       new Date(Date.now() - graceMs),
       CHANNELS_PER_BATCH,
@@ -206,8 +227,10 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
 
   private async sweepAndRepair(): Promise<void> {
     const graceMs = this.graceMs;
-    this.graceMs = SWEEP_GRACE_MS;
+    this.graceMs = this.sweepGraceMs;
     await this.sweep(graceMs);
+    if (performance.now() - this.lastRepair < REPAIR_INTERVAL_MS) return;
+    this.lastRepair = performance.now();
     const repaired = await this.maintenance.repairLines();
     const resumed = await this.maintenance.releaseHeld();
     if (repaired + resumed > 0) this.worker.wake();

@@ -6,7 +6,7 @@ import { type DeliveryEntity, DeliveryStatus } from './delivery.entity.js';
 import type { DeliveryOperations } from './delivery-operations.js';
 import type { DeliveryQueue } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
-import type { DeliveryWorker } from './delivery.worker.js';
+import type { WorkerLink } from './worker-link.js';
 
 /** The queue's methods the service calls: the fake is checked against their signatures. */
 type QueueUsed = Pick<DeliveryQueue, 'find'>;
@@ -45,7 +45,7 @@ function setup(existing: DeliveryEntity[]) {
     queue satisfies QueueUsed as DeliveryQueue,
     operations satisfies OperationsUsed as OperationsUsed as DeliveryOperations,
     webhooks as WebhookRepository,
-    worker satisfies Pick<DeliveryWorker, 'wake'> as Pick<DeliveryWorker, 'wake'> as DeliveryWorker,
+    worker satisfies Pick<WorkerLink, 'wake'> as Pick<WorkerLink, 'wake'> as WorkerLink,
   );
   return { sut, queue, operations, worker };
 }

@@ -8,7 +8,7 @@ import type { DeliveryEntity } from './delivery.entity.js';
 import { DeliveryOperations } from './delivery-operations.js';
 import { DeliveryQueue } from './delivery.queue.js';
 import { toDeliveryDto } from './delivery-view.js';
-import { DeliveryWorker } from './delivery.worker.js';
+import { WorkerLink } from './worker-link.js';
 
 /**
  * The operator's controls of a webhook's deliveries: redeliver, recover and test. The log itself
@@ -22,7 +22,7 @@ export class DeliveryService {
     private readonly queue: DeliveryQueue,
     private readonly operations: DeliveryOperations,
     private readonly webhooks: WebhookRepository,
-    private readonly worker: DeliveryWorker,
+    private readonly worker: WorkerLink,
   ) {}
 
   /**

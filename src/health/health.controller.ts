@@ -10,6 +10,7 @@ import {
   HealthCheck,
   type HealthCheckResult,
   HealthCheckService,
+  type HealthIndicatorFunction,
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -38,6 +39,8 @@ const HEALTHY = {
 export class HealthController {
   private readonly logger = new Logger('Health');
   private readonly maxDueAgeMs: number;
+  /** Whether this process runs the delivery worker, whose state and backlog readiness includes. */
+  private readonly runsWorker: boolean;
   /**
    * What the checks ask of the database, at most once a second however often the probe is
    * called (the backlog is DeliveryHealth's, counted as often); draining is read live.
@@ -52,7 +55,9 @@ export class HealthController {
     private readonly delivery: DeliveryHealth,
     config: ConfigService<{ app: AppConfig }, true>,
   ) {
-    this.maxDueAgeMs = config.get('app', { infer: true }).healthMaxDueAgeMs;
+    const app = config.get('app', { infer: true });
+    this.maxDueAgeMs = app.healthMaxDueAgeMs;
+    this.runsWorker = app.role !== 'api';
     this.database = new Snapshot(PROBE_SNAPSHOT_MS, () =>
       this.reaching(async () => void (await this.dataSource.query('SELECT 1'))),
     );
@@ -75,6 +80,7 @@ export class HealthController {
       'Readiness: database reachable, migrations applied, delivery worker running, backlog fresh',
     description:
       '503 names the failing check, without addresses or driver errors (those go to the log). ' +
+      'A process of SERVICE_ROLE=api has no worker and no backlog check. ' +
       'A draining instance (after SIGTERM) is not ready at once; what is read from the database ' +
       '(reachable, migrations, backlog) is at most a second old, however often this is called.',
   })
@@ -96,25 +102,7 @@ export class HealthController {
             if (await this.migrationsPending.get()) throw new Error('pending migrations');
             return { applied: true };
           }),
-        () =>
-          this.indicators.check('worker').attempt(() => {
-            if (!this.delivery.running) throw new Error('draining');
-            return { running: true };
-          }),
-        () =>
-          this.indicators.check('backlog').attempt(async () => {
-            const {
-              pending,
-              due,
-              oldestDueAgeMs: ageMs,
-            } = await this.reaching(() => this.delivery.backlog());
-            if (ageMs > this.maxDueAgeMs) {
-              throw new Error(
-                `oldest due delivery has waited ${Math.round(ageMs / 1000)} s (bound ${this.maxDueAgeMs / 1000} s)`,
-              );
-            }
-            return { pending, due, oldestDueAgeMs: ageMs };
-          }),
+        ...(this.runsWorker ? this.workerChecks() : []),
       ]);
     } catch (error) {
       // terminus reports a failed check as this exception, carrying the report that names it.
@@ -122,6 +110,31 @@ export class HealthController {
       void reply.status(503);
       return error.getResponse() as HealthCheckResult;
     }
+  }
+
+  /** The delivery worker's checks: it takes work, and its backlog is fresh. */
+  private workerChecks(): HealthIndicatorFunction[] {
+    return [
+      () =>
+        this.indicators.check('worker').attempt(async () => {
+          if (!(await this.delivery.running())) throw new Error('draining');
+          return { running: true };
+        }),
+      () =>
+        this.indicators.check('backlog').attempt(async () => {
+          const {
+            pending,
+            due,
+            oldestDueAgeMs: ageMs,
+          } = await this.reaching(() => this.delivery.backlog());
+          if (ageMs > this.maxDueAgeMs) {
+            throw new Error(
+              `oldest due delivery has waited ${Math.round(ageMs / 1000)} s (bound ${this.maxDueAgeMs / 1000} s)`,
+            );
+          }
+          return { pending, due, oldestDueAgeMs: ageMs };
+        }),
+    ];
   }
 
   /**

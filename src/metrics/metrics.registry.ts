@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { isMainThread } from 'node:worker_threads';
 import {
+  AggregatorRegistry,
   collectDefaultMetrics,
   Counter,
   type CounterConfiguration,
@@ -7,8 +9,13 @@ import {
   type GaugeConfiguration,
   Histogram,
   type HistogramConfiguration,
+  type MetricObjectWithValues,
+  type MetricValue,
   Registry,
 } from 'prom-client';
+
+/** A registry's series as `getMetricsAsJSON` gives them (what a worker thread sends over). */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 /**
  * The instance's Prometheus registry, with Node's process metrics. It knows no feature: each
@@ -17,9 +24,20 @@ import {
 @Injectable()
 export class MetricsRegistry {
   readonly registry = new Registry();
+  /** Other registries of this process whose series /metrics answers too. */
+  private readonly included: (() => Promise<MetricsJson>)[] = [];
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    // A worker thread's process is the main thread's, which reports it.
+    if (isMainThread) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Adds another registry's series (a worker thread's) to what /metrics answers: counters and
+   * histograms both have are summed; of a gauge both have (counted in the database), this one's.
+   */
+  include(source: () => Promise<MetricsJson>): void {
+    this.included.push(source);
   }
 
   counter<L extends string>(config: CounterConfiguration<L>): Counter<L> {
@@ -35,8 +53,17 @@ export class MetricsRegistry {
     return new Gauge({ ...config, registers: [this.registry] });
   }
 
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  async metrics(): Promise<string> {
+    if (this.included.length === 0) return this.registry.metrics();
+    const own = (await this.registry.getMetricsAsJSON()) as MetricsJson;
+    // getMetricsAsJSON says the type in words, whatever its declared enum says
+    const gauges = new Set(own.filter((m) => (m.type as unknown) === 'gauge').map((m) => m.name));
+    const others = await Promise.all(this.included.map((source) => source()));
+    const merged = AggregatorRegistry.aggregate([
+      own,
+      ...others.map((series) => series.filter((m) => !gauges.has(m.name))),
+    ]);
+    return merged.metrics();
   }
 }
 

@@ -26,6 +26,8 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
   private readonly apiKeys: SecretSet;
   private readonly ingestToken: SecretSet | undefined;
+  /** A worker (its own process, or the delivery thread) serves no API to warn about. */
+  private readonly servesApi: boolean;
 
   constructor(
     private readonly reflector: Reflector,
@@ -35,9 +37,11 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     const app = config.get('app', { infer: true });
     this.apiKeys = new SecretSet(app.apiKeys);
     this.ingestToken = app.ingestToken === undefined ? undefined : new SecretSet([app.ingestToken]);
+    this.servesApi = app.role !== 'worker';
   }
 
   onApplicationBootstrap(): void {
+    if (!this.servesApi) return;
     if (this.apiKeys.empty) {
       this.logger.warn('API_KEYS is not set: the /v1 API is open to anyone who can reach it');
     }

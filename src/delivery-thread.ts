@@ -1,0 +1,59 @@
+import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { parentPort, workerData } from 'node:worker_threads';
+import { AppModule } from './app.module.js';
+import { ChannelEventBus, type ChannelEventRecorded } from './channel-events/channel-events.js';
+import type { AppConfig } from './config/app-config.js';
+import { databaseStatus } from './database/database-status.js';
+import { WorkerLink } from './delivery/worker-link.js';
+import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
+import { MetricsRegistry } from './metrics/metrics.registry.js';
+import type { ThreadMessage } from './worker-thread/worker-thread.supervisor.js';
+
+/**
+ * The delivery worker's thread of a process of role `both` (main.ts starts it): the worker role's
+ * modules (fan-out, the worker, retention, expiries) without HTTP, on the configuration main.ts
+ * read, after main.ts applied the migrations. It takes the API thread's channel events and
+ * wake-ups, answers its questions (is the worker running, its metrics), and on `stop` drains as
+ * the service does on SIGTERM, then ends.
+ */
+const port = parentPort!;
+const { config } = workerData as { config: AppConfig };
+databaseStatus.forwardTo((reachable, code) =>
+  port.postMessage({ type: 'database', reachable, code }),
+);
+const app = await NestFactory.createApplicationContext(
+  AppModule.forConfig({ ...config, role: 'worker', migrateOnStart: false }),
+  { bufferLogs: true },
+);
+app.useLogger(new QuietFrameworkLogger(app.get(PinoLogger)));
+const bus = app.get(ChannelEventBus);
+const link = app.get(WorkerLink);
+const metrics = app.get(MetricsRegistry);
+
+port.on('message', (message: ThreadMessage) => {
+  void answer(message);
+});
+port.postMessage({ type: 'ready' });
+
+async function answer(message: ThreadMessage): Promise<void> {
+  const reply = (body: Record<string, unknown>) => port.postMessage({ id: message.id, ...body });
+  switch (message.type) {
+    case 'event': {
+      const event = message.event as ChannelEventRecorded;
+      bus.emit(event.name, event);
+      return;
+    }
+    case 'wake':
+      return link.wake();
+    case 'health':
+      return reply({ type: 'health', running: await link.running() });
+    case 'metrics':
+      return reply({ type: 'metrics', metrics: await metrics.registry.getMetricsAsJSON() });
+    case 'stop':
+      await app.close();
+      port.close();
+      // the thread ends once nothing holds it; something that still would (a pooled socket) is not waited for
+      setTimeout(() => process.exit(0), 1000).unref();
+  }
+}

@@ -1,0 +1,50 @@
+import { HttpModule } from '@nestjs/axios';
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { isMainThread } from 'node:worker_threads';
+import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { DestinationModule } from '../destination/destination.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { WebhookModule } from '../webhook/webhook.module.js';
+import { DeliveryDispatcher, SweepSchedule } from './delivery.dispatcher.js';
+import { DeliveryMetrics } from './delivery.metrics.js';
+import { DeliveryModule } from './delivery.module.js';
+import { DeliverySender } from './delivery.sender.js';
+import { DeliveryWorker } from './delivery.worker.js';
+import { DeliveryFanOut } from './delivery-fan-out.js';
+import { DeliveryRetention } from './delivery-retention.js';
+
+/**
+ * The delivery engine's background work, in processes of role `worker` or `both`: the dispatcher
+ * (fan-out of the outbox), the worker and the sender, the retention of the delivery log, and the
+ * delivery metrics.
+ */
+@Module({
+  imports: [
+    DeliveryModule,
+    HttpModule.register({}),
+    ChannelEventsModule,
+    WebhookModule,
+    DestinationModule,
+    MetricsModule,
+  ],
+  providers: [
+    {
+      provide: SweepSchedule,
+      inject: [ConfigService],
+      // A worker thread hears the API thread's events, forwarded; a worker process, none.
+      useFactory: (config: ConfigService<{ app: AppConfig }, true>) =>
+        config.get('app', { infer: true }).role === 'worker' && isMainThread
+          ? SweepSchedule.WORKER_ONLY
+          : SweepSchedule.IN_PROCESS,
+    },
+    DeliveryDispatcher,
+    DeliveryFanOut,
+    DeliverySender,
+    DeliveryWorker,
+    DeliveryMetrics,
+    DeliveryRetention,
+  ],
+})
+export class DeliveryWorkerModule {}
