@@ -32,7 +32,13 @@ const link = app.get(WorkerLink);
 const metrics = app.get(MetricsRegistry);
 
 port.on('message', (message: ThreadMessage) => {
-  void answer(message);
+  // A question that fails is answered as failed (a scrape whose gauge could not be read fails as
+  // it would in one thread); a failed drain ends the thread with code 1, which main.ts reports.
+  answer(message).catch((error: Error) => {
+    if (message.type === 'stop') process.exit(1);
+    if (message.id !== undefined)
+      port.postMessage({ id: message.id, type: 'failed', error: error.message });
+  });
 });
 port.postMessage({ type: 'ready' });
 

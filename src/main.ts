@@ -39,8 +39,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     new Logger('Bootstrap').log(`${signal}: shutting down`);
     // The worker drains first (readiness says so at once), while the API still answers.
-    void (workerThread?.stop() ?? Promise.resolve())
-      .then(() => app.close())
+    void (workerThread?.stop() ?? Promise.resolve(0))
+      .then(async (threadCode) => {
+        await app.close();
+        if (threadCode !== 0) throw new Error(`the worker thread ended with code ${threadCode}`);
+      })
       .then(
         () => process.exit(0),
         (error: Error) => {

@@ -29,6 +29,8 @@ export class DeliveryThreadBridge implements OnModuleInit {
     });
     this.metrics.include(async () => {
       const answer = await this.thread.ask({ type: 'metrics' });
+      if (answer.type === 'failed')
+        throw new Error(`the worker thread's metrics: ${String(answer.error)}`);
       return (answer.metrics as MetricsJson | undefined) ?? [];
     });
   }
