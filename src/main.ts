@@ -75,13 +75,15 @@ function listeningOn(server: NestFastifyApplication): string {
 }
 
 /**
- * Role `both` runs the delivery worker in a thread of its own, so requests never wait behind
- * deliveries; except on an in-memory SQLite database, which one thread alone can see. A thread
- * that fails or ends unasked stops the service: it never runs on without its worker.
+ * Role `both` on MySQL runs the delivery worker in a thread of its own, so requests never wait
+ * behind deliveries. On SQLite it stays in one thread: SQLite has one writer, and a second
+ * connection in another thread would make the API thread wait out the worker's write locks in
+ * `busy_timeout` (better-sqlite3 waits synchronously, its event loop blocked); an in-memory
+ * database one thread alone can see. A thread that fails or ends unasked stops the service: it
+ * never runs on without its worker.
  */
 function deliveryThread(app: AppConfig): WorkerThreadSupervisor | undefined {
-  if (app.role !== 'both') return undefined;
-  if (app.database.type === 'sqlite' && app.database.path === ':memory:') return undefined;
+  if (app.role !== 'both' || app.database.type === 'sqlite') return undefined;
   const thread = new WorkerThreadSupervisor(
     new URL('./delivery-thread.js', import.meta.url),
     { config: app },
