@@ -14,6 +14,7 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryFanOut } from './delivery-fan-out.js';
 import { DeliveryRetention } from './delivery-retention.js';
+import { WorkerLink } from './worker-link.js';
 
 /**
  * The delivery engine's background work, in processes of role `worker` or `both`: the dispatcher
@@ -47,4 +48,9 @@ import { DeliveryRetention } from './delivery-retention.js';
     DeliveryRetention,
   ],
 })
-export class DeliveryWorkerModule {}
+export class DeliveryWorkerModule {
+  /** The process's API side reaches this worker through the link. */
+  constructor(link: WorkerLink, worker: DeliveryWorker) {
+    link.attach({ wake: () => worker.wake(), running: () => worker.running });
+  }
+}

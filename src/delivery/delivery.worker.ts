@@ -22,7 +22,6 @@ import { OutcomeRecorder } from './outcome-recorder.js';
 import { DatabaseOutcomeWriter } from './outcome-writer.js';
 import { RetryPolicy } from './retry-policy.js';
 import { BREAKER_AFTER, SlotScheduler } from './slot-scheduler.js';
-import { WorkerLink } from './worker-link.js';
 
 /** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
 export const POLL_INTERVAL_MS = 500;
@@ -97,9 +96,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     metrics: DeliveryMetrics,
     private readonly policy: RetryPolicy,
     config: ConfigService<{ app: AppConfig }, true>,
-    link: WorkerLink,
   ) {
-    link.attach({ wake: () => this.wake(), running: () => this.running });
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
     this.readyLimit = app.delivery.concurrency * READY_FACTOR;

@@ -11,7 +11,7 @@ export interface LinkedWorker {
 /**
  * How the API side reaches the delivery worker of its process, if the process has one (role
  * `worker` or `both`; an `api` process has none, and the worker of another process finds the
- * rows the operator's controls wrote by polling). The worker attaches itself when it is made; a
+ * rows the operator's controls wrote by polling). The worker's module attaches it; a
  * process whose worker runs in a thread of its own attaches that thread's messenger.
  */
 @Injectable()
