@@ -134,6 +134,35 @@ describe.each(databaseKinds())('SERVICE_ROLE=api and SERVICE_ROLE=worker on one 
     expect(await exitWithin(api)).toBe(0);
     expect(logLinesAtOrAbove(api.output() + worker.output(), 50)).toEqual([]);
   }, 90_000);
+
+  it('an api process alone lets a publish take over a session silent past INGEST_STALE_AFTER', async () => {
+    // No worker runs, so no expiry scan: the takeover rests on the api's own stale grace.
+    const database = await createTestDatabase(kind);
+    cleanup.push(() => database.drop());
+    const apiPort = await freePort();
+    const api = await start(database.url, apiPort, 'api', { INGEST_STALE_AFTER: '1s' });
+    cleanup.push(async () => api.kill('SIGKILL'));
+    const service = httpApi(`http://127.0.0.1:${apiPort}`, KEY);
+
+    const channel = await createChannel(service, { name: 'takeover' });
+    expect((await ingest(service, channel.streamKey, 'publish', TOKEN)).status).toBe(200);
+    // Heard from: a second publisher is refused.
+    expect((await ingest(service, channel.streamKey, 'publish', TOKEN)).status).toBe(403);
+    // Silent past INGEST_STALE_AFTER, with the api up (and its database reachable) for as long.
+    const takenOver = await eventually(async () => {
+      const answer = await ingest(service, channel.streamKey, 'publish', TOKEN);
+      return answer.status === 200 && answer;
+    }, 10_000);
+    expect(takenOver.status).toBe(200);
+    const timeline = await service.request('GET', `/v1/channel/${channel.id}/events`);
+    expect((timeline.body.data as { event: string }[]).map((event) => event.event)).toEqual([
+      'channel_live',
+      'channel_stop',
+      'channel_live',
+    ]);
+    api.kill('SIGTERM');
+    expect(await exitWithin(api)).toBe(0);
+  }, 60_000);
 });
 
 // SQLite keeps one thread (one writer): the suite below.

@@ -6,7 +6,6 @@ import {
 } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { PeriodicTask } from '../common/periodic-task.js';
-import { databaseStatus, isDatabaseUnreachable } from '../database/database-status.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 import { StaleGrace } from './session-liveness.js';
 
@@ -50,23 +49,17 @@ export class ChannelExpiryService implements OnApplicationBootstrap, BeforeAppli
    * clock (tests).
    */
   async scan(asOf?: Date): Promise<number> {
-    this.grace.observe(databaseStatus.reachable, performance.now());
-    try {
-      const staleAfterMs = this.grace.afterMs;
-      if (staleAfterMs !== undefined && this.grace.open(performance.now())) {
-        while ((await this.lifecycle.stopStale(staleAfterMs, SCAN_BATCH, asOf)) === SCAN_BATCH) {
-          if (this.task.stopped) break;
-        }
+    const staleAfterMs = this.grace.afterMs;
+    if (staleAfterMs !== undefined && this.grace.open(performance.now())) {
+      while ((await this.lifecycle.stopStale(staleAfterMs, SCAN_BATCH, asOf)) === SCAN_BATCH) {
+        if (this.task.stopped) break;
       }
-      let total = 0;
-      for (;;) {
-        const ended = await this.lifecycle.expireDue(SCAN_BATCH, asOf);
-        total += ended;
-        if (ended < SCAN_BATCH || this.task.stopped) return total;
-      }
-    } catch (error) {
-      if (isDatabaseUnreachable(error)) this.grace.observe(false, performance.now());
-      throw error;
+    }
+    let total = 0;
+    for (;;) {
+      const ended = await this.lifecycle.expireDue(SCAN_BATCH, asOf);
+      total += ended;
+      if (ended < SCAN_BATCH || this.task.stopped) return total;
     }
   }
 }

@@ -1,7 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
+import { performance } from 'node:perf_hooks';
+import { databaseStatus } from '../database/database-status.js';
 import { ChannelEntity } from './channel.entity.js';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
@@ -31,4 +33,22 @@ import { StaleGrace } from './session-liveness.js';
   ],
   exports: [ChannelRepository, ChannelLifecycleService, StaleGrace],
 })
-export class ChannelModule {}
+export class ChannelModule implements OnModuleInit, OnModuleDestroy {
+  private unwatch: (() => void) | undefined;
+
+  constructor(private readonly grace: StaleGrace) {}
+
+  /**
+   * The grace follows what this thread knows of the database, in every role: the API's takeovers
+   * need it as much as the worker's expiry scan, and an API process runs no scan.
+   */
+  onModuleInit(): void {
+    this.unwatch = databaseStatus.watch((reachable) =>
+      this.grace.observe(reachable, performance.now()),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.unwatch?.();
+  }
+}

@@ -70,6 +70,21 @@ export class DatabaseStatus {
   private unreachableSince: number | undefined;
   /** Set in a worker thread: its transitions go to the main thread, which says them. */
   private forward: ((reachable: boolean, code?: string) => void) | undefined;
+  private readonly watchers: ((reachable: boolean) => void)[] = [];
+
+  /**
+   * Calls `watcher` now with whether the database is reachable, and again at every change, however
+   * the change was found: by this thread's operations or, in the main thread, by the delivery
+   * worker's thread (`heard`). Answers the function that stops the calls.
+   */
+  watch(watcher: (reachable: boolean) => void): () => void {
+    this.watchers.push(watcher);
+    watcher(this.reachable);
+    return () => {
+      const index = this.watchers.indexOf(watcher);
+      if (index >= 0) this.watchers.splice(index, 1);
+    };
+  }
 
   /**
    * In the delivery worker's thread: says nothing itself but tells the main thread (see
@@ -102,6 +117,7 @@ export class DatabaseStatus {
     if (this.unreachableSince === undefined) return;
     const seconds = ((Date.now() - this.unreachableSince) / 1000).toFixed(1);
     this.unreachableSince = undefined;
+    for (const watcher of this.watchers) watcher(true);
     if (this.forward) this.forward(true);
     else this.logger.warn(`Database reachable again after ${seconds} s`);
   }
@@ -109,6 +125,7 @@ export class DatabaseStatus {
   private wentAway(code: string | undefined): void {
     if (this.unreachableSince !== undefined) return;
     this.unreachableSince = Date.now();
+    for (const watcher of this.watchers) watcher(false);
     if (this.forward) return this.forward(false, code);
     this.logger.warn(
       `Database unreachable${code === undefined ? '' : ` (${code})`}: requests answer 503 and deliveries wait until it is back`,

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { DatabaseStatus } from './database-status.js';
+
+const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), {
+  code: 'ECONNREFUSED',
+});
+
+describe('DatabaseStatus.watch', () => {
+  it('tells a watcher the state now and at each change, however it was found, until unwatched', () => {
+    const sut = new DatabaseStatus();
+    const seen: boolean[] = [];
+    const unwatch = sut.watch((reachable) => seen.push(reachable));
+    expect(seen).toEqual([true]);
+
+    expect(sut.failed(refused)).toBe(true);
+    expect(sut.failed(refused)).toBe(true); // the same outage: no second call
+    sut.succeeded();
+    sut.succeeded();
+    sut.heard(false, 'ECONNRESET'); // found by the other thread
+    sut.heard(true);
+    expect(sut.failed(new Error('syntax error'))).toBe(false); // not an outage
+    expect(seen).toEqual([true, false, true, false, true]);
+
+    unwatch();
+    sut.failed(refused);
+    expect(seen).toHaveLength(5);
+    expect(sut.reachable).toBe(false);
+  });
+});
