@@ -1,4 +1,4 @@
-import { HttpModule } from '@nestjs/axios';
+import { HttpService } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { isMainThread } from 'node:worker_threads';
@@ -14,6 +14,7 @@ import { DeliverySender } from './delivery.sender.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { DeliveryFanOut } from './delivery-fan-out.js';
 import { DeliveryRetention } from './delivery-retention.js';
+import { leanHttpService } from './lean-http.js';
 import { WorkerLink } from './worker-link.js';
 
 /**
@@ -22,15 +23,9 @@ import { WorkerLink } from './worker-link.js';
  * delivery metrics.
  */
 @Module({
-  imports: [
-    DeliveryModule,
-    HttpModule.register({}),
-    ChannelEventsModule,
-    WebhookModule,
-    DestinationModule,
-    MetricsModule,
-  ],
+  imports: [DeliveryModule, ChannelEventsModule, WebhookModule, DestinationModule, MetricsModule],
   providers: [
+    { provide: HttpService, useFactory: leanHttpService },
     {
       provide: SweepSchedule,
       inject: [ConfigService],

@@ -224,8 +224,6 @@ export class DeliverySender implements OnApplicationShutdown {
       url: message.uri,
       data: message.body,
       headers: { ...message.headers, ...own },
-      transformRequest: [(data: unknown) => data],
-      transformResponse: [],
       adapter,
       validateStatus: null,
       signal,
