@@ -111,3 +111,25 @@ describe.each(databaseKinds())('the webhook state migration on %s', (kind) => {
     await current.destroy();
   });
 });
+
+// An api and a worker process (SERVICE_ROLE) may start together on one fresh database.
+describe.each(databaseKinds())('migrations from two services at once on %s', (kind) => {
+  it('leave every migration applied once, and both services start', async () => {
+    const database = await createTestDatabase(kind);
+    const sources = await Promise.all([openDatabase(database), openDatabase(database)]);
+    try {
+      const applied = await Promise.all(sources.map((source) => runMigrations(source)));
+      // Neither applied a migration the other had.
+      const names = applied.flat();
+      expect(new Set(names).size).toBe(names.length);
+      expect(await sources[0].showMigrations()).toBe(false);
+      const rows = await sources[1].query<{ name: string }[]>('SELECT name FROM migrations');
+      expect(rows.map((row) => row.name).sort()).toEqual(
+        MIGRATIONS.map((migration) => migration.name).sort(),
+      );
+    } finally {
+      await Promise.all(sources.map((source) => source.destroy()));
+      await database.drop();
+    }
+  });
+});
