@@ -101,6 +101,7 @@ function setup(staleAfterMs?: number) {
   const transactions = {
     pipeline: <T>(work: (tx: typeof pipeline) => Promise<T>) => work(pipeline),
     statement: <T>(work: () => Promise<T>) => work(),
+    gathered: () => Promise.resolve(),
   };
   const bus: Pick<ChannelEventBus, 'emit'> = {
     emit: (_name: string, event: ChannelEventRecorded) => {
@@ -115,7 +116,7 @@ function setup(staleAfterMs?: number) {
   };
   const sut = new ChannelLifecycleService(
     // the pipeline it hands out only commits: the repositories that would write through it are fakes
-    transactions satisfies Pick<Transactions, 'statement'> as Transactions,
+    transactions satisfies Pick<Transactions, 'statement' | 'gathered'> as Transactions,
     table as ChannelRepository,
     outbox as ChannelEventRepository,
     bus as ChannelEventBus,

@@ -182,8 +182,8 @@ export class ChannelLifecycleService {
   /** One batch at a time; hooks that arrive meanwhile wait for the next. */
   private async applyAll(): Promise<void> {
     try {
-      // Hooks raised in the same turn of the event loop share the first batch.
-      await Promise.resolve();
+      // Hooks raised together share the first batch.
+      await this.transactions.gathered();
       while (this.hooks.length > 0) await this.applyBatch(this.hooks.splice(0, HOOKS_PER_BATCH));
     } finally {
       // In the same step as the last look at the queue: a hook enqueued after it starts a new run.

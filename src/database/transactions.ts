@@ -26,6 +26,16 @@ export class Transactions {
     this.mysql = dataSource.options.type === 'mysql';
   }
 
+  /**
+   * Resolves once work raised together with the caller's has been raised too, so that one
+   * transaction can take it all. On MySQL at once: work that comes while a transaction waits on the
+   * server queues behind it and makes the next batch. On SQLite, after the requests read in this
+   * turn of the event loop: its transactions take no I/O, so nothing would queue behind one.
+   */
+  gathered(): Promise<void> {
+    return this.mysql ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve));
+  }
+
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.mysql) return this.runWithRetry(work);
     const result = this.tail.then(() => this.withRetry(() => this.dataSource.transaction(work)));
