@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stepsAfterAll } from './helpers/cleanup.js';
 import { createChannel, eventually, ingest } from './helpers/channels.js';
@@ -15,6 +16,18 @@ import {
 import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'roles-test-key';
+
+/** Each thread of a process, by its id, with its niceness (Linux: field 19 of its stat line). */
+function threadNiceness(pid: number): Map<number, number> {
+  const niceness = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // After the command name in parentheses: state is field 3, niceness field 19.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    niceness.set(Number(tid), Number(fields[16]));
+  }
+  return niceness;
+}
 const TOKEN = 'roles-test-token';
 
 /** The service as its own process, in one role; JSON logs (production) so errors can be counted. */
@@ -193,6 +206,11 @@ describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
           .filter((request) => request.json.event !== 'ping')
           .map((request) => request.json.event),
       ).toEqual(['channel_live', 'channel_stop']);
+
+      // The delivery thread runs 10 nice steps below the process (the API thread).
+      const niceness = threadNiceness(app.child.pid!);
+      expect(niceness.get(app.child.pid!)).toBe(0);
+      expect([...niceness.values()].filter((value) => value === 10)).toHaveLength(1);
 
       const ready = await service.request('GET', '/health/ready', { apiKey: false });
       expect(ready.status).toBe(200);
