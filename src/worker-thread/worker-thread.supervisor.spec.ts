@@ -2,18 +2,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { WorkerThreadSupervisor } from './worker-thread.supervisor.js';
 
 /** A real thread: answers `echo`, ends on `stop` after a moment, fails on `throw` or `exit`. */
 const SCRIPT = `
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
 parentPort.postMessage({ type: 'ready' });
 parentPort.on('message', (message) => {
   if (message.type === 'echo') parentPort.postMessage({ type: 'echo', id: message.id, data: workerData, said: message.said });
   if (message.type === 'stop') setTimeout(() => parentPort.close(), 50);
   if (message.type === 'throw') setTimeout(() => { throw new Error('broken'); });
   if (message.type === 'exit') process.exit(3);
+  if (message.type === 'limits') parentPort.postMessage({ type: 'limits', id: message.id, limits: resourceLimits });
   if (message.type === 'notify') parentPort.postMessage({ type: 'note', said: message.said });
 });
 `;
@@ -23,9 +25,9 @@ const script = join(folder, 'thread.mjs');
 writeFileSync(script, SCRIPT);
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-function start() {
+function start(limits?: ResourceLimits) {
   const onFailure = vi.fn();
-  const sut = new WorkerThreadSupervisor(pathToFileURL(script), { n: 7 }, onFailure);
+  const sut = new WorkerThreadSupervisor(pathToFileURL(script), { n: 7 }, onFailure, limits);
   sut.start();
   return { sut, onFailure };
 }
@@ -45,6 +47,14 @@ describe('WorkerThreadSupervisor', () => {
     expect(await stopped).toBe(0);
     expect(onFailure).not.toHaveBeenCalled();
     expect(await sut.ask({ type: 'echo' })).toEqual({ type: 'gone' });
+  });
+
+  it('starts the thread with the heap sizes it is given', async () => {
+    const { sut } = start({ maxYoungGenerationSizeMb: 48 });
+    await sut.ready();
+    const answer = await sut.ask({ type: 'limits' });
+    expect(answer.limits).toMatchObject({ maxYoungGenerationSizeMb: 48 });
+    expect(await sut.stop()).toBe(0);
   });
 
   it("hands the thread's own messages to the listener of their type", async () => {

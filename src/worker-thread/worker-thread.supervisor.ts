@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 /** A message to the thread; `ask` adds the id its answer must carry. */
 export interface ThreadMessage {
@@ -30,13 +30,18 @@ export class WorkerThreadSupervisor {
     private readonly script: URL,
     private readonly workerData: unknown,
     private readonly onFailure: (reason: string, error?: Error) => void,
+    /** The thread's heap sizes (V8's defaults where left out). */
+    private readonly resourceLimits?: ResourceLimits,
   ) {
     this.started.catch(() => undefined);
   }
 
   /** Starts the thread; `ready()` says when it has started. */
   start(): void {
-    const worker = new Worker(this.script, { workerData: this.workerData });
+    const worker = new Worker(this.script, {
+      workerData: this.workerData,
+      resourceLimits: this.resourceLimits,
+    });
     this.worker = worker;
     this.started = new Promise((resolve, reject) => {
       const early = (code: number) =>
