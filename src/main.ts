@@ -14,8 +14,10 @@ import { WorkerThreadSupervisor } from './worker-thread/worker-thread.supervisor
 
 /**
  * The delivery thread's young generation: each attempt's short-lived objects (request and answer
- * headers, the attempt's record) die there, and with V8's default size a burst spent ≈ 11 % of
- * the thread in scavenges; at 64 MiB ≈ 8 % less CPU per delivery, for ≈ 20 MiB more peak RSS.
+ * headers, the attempt's record) die there, and with V8's default for a thread (48 MiB) a burst
+ * spent ≈ 11 % of the thread in scavenges; at 64 MiB ≈ 8 % less CPU per delivery, for ≈ 20 MiB
+ * more peak RSS. (`--max-old-space-size` bounds the thread's old generation as it does the main
+ * thread's.)
  */
 const DELIVERY_THREAD_YOUNG_GENERATION_MB = 64;
 
