@@ -20,6 +20,8 @@ import { WorkerThreadSupervisor } from './worker-thread/worker-thread.supervisor
  * thread's.)
  */
 const DELIVERY_THREAD_YOUNG_GENERATION_MB = 64;
+/** Past SHUTDOWN_TIMEOUT, how long the delivery thread may take to close before it is ended. */
+const THREAD_STOP_MARGIN_MS = 10_000;
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -48,9 +50,14 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     new Logger('Bootstrap').log(`${signal}: shutting down`);
     // The worker drains first (readiness says so at once), while the API still answers.
-    void (workerThread?.stop() ?? Promise.resolve(0))
+    // Its drain is bounded by SHUTDOWN_TIMEOUT; a thread that hangs past that is terminated.
+    const deadlineMs = config.shutdownTimeoutMs + THREAD_STOP_MARGIN_MS;
+    void (workerThread?.stop(deadlineMs) ?? Promise.resolve(0))
       .then(async (threadCode) => {
         await app.close();
+        if (workerThread?.terminated) {
+          throw new Error(`the worker thread had not drained within ${deadlineMs} ms: terminated`);
+        }
         if (threadCode !== 0) throw new Error(`the worker thread ended with code ${threadCode}`);
       })
       .then(

@@ -10,9 +10,11 @@ import { WorkerThreadSupervisor } from './worker-thread.supervisor.js';
 const SCRIPT = `
 import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
 parentPort.postMessage({ type: 'ready' });
+let hang = false;
 parentPort.on('message', (message) => {
+  if (message.type === 'hang') hang = true;
   if (message.type === 'echo') parentPort.postMessage({ type: 'echo', id: message.id, data: workerData, said: message.said });
-  if (message.type === 'stop') setTimeout(() => parentPort.close(), 50);
+  if (message.type === 'stop' && !hang) setTimeout(() => parentPort.close(), 50);
   if (message.type === 'throw') setTimeout(() => { throw new Error('broken'); });
   if (message.type === 'exit') process.exit(3);
   if (message.type === 'limits') parentPort.postMessage({ type: 'limits', id: message.id, limits: resourceLimits });
@@ -64,6 +66,24 @@ describe('WorkerThreadSupervisor', () => {
     sut.post({ type: 'notify', said: 'away' });
     expect(await heard).toEqual({ type: 'note', said: 'away' });
     await sut.stop();
+  });
+
+  it('terminates a thread that has not ended by the deadline of stop, and says so', async () => {
+    const { sut, onFailure } = start();
+    await sut.ready();
+    sut.post({ type: 'hang' });
+    const started = performance.now();
+    expect(await sut.stop(200)).toBe(1);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(sut.terminated).toBe(true);
+    expect(onFailure).not.toHaveBeenCalled();
+  });
+
+  it('leaves a thread that drains by the deadline alone', async () => {
+    const { sut } = start();
+    await sut.ready();
+    expect(await sut.stop(5_000)).toBe(0);
+    expect(sut.terminated).toBe(false);
   });
 
   it('reports a thread that exits unasked', async () => {

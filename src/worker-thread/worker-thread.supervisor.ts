@@ -23,6 +23,8 @@ export class WorkerThreadSupervisor {
   private nextId = 1;
   private stopping = false;
   private exited = false;
+  /** `stop`'s deadline passed and the thread was terminated. */
+  terminated = false;
   private ended: Promise<number> = Promise.resolve(0);
   private started: Promise<void> = Promise.reject(new Error('the worker thread was not started'));
 
@@ -113,10 +115,22 @@ export class WorkerThreadSupervisor {
     });
   }
 
-  /** Tells the thread to stop (it drains) and resolves with its exit code once it has ended. */
-  stop(): Promise<number> {
+  /**
+   * Tells the thread to stop (it drains) and resolves with its exit code once it has ended. A
+   * thread still running `deadlineMs` later is terminated (exit code 1, and `terminated` says
+   * so): a drain that hangs never keeps the process from ending.
+   */
+  stop(deadlineMs?: number): Promise<number> {
     this.stopping = true;
     this.post({ type: 'stop' });
+    const worker = this.worker;
+    if (deadlineMs !== undefined && worker && !this.exited) {
+      const timer = setTimeout(() => {
+        this.terminated = true;
+        void worker.terminate();
+      }, deadlineMs);
+      void this.ended.then(() => clearTimeout(timer));
+    }
     return this.ended;
   }
 }
