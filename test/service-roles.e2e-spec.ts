@@ -178,98 +178,87 @@ describe.each(databaseKinds())('SERVICE_ROLE=api and SERVICE_ROLE=worker on one 
   }, 60_000);
 });
 
-// SQLite keeps one thread (one writer): the suite below.
-describe.each(databaseKinds().filter((kind) => kind === 'mysql'))(
-  'SERVICE_ROLE=both on %s: the worker in a thread',
-  (kind) => {
-    const cleanup = stepsAfterAll();
-
-    it('sends callbacks from the thread, reports its health and metrics with the API, logs to one stdout, and drains on SIGTERM', async () => {
-      const database = await createTestDatabase(kind);
-      cleanup.push(() => database.drop());
-      const receiver = await startReceiver();
-      cleanup.push(() => receiver.close());
-      const port = await freePort();
-      const app = await start(database.url, port, 'both', { LOG_LEVEL: 'info' });
-      cleanup.push(async () => app.kill('SIGKILL'));
-      const service = httpApi(`http://127.0.0.1:${port}`, KEY);
-
-      const webhook = await createWebhook(service, { uri: receiver.url });
-      const channel = await createChannel(service, { name: 'threads' });
-      await ingest(service, channel.streamKey, 'publish', TOKEN);
-      await ingest(service, channel.streamKey, 'unpublish', TOKEN);
-      await service.request('POST', `/v1/webhook/${webhook.id}/test`);
-      await eventually(async () => receiver.received.length >= 3, 15_000);
-      for (const request of receiver.received) verifySignature(webhook.secret, request);
-      expect(
-        receiver.received
-          .filter((request) => request.json.event !== 'ping')
-          .map((request) => request.json.event),
-      ).toEqual(['channel_live', 'channel_stop']);
-
-      // The delivery thread runs 10 nice steps below the process (the API thread).
-      const niceness = threadNiceness(app.child.pid!);
-      expect(niceness.get(app.child.pid!)).toBe(0);
-      expect([...niceness.values()].filter((value) => value === 10)).toHaveLength(1);
-
-      const ready = await service.request('GET', '/health/ready', { apiKey: false });
-      expect(ready.status).toBe(200);
-      expect(ready.body.details.worker).toMatchObject({ status: 'up', running: true });
-      expect(ready.body.details).toHaveProperty('backlog');
-
-      // The thread's delivery series beside the API's, each series once.
-      const metrics = await eventually(async () => {
-        const text = (await service.request('GET', '/metrics', { apiKey: false })).text;
-        return (
-          text.includes('deliveries_total{event="channel_live",outcome="succeeded"} 1') && text
-        );
-      });
-      expect(metrics).toContain('http_requests_total');
-      for (const name of ['process_cpu_seconds_total', 'deliveries_pending', 'channels']) {
-        expect(metrics.match(new RegExp(`^# TYPE ${name} `, 'gm')), name).toHaveLength(1);
-      }
-
-      // The thread's lines (each attempt's) come out on the same stdout, as the same JSON.
-      const attempts = app
-        .output()
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { msg?: string; service?: string; deliveryId?: string })
-        .filter((line) => line.msg === 'delivery attempt');
-      expect(attempts.length).toBeGreaterThanOrEqual(3);
-      expect(attempts.every((line) => line.service === 'channel-webhooks')).toBe(true);
-
-      app.kill('SIGTERM');
-      expect(await exitWithin(app)).toBe(0);
-      expect(logLinesAtOrAbove(app.output(), 50)).toEqual([]);
-    }, 60_000);
-  },
-);
-
-describe('SERVICE_ROLE=both on SQLite: one thread, SQLite having one writer', () => {
+// A SQLite file gets the thread too (a connection each); an in-memory database keeps one thread.
+describe.each(databaseKinds())('SERVICE_ROLE=both on %s: the worker in a thread', (kind) => {
   const cleanup = stepsAfterAll();
 
-  it.each(['a file', 'memory'])(
-    'delivers and drains on SQLite in %s',
-    async (where) => {
-      const receiver = await startReceiver();
-      cleanup.push(() => receiver.close());
-      const port = await freePort();
-      let url = 'sqlite::memory:';
-      if (where === 'a file') {
-        const database = await createTestDatabase('sqlite');
-        cleanup.push(() => database.drop());
-        url = database.url;
-      }
-      const app = await start(url, port, 'both');
-      cleanup.push(async () => app.kill('SIGKILL'));
-      const service = httpApi(`http://127.0.0.1:${port}`, KEY);
-      const webhook = await createWebhook(service, { uri: receiver.url });
-      await service.request('POST', `/v1/webhook/${webhook.id}/test`);
-      await eventually(async () => receiver.received.length >= 1, 15_000);
-      app.kill('SIGTERM');
-      expect(await exitWithin(app)).toBe(0);
-    },
-    60_000,
-  );
+  it('sends callbacks from the thread, reports its health and metrics with the API, logs to one stdout, and drains on SIGTERM', async () => {
+    const database = await createTestDatabase(kind);
+    cleanup.push(() => database.drop());
+    const receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    const port = await freePort();
+    const app = await start(database.url, port, 'both', { LOG_LEVEL: 'info' });
+    cleanup.push(async () => app.kill('SIGKILL'));
+    const service = httpApi(`http://127.0.0.1:${port}`, KEY);
+
+    const webhook = await createWebhook(service, { uri: receiver.url });
+    const channel = await createChannel(service, { name: 'threads' });
+    await ingest(service, channel.streamKey, 'publish', TOKEN);
+    await ingest(service, channel.streamKey, 'unpublish', TOKEN);
+    await service.request('POST', `/v1/webhook/${webhook.id}/test`);
+    await eventually(async () => receiver.received.length >= 3, 15_000);
+    for (const request of receiver.received) verifySignature(webhook.secret, request);
+    expect(
+      receiver.received
+        .filter((request) => request.json.event !== 'ping')
+        .map((request) => request.json.event),
+    ).toEqual(['channel_live', 'channel_stop']);
+
+    // The delivery thread runs 10 nice steps below the process (the API thread).
+    const niceness = threadNiceness(app.child.pid!);
+    expect(niceness.get(app.child.pid!)).toBe(0);
+    expect([...niceness.values()].filter((value) => value === 10)).toHaveLength(1);
+
+    const ready = await service.request('GET', '/health/ready', { apiKey: false });
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.worker).toMatchObject({ status: 'up', running: true });
+    expect(ready.body.details).toHaveProperty('backlog');
+
+    // The thread's delivery series beside the API's, each series once.
+    const metrics = await eventually(async () => {
+      const text = (await service.request('GET', '/metrics', { apiKey: false })).text;
+      return text.includes('deliveries_total{event="channel_live",outcome="succeeded"} 1') && text;
+    });
+    expect(metrics).toContain('http_requests_total');
+    for (const name of ['process_cpu_seconds_total', 'deliveries_pending', 'channels']) {
+      expect(metrics.match(new RegExp(`^# TYPE ${name} `, 'gm')), name).toHaveLength(1);
+    }
+
+    // The thread's lines (each attempt's) come out on the same stdout, as the same JSON.
+    const attempts = app
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; service?: string; deliveryId?: string })
+      .filter((line) => line.msg === 'delivery attempt');
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(attempts.every((line) => line.service === 'channel-webhooks')).toBe(true);
+
+    app.kill('SIGTERM');
+    expect(await exitWithin(app)).toBe(0);
+    expect(logLinesAtOrAbove(app.output(), 50)).toEqual([]);
+  }, 60_000);
+});
+
+describe('SERVICE_ROLE=both on SQLite in memory: one thread, the only one to see the database', () => {
+  const cleanup = stepsAfterAll();
+
+  it('delivers and drains with no delivery thread', async () => {
+    const receiver = await startReceiver();
+    cleanup.push(() => receiver.close());
+    const port = await freePort();
+    const app = await start('sqlite::memory:', port, 'both');
+    cleanup.push(async () => app.kill('SIGKILL'));
+    const service = httpApi(`http://127.0.0.1:${port}`, KEY);
+    const webhook = await createWebhook(service, { uri: receiver.url });
+    await service.request('POST', `/v1/webhook/${webhook.id}/test`);
+    await eventually(async () => receiver.received.length >= 1, 15_000);
+    // No thread at a lowered priority: the worker is in the API's thread.
+    expect([...threadNiceness(app.child.pid!).values()].filter((value) => value === 10)).toEqual(
+      [],
+    );
+    app.kill('SIGTERM');
+    expect(await exitWithin(app)).toBe(0);
+  }, 60_000);
 });
