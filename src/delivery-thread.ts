@@ -8,7 +8,7 @@ import { databaseStatus } from './database/database-status.js';
 import { WorkerLink } from './delivery/worker-link.js';
 import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
 import { MetricsRegistry } from './metrics/metrics.registry.js';
-import { DELIVERY_THREAD_NICENESS, lowerThreadPriority } from './worker-thread/thread-priority.js';
+import { lowerThreadPriority } from './worker-thread/thread-priority.js';
 import type { ThreadMessage } from './worker-thread/worker-thread.supervisor.js';
 
 /**
@@ -19,6 +19,8 @@ import type { ThreadMessage } from './worker-thread/worker-thread.supervisor.js'
  * the service does on SIGTERM, then ends.
  */
 const port = parentPort!;
+/** How much lower than the process (the API thread) this thread runs, in nice steps. */
+const DELIVERY_THREAD_NICENESS = 10;
 // Deliveries take the CPU the API thread leaves: a hook's answer never waits behind a burst.
 lowerThreadPriority(DELIVERY_THREAD_NICENESS);
 const { config } = workerData as { config: AppConfig };

@@ -16,6 +16,7 @@ import {
 import { createWebhook } from './helpers/webhooks.js';
 
 const KEY = 'roles-test-key';
+const TOKEN = 'roles-test-token';
 
 /** Each thread of a process, by its id, with its niceness (Linux: field 19 of its stat line). */
 function threadNiceness(pid: number): Map<number, number> {
@@ -28,7 +29,6 @@ function threadNiceness(pid: number): Map<number, number> {
   }
   return niceness;
 }
-const TOKEN = 'roles-test-token';
 
 /** The service as its own process, in one role; JSON logs (production) so errors can be counted. */
 function start(

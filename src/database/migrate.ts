@@ -38,9 +38,9 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
  * SQLite has no named lock, and one file may serve two processes (an api and a worker starting
  * together). Each migration is its own transaction; a process that loses a race (it read the
  * applied list, or found no table of them, before the other wrote it; or it waited past
- * busy_timeout for the other's write lock) reads the list again and goes on from there, while the other makes progress, for up to
- * MIGRATION_WAIT_MS. A migration that fails with no one else migrating fails the start. Answers
- * the migrations its last run applied.
+ * busy_timeout for the other's write lock) reads the list again and goes on from there, while
+ * the other makes progress, for up to MIGRATION_WAIT_MS. A migration that fails with no one else
+ * migrating fails the start. Answers the migrations its last run applied.
  */
 async function migrateSqlite(dataSource: DataSource): Promise<string[]> {
   const deadline = Date.now() + MIGRATION_WAIT_MS;

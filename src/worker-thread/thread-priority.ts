@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
-/** How much lower than the process the delivery thread runs (nice steps; 19 is the lowest). */
-export const DELIVERY_THREAD_NICENESS = 10;
+/** The lowest priority a task can have (the highest niceness). */
 const LOWEST = 19;
 
 /**

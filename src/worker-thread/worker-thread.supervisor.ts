@@ -23,8 +23,7 @@ export class WorkerThreadSupervisor {
   private nextId = 1;
   private stopping = false;
   private exited = false;
-  /** `stop`'s deadline passed and the thread was terminated. */
-  terminated = false;
+  private terminatedAtDeadline = false;
   private ended: Promise<number> = Promise.resolve(0);
   private started: Promise<void> = Promise.reject(new Error('the worker thread was not started'));
 
@@ -87,6 +86,11 @@ export class WorkerThreadSupervisor {
     return this.started;
   }
 
+  /** `stop`'s deadline passed and the thread was terminated. */
+  get terminated(): boolean {
+    return this.terminatedAtDeadline;
+  }
+
   /** The thread runs and was not told to stop. */
   get running(): boolean {
     return this.worker !== undefined && !this.stopping && !this.exited;
@@ -126,7 +130,7 @@ export class WorkerThreadSupervisor {
     const worker = this.worker;
     if (deadlineMs !== undefined && worker && !this.exited) {
       const timer = setTimeout(() => {
-        this.terminated = true;
+        this.terminatedAtDeadline = true;
         void worker.terminate();
       }, deadlineMs);
       void this.ended.then(() => clearTimeout(timer));
