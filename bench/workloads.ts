@@ -502,15 +502,15 @@ export async function reconnect(context: Context): Promise<WorkloadResult> {
     });
     const within = (done.lastDelivered - run.started) / 1000;
     result.metrics.push(
-      { name: 'hooks/s', value: run.perSecond, unit: '/s', goal: ge(1000, '≥ 1,000/s') },
+      { name: 'hooks/s', value: run.perSecond, unit: '/s', goal: ge(1500, '≥ 1,500/s') },
       { name: 'hook answer p50', value: percentile(run.latencies, 50), unit: 'ms' },
       {
         name: 'hook answer p99',
         value: percentile(run.latencies, 99),
         unit: 'ms',
-        goal: le(100, '≤ 100 ms'),
+        goal: le(50, '≤ 50 ms'),
       },
-      { name: 'all callbacks within', value: within, unit: 's', goal: le(5, '≤ 5 s') },
+      { name: 'all callbacks within', value: within, unit: 's', goal: le(3, '≤ 3 s') },
       { name: 'deliveries/s', value: expected / within, unit: '/s' },
       { name: 'event→receiver p99', value: percentile(stats.latencies, 99), unit: 'ms' },
       {
