@@ -102,21 +102,25 @@ describe.each(databaseKinds())('channel lifecycle on %s', (kind) => {
     expect(events[0].body).toEqual({
       event: 'channel_live',
       eventTime: events[0].eventTime,
+      sequence: 1,
       ...first,
     });
     expect(events[1].body).toEqual({
       event: 'channel_stop',
       eventTime: events[1].eventTime,
+      sequence: 2,
       ...stopped,
     });
     expect(events[2].body).toEqual({
       event: 'channel_live',
       eventTime: events[2].eventTime,
+      sequence: 3,
       ...back,
     });
     expect(events[4].body).toEqual({
       event: 'channel_ended',
       eventTime: events[4].eventTime,
+      sequence: 5,
       ...ended,
     });
     for (const event of events) {

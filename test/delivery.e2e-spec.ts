@@ -69,6 +69,7 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     expect(first.json).toEqual({
       event: 'channel_live',
       eventTime: expect.any(Number),
+      sequence: 1,
       ...snapshot,
     });
     expect(first.json.eventTime).toBe(Date.parse(snapshot.liveAt));
@@ -95,6 +96,44 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
       nextAttemptAt: null,
       channelId: channel.id,
     });
+  });
+
+  it("numbers each channel's events in their callbacks: 1 for its first, one more for each after it", async () => {
+    const target = await receiver();
+    await webhook(target.url, 'all');
+    const one = await createChannel(t, { reconnectWindow: 1 });
+    const two = await createChannel(t);
+    await ingest(t, one.streamKey, 'publish');
+    await ingest(t, two.streamKey, 'publish');
+    await ingest(t, one.streamKey, 'unpublish');
+    await ingest(t, one.streamKey, 'publish'); // a reconnect within the window: the same session
+    await ingest(t, one.streamKey, 'publish'); // already live: no event, no number
+    await ingest(t, one.streamKey, 'unpublish');
+    // the window runs out: channel_ended from the expiry scan
+    await eventually(
+      async () => (await t.request('GET', `/v1/channel/${one.id}`)).body.status === 'ended',
+    );
+    await ingest(t, one.streamKey, 'publish'); // a new session goes on counting
+    await t.request('POST', `/v1/channel/${two.id}/end`);
+
+    await eventually(async () => target.received.length >= 8);
+    await sleep(300);
+    const numbered = (channelId: string) =>
+      target.received
+        .map((request) => request.json as { id: string; event: string; sequence: number })
+        .filter((body) => body.id === channelId)
+        .sort((a, b) => a.sequence - b.sequence)
+        .map((body) => `${body.sequence}:${body.event}`);
+    expect(numbered(one.id)).toEqual([
+      '1:channel_live',
+      '2:channel_stop',
+      '3:channel_live',
+      '4:channel_stop',
+      '5:channel_ended',
+      '6:channel_live',
+    ]);
+    expect(numbered(two.id)).toEqual(['1:channel_live', '2:channel_ended']);
+    expect(target.received).toHaveLength(8);
   });
 
   it('retries on failure by the schedule with the same webhook-id, then marks the delivery failed and keeps it in the log', async () => {

@@ -139,7 +139,31 @@ describe('the docs, followed as written', () => {
       expect(live.status).toBe(200);
       const ping = await t.request('POST', `/v1/webhook/${created.id}/test`);
       await expect.poll(() => printed, { timeout: 20_000 }).toContain('verified ping');
-      expect(printed).toContain('verified channel_live');
+      expect(printed).toContain('verified channel_live #1 msg_');
+
+      // a channel event two numbers on from the last one seen: the receiver tells of the gap
+      const { Webhook } = await import('standardwebhooks');
+      const skipped = JSON.stringify({
+        event: 'channel_stop',
+        eventTime: Date.now(),
+        sequence: 3,
+        id: channel.id,
+      });
+      const signedAt = new Date();
+      const gap = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': 'msg_skipped',
+          'webhook-timestamp': String(Math.floor(signedAt.getTime() / 1000)),
+          'webhook-signature': new Webhook(created.secret).sign('msg_skipped', signedAt, skipped),
+        },
+        body: skipped,
+      });
+      expect(gap.status).toBe(204);
+      await expect
+        .poll(() => printed, { timeout: 5_000 })
+        .toContain(`channel ${channel.id}: 1 event(s) missing before #3`);
       const log = await t.request('GET', `/v1/webhook/${created.id}/deliveries/${ping.body.id}`);
       expect(log.body.status).toBe('succeeded');
       expect(printed).toContain(log.body.messageId);
@@ -158,7 +182,6 @@ describe('the docs, followed as written', () => {
         body,
       });
       expect(forged.status).toBe(401);
-      const { Webhook } = await import('standardwebhooks');
       const old = new Date((now - 600) * 1000);
       const replayed = await fetch(url, {
         method: 'POST',

@@ -111,6 +111,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
               channelId,
               sessionId: null,
               eventTime: Date.now(),
+              sequence: 1,
               body: JSON.stringify({ event: name, id: channelId }),
               createdAt: new Date(Date.now() - 10_000),
             },

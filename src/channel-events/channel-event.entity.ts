@@ -28,6 +28,10 @@ export class ChannelEventEntity {
   @Column({ name: 'event_time', type: 'bigint', transformer: bigintNumber })
   eventTime: number;
 
+  /** 1 for the channel's first event, one more for each after it (the callback's sequence). */
+  @Column({ type: 'int', default: 0 })
+  sequence: number;
+
   @Column({ type: 'text' })
   body: string;
 

@@ -13,6 +13,8 @@ export interface NewChannelEvent {
   channelId: string;
   sessionId: string | null;
   eventTime: number;
+  /** Its place among the channel's events: 1 for the first. */
+  sequence: number;
   /** The exact JSON body every callback of this event sends. */
   body: string;
   createdAt: Date;
@@ -58,8 +60,8 @@ const BODIES = rowsOf({ id: field.id, body: field.text });
 /** The outbox's statements, by name (`db` writes what differs between the databases). */
 const SQL = {
   insert: (count: number) =>
-    'INSERT INTO channel_event (name, channel_id, session_id, event_time, body, created_at)' +
-    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+    'INSERT INTO channel_event (name, channel_id, session_id, event_time, sequence, body, created_at)' +
+    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
   /** A batch's rows are told apart by channel, name and time (equal ones are alike in all three). */
   rowKey: "channel_id || ' ' || name || ' ' || event_time",
   lockUndispatched: (db: Sql, channels: number) =>
@@ -106,6 +108,7 @@ export class ChannelEventRepository {
       event.channelId,
       event.sessionId,
       event.eventTime,
+      event.sequence,
       event.body,
       this.sql.time(event.createdAt),
     ];

@@ -42,7 +42,14 @@ export class Changes {
     const from = this.current(channel);
     if (!FROM[to].includes(from.status))
       throw new Error(`no transition from ${from.status} to ${to}`);
-    const next = Object.assign(new ChannelEntity(), from, changes, { status: to, updatedAt: now });
+    if (from.eventSequence === undefined)
+      throw new Error(`channel ${channel.id} was read without its event sequence`);
+    const sequence = from.eventSequence + 1;
+    const next = Object.assign(new ChannelEntity(), from, changes, {
+      status: to,
+      updatedAt: now,
+      eventSequence: sequence,
+    });
     const original = this.channels.get(channel.id)?.from ?? channel.status;
     this.channels.set(channel.id, { channel: next, from: original });
     const name = EVENT_OF[to];
@@ -51,7 +58,8 @@ export class Changes {
       channelId: channel.id,
       sessionId: next.sessionId,
       eventTime,
-      body: JSON.stringify({ event: name, eventTime, ...toChannelDto(next) }),
+      sequence,
+      body: JSON.stringify({ event: name, eventTime, sequence, ...toChannelDto(next) }),
       createdAt: now,
     });
     return next;

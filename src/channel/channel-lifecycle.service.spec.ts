@@ -38,6 +38,7 @@ class OneChannel implements ChannelTable {
     stoppedAt: null,
     endedAt: null,
     endDueAt: null,
+    eventSequence: 0,
     createdAt: T0,
     updatedAt: T0,
   });
@@ -138,6 +139,29 @@ describe('ChannelLifecycleService', () => {
     expect(body).toMatchObject({ event: 'channel_live', eventTime: at(0).getTime(), id: '42' });
     expect(body).not.toHaveProperty('streamKey');
     expect(s.emitted.map((event) => event.name)).toEqual(['channel_live']);
+  });
+
+  it("numbers the channel's events 1, 2, 3… in their bodies, the outbox rows and the row", async () => {
+    await s.sut.publish('key', { at: at(0) });
+    await Promise.all([s.sut.unpublish('key', at(1)), s.sut.publish('key', { at: at(2) })]);
+    await s.sut.unpublish('key', at(3));
+    const sequences = s.recorded.map((event) => [
+      event.sequence,
+      (JSON.parse(event.body) as { sequence: number }).sequence,
+    ]);
+    expect(sequences).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+    ]);
+    expect(Object.keys(JSON.parse(s.recorded[0].body) as object).slice(0, 4)).toEqual([
+      'event',
+      'eventTime',
+      'sequence',
+      'id',
+    ]);
+    expect(s.channel.row.eventSequence).toBe(4);
   });
 
   it('applies hooks that arrive together in arrival order, in one transaction', async () => {

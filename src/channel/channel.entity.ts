@@ -87,6 +87,13 @@ export class ChannelEntity {
   @Column({ name: 'stopped_stale', type: 'boolean', nullable: true, select: false })
   stoppedStale?: boolean | null;
 
+  /**
+   * The sequence number of the channel's last event (0 before its first): its next event carries
+   * one more. Read and written only with the channel's lifecycle.
+   */
+  @Column({ name: 'event_sequence', type: 'int', default: 0, select: false })
+  eventSequence?: number;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -26,7 +26,7 @@ const DAY_MS = 86_400_000;
 /** What the lifecycle reads besides: how the session's media server was last heard from. */
 const LIVENESS_COLUMNS =
   'last_seen_at AS lastSeenAt, session_media_server AS sessionMediaServer,' +
-  ' heartbeat_ms AS heartbeatMs, stopped_stale AS stoppedStale';
+  ' heartbeat_ms AS heartbeatMs, stopped_stale AS stoppedStale, event_sequence AS eventSequence';
 
 /** Every column a transition reads, and the database's time. */
 const lifecycleColumns = (db: Sql) => `${CHANNEL_COLUMNS}, ${LIVENESS_COLUMNS}, ${db.now} AS dbNow`;
@@ -100,6 +100,7 @@ const lifecycleFields = {
   sessionMediaServer: field.orNull(field.text),
   heartbeatMs: field.orNull(field.int),
   stoppedStale: field.orNull(field.flag),
+  eventSequence: field.int,
   /** The database's time when it read the row. */
   dbNow: field.time,
 };
@@ -127,6 +128,7 @@ export function newIdleChannel(
     stoppedAt: null,
     endedAt: null,
     endDueAt: null,
+    eventSequence: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -182,7 +184,10 @@ export class ChannelRepository {
   lockById(manager: EntityManager, id: string): Promise<ChannelEntity | null> {
     return this.sql
       .lockRows(
-        manager.createQueryBuilder(ChannelEntity, 'channel').where('channel.id = :id', { id }),
+        manager
+          .createQueryBuilder(ChannelEntity, 'channel')
+          .addSelect('channel.eventSequence')
+          .where('channel.id = :id', { id }),
       )
       .getOne();
   }
@@ -256,6 +261,7 @@ export class ChannelRepository {
       ),
       keptUnlessSet('session_media_server', (t) => t.channel.sessionMediaServer),
       keptUnlessSet('heartbeat_ms', (t) => t.channel.heartbeatMs),
+      keptUnlessSet('event_sequence', (t) => t.channel.eventSequence),
       keptUnlessSet('stopped_stale', (t) =>
         t.channel.stoppedStale === undefined || t.channel.stoppedStale === null
           ? t.channel.stoppedStale
@@ -349,6 +355,7 @@ export class ChannelRepository {
         sessionMediaServer: row.sessionMediaServer,
         heartbeatMs: row.heartbeatMs,
         stoppedStale: row.stoppedStale,
+        eventSequence: row.eventSequence,
       }),
     });
   }

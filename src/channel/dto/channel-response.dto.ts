@@ -70,6 +70,16 @@ export class ChannelEventCallbackDto extends ChannelDto {
     example: 1764237600000,
   })
   eventTime: number;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description:
+      "The event's place among its channel's events: 1 for the first, one more for each after it. " +
+      'A gap, or a number not above the last one seen, tells a receiver that it missed an event or got one late.',
+    example: 1,
+  })
+  sequence: number;
 }
 
 export class StreamKeyDto {

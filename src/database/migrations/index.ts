@@ -11,6 +11,7 @@ import { DeliveryConsole1764000900000 } from './1764000900000-DeliveryConsole.js
 import { AttemptResponseTruncated1764001500000 } from './1764001500000-AttemptResponseTruncated.js';
 import { ChannelSessionLiveness1764001600000 } from './1764001600000-ChannelSessionLiveness.js';
 import { WebhookState1764001700000 } from './1764001700000-WebhookState.js';
+import { EventSequence1764001800000 } from './1764001800000-EventSequence.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   AttemptResponseTruncated1764001500000,
   ChannelSessionLiveness1764001600000,
   WebhookState1764001700000,
+  EventSequence1764001800000,
 ];
