@@ -512,18 +512,37 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
       active: true,
     });
 
-    // Edit: events, rate limit and a header of our own.
+    // Edit: events, rate limit, a header of our own, and the channels (one that does not exist
+    // is refused in the service's words, then two that do).
+    const [one, two] = [await createChannel(t), await createChannel(t)];
     await page.getByTestId('edit').click();
     await form.locator('input[data-event="channel_ended"]').check();
     await form.getByTestId('form-rate-limit').fill('5');
     await form.getByTestId('form-headers').fill('X-Token: abc123');
+    await form.getByTestId('form-channels').fill('987654321');
+    await form.getByTestId('dialog-confirm').click();
+    await expectText(form.getByTestId('dialog-error'), /channels names no channel "987654321"/);
+    problems.length = 0; // the browser logs the 400; the page showed it in words
+    await form.getByTestId('form-channels').fill(`${one.id}, ${two.id}`);
     await form.getByTestId('dialog-confirm').click();
     await expectText(page.getByTestId('notice'), `Webhook ${webhookId} saved.`);
     expect(await api('GET', `/v1/webhook/${webhookId}`)).toMatchObject({
       event: ['channel_live', 'channel_ended'],
       rateLimit: 5,
       headers: { 'X-Token': '********' },
+      channels: [one.id, two.id],
     });
+    await expectText(
+      page.getByTestId('webhook-detail'),
+      new RegExp(`channels: ${one.id}, ${two.id}`),
+    );
+    // Editing again shows them; emptied, the webhook gets every channel again.
+    await page.getByTestId('edit').click();
+    expect(await form.getByTestId('form-channels').inputValue()).toBe(`${one.id}, ${two.id}`);
+    await form.getByTestId('form-channels').fill('');
+    await form.getByTestId('dialog-confirm').click();
+    await expectText(page.getByTestId('webhook-detail'), /channels: every channel/);
+    expect((await api('GET', `/v1/webhook/${webhookId}`)).channels).toBeNull();
 
     // Pause and resume.
     const dialog = page.getByTestId('dialog');

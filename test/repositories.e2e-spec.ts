@@ -87,8 +87,20 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       return result;
     });
 
-  const webhook = (uri: string, list: Parameters<WebhookRepository['insert']>[1]['events']) =>
-    tx.run((m) => webhooks.insert(m, { uri, secret: 'whsec_AAAA', events: list, now: new Date() }));
+  const webhook = (
+    uri: string,
+    list: Parameters<WebhookRepository['insert']>[1]['events'],
+    limitedTo?: string[],
+  ) =>
+    tx.run((m) =>
+      webhooks.insert(m, {
+        uri,
+        secret: 'whsec_AAAA',
+        events: list,
+        channels: limitedTo ? JSON.stringify(limitedTo) : null,
+        now: new Date(),
+      }),
+    );
 
   const channel = (streamKey: string) =>
     tx.run((m) =>
@@ -144,7 +156,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       const paused = await webhook('https://b.example/paused', ['channel_live']);
       await tx.run((m) => webhooks.update(m, paused, putActive(false)));
       const at = await directory.atLeast(await webhooks.version());
-      const ids = at.subscribers('channel_live').map((t) => t.id);
+      const ids = at.subscribers('channel_live', '1').map((t) => t.id);
       expect(ids).toContain(live);
       expect(ids).toContain(all);
       expect(ids).not.toContain(paused);
@@ -152,16 +164,48 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       expect(ids.indexOf(live)).toBeLessThan(ids.indexOf(all));
     });
 
+    it("gives the directory a channel's subscribers: those on every channel and those limited to it, merged oldest first", async () => {
+      const before = await webhook('https://l.example/every-1', ['channel_live']);
+      const limited = await webhook('https://l.example/limited', ['all'], ['7001', '7002']);
+      const after = await webhook('https://l.example/every-2', ['channel_live']);
+      const other = await webhook('https://l.example/other', ['channel_live'], ['7003']);
+      const at = await directory.atLeast(await webhooks.version());
+      const mine = (channelId: string) =>
+        at
+          .subscribers('channel_live', channelId)
+          .map((t) => t.id)
+          .filter((id) => [before, limited, after, other].includes(id));
+      expect(mine('7001')).toEqual([before, limited, after]);
+      expect(mine('7002')).toEqual([before, limited, after]);
+      expect(mine('7003')).toEqual([before, after, other]);
+      expect(mine('7004')).toEqual([before, after]);
+      const stops = at.subscribers('channel_stop', '7002').map((t) => t.id);
+      expect(stops).toContain(limited);
+      expect(stops).not.toContain(before);
+      // ids in numeric order, not text order, when they differ in length
+      const all = at.subscribers('channel_live', '7001').map((t) => BigInt(t.id));
+      expect(all).toEqual([...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+
+      const page = async (channel: string) =>
+        (await webhooks.page(undefined, channel, 0, 100)).found
+          .map((entry) => entry.webhook.id)
+          .filter((id) => [before, limited, after, other].includes(id));
+      expect(await page('7002')).toEqual([before, limited, after]);
+      expect(await page('700')).toEqual([before, after]);
+      const [shown] = await webhooks.findWithEvents([limited]);
+      expect(shown.webhook.channels).toEqual(['7001', '7002']);
+    });
+
     it('pages with an event filter that a webhook on all always matches', async () => {
       const stop = await webhook('https://c.example/stop', ['channel_stop']);
-      const { found, total } = await webhooks.page(['channel_ended'], 0, 100);
+      const { found, total } = await webhooks.page(['channel_ended'], undefined, 0, 100);
       const ids = found.map((entry) => entry.webhook.id);
       expect(ids).not.toContain(stop);
       expect(total).toBe(ids.length);
       expect(found[0].events).toContain('all');
-      const live = await webhooks.page(['channel_live'], 0, 100);
+      const live = await webhooks.page(['channel_live'], undefined, 0, 100);
       expect(live.total).toBeGreaterThan(1);
-      const second = await webhooks.page(['channel_live'], 1, 1);
+      const second = await webhooks.page(['channel_live'], undefined, 1, 1);
       expect(second.found.map((entry) => entry.webhook.id)).toEqual([live.found[1].webhook.id]);
       expect(second.total).toBe(live.total);
     });

@@ -21,8 +21,12 @@ class FanOutProbe {
     return this.directory.atLeast(await this.repository.version());
   }
 
-  async targetsOf(event: 'channel_live' | 'channel_stop' | 'channel_ended'): Promise<string[]> {
-    return (await this.current()).subscribers(event).map((target) => target.uri);
+  /** The URIs that get `event` of a channel (one no webhook is limited to, by default). */
+  async targetsOf(
+    event: 'channel_live' | 'channel_stop' | 'channel_ended',
+    channelId = '1',
+  ): Promise<string[]> {
+    return (await this.current()).subscribers(event, channelId).map((target) => target.uri);
   }
 
   async signingSecrets(id: string) {

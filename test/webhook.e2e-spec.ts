@@ -171,6 +171,7 @@ describe.each(databaseKinds())('webhook API on %s', (kind) => {
         active: true,
         rateLimit: null,
         headers: {},
+        channels: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

@@ -63,3 +63,18 @@ export function FormNumber(): PropertyDecorator {
     return /^-?\d+(?:\.\d+)?$/.test(value) ? Number(value) : value;
   });
 }
+
+/**
+ * A form's list: comma-separated, or the field repeated (each value may hold commas too), blanks
+ * trimmed and dropped; an empty value is null. JSON bodies give an array or null as they are.
+ */
+export function FormList(): PropertyDecorator {
+  return Transform(({ value, obj }: { value: unknown; obj: object }) => {
+    if (!formBodies.has(obj)) return value;
+    const values = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(values) || !values.every((item) => typeof item === 'string')) return value;
+    const items = values.flatMap((item: string) => item.split(',').map((part) => part.trim()));
+    const given = items.filter((item) => item !== '');
+    return given.length === 0 ? null : given;
+  });
+}

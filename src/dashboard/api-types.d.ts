@@ -43,6 +43,8 @@ export interface Webhook {
   rateLimit: number | null;
   /** Names, each value masked. */
   headers: Record<string, string>;
+  /** Channel ids; null: every channel. */
+  channels: string[] | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -64,6 +66,7 @@ export interface CreateWebhookBody {
   secret?: string;
   rateLimit?: number | null;
   headers?: Readonly<Record<string, string>> | null;
+  channels?: string[] | null;
 }
 
 /** UpdateWebhookDto: the body of PUT /v1/webhook/{id}, at least one field. */
@@ -73,6 +76,7 @@ export interface UpdateWebhookBody {
   active?: boolean;
   rateLimit?: number | null;
   headers?: Readonly<Record<string, string>> | null;
+  channels?: string[] | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ const webhook: WebhookWithEvents = {
     createdAt: new Date('2026-11-27T09:00:00.000Z'),
     updatedAt: new Date('2026-11-27T09:00:00.000Z'),
     headerNames: [],
+    channels: null,
   },
   events: ['all'],
 };

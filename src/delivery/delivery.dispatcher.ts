@@ -166,7 +166,9 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
           return { more: false, sendable: 0, leased: [] };
         }
         const directory = await this.directory.atLeast(await version.result());
-        const plan = this.plan(events, (event) => directory.subscribers(event.name));
+        const plan = this.plan(events, (event) =>
+          directory.subscribers(event.name, event.channelId),
+        );
         // A deadlock victim runs this again: what the first try reserved is given back first.
         this.worker.release(reserved);
         reserved = this.worker.reserve(plan.items.reduce((n, item) => n + item.targets.length, 0));

@@ -21,6 +21,7 @@ const webhookRow: WebhookWithEvents['webhook'] = {
   failingSince: null,
   disabledReason: null,
   headerNames: [],
+  channels: null,
   createdAt: new Date('2026-11-27T09:00:00.000Z'),
   updatedAt: new Date('2026-11-27T09:00:00.000Z'),
 };

@@ -29,7 +29,10 @@ export class WebhookDirectory {
   private loadedVersion = -1;
   private loadedAt = 0;
   private loading: Promise<void> | undefined;
+  /** Of the webhooks on every channel. */
   private subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
+  /** Of the webhooks limited to some channels, by event and channel (see channelKey). */
+  private limitedSubscribersOf = new Map<string, WebhookTarget[]>();
   private webhooks = new Map<string, HeldWebhook>();
 
   constructor(private readonly repository: WebhookRepository) {}
@@ -44,9 +47,14 @@ export class WebhookDirectory {
     return this;
   }
 
-  /** Active webhooks subscribed to `event` or to `all`, by id (oldest first), each once. */
-  subscribers(event: ChannelEventName): WebhookTarget[] {
-    return this.subscribersOf.get(event) ?? [];
+  /**
+   * Active webhooks subscribed to `event` or to `all` that get `channelId`'s events (on every
+   * channel, or limited to channels that include it), by id (oldest first), each once.
+   */
+  subscribers(event: ChannelEventName, channelId: string): WebhookTarget[] {
+    const everyChannel = this.subscribersOf.get(event) ?? [];
+    const limited = this.limitedSubscribersOf.get(channelKey(event, channelId));
+    return limited === undefined ? everyChannel : mergeById(everyChannel, limited);
   }
 
   /** Where and how to send to a webhook now; undefined when it is gone. */
@@ -93,20 +101,46 @@ export class WebhookDirectory {
       webhooks.set(webhook.id, { ...webhook, parsedHeaders });
     }
     const subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
+    const limitedSubscribersOf = new Map<string, WebhookTarget[]>();
+    // Oldest first, so each list is in id order.
     for (const webhook of snapshot.webhooks) {
       if (!isActive(webhook.state)) continue;
       const names: readonly ChannelEventName[] = webhook.events.includes(ALL_EVENTS)
         ? CHANNEL_EVENT_NAMES
         : webhook.events.filter((name) => name !== ALL_EVENTS);
+      const target = { id: webhook.id, uri: webhook.uri };
       for (const name of names) {
-        const list = subscribersOf.get(name) ?? [];
-        list.push({ id: webhook.id, uri: webhook.uri });
-        subscribersOf.set(name, list);
+        if (webhook.channels === null) append(subscribersOf, name, target);
+        else
+          for (const id of webhook.channels)
+            append(limitedSubscribersOf, channelKey(name, id), target);
       }
     }
     this.webhooks = webhooks;
     this.subscribersOf = subscribersOf;
+    this.limitedSubscribersOf = limitedSubscribersOf;
     this.loadedVersion = snapshot.version;
     this.loadedAt = loadedAt;
   }
 }
+
+const channelKey = (event: ChannelEventName, channelId: string) => `${event} ${channelId}`;
+
+function append<K>(lists: Map<K, WebhookTarget[]>, key: K, target: WebhookTarget): void {
+  const list = lists.get(key);
+  if (list) list.push(target);
+  else lists.set(key, [target]);
+}
+
+/** Two lists in id order (numeric, as strings of digits), as one in id order. */
+function mergeById(a: WebhookTarget[], b: WebhookTarget[]): WebhookTarget[] {
+  const merged: WebhookTarget[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    merged.push(idBefore(a[i].id, b[j].id) ? a[i++] : b[j++]);
+  }
+  return merged.concat(a.slice(i), b.slice(j));
+}
+
+const idBefore = (x: string, y: string) => x.length < y.length || (x.length === y.length && x < y);

@@ -81,7 +81,7 @@ export class WebhookController implements OnApplicationBootstrap {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List webhooks, oldest first, optionally by event' })
+  @ApiOperation({ summary: 'List webhooks, oldest first, optionally by event and by channel' })
   @ApiOkResponse({ type: WebhookPageDto })
   @ApiBadRequest('length must not be greater than 100')
   list(@Query() query: ListWebhooksQueryDto): Promise<WebhookPageDto> {
@@ -119,13 +119,14 @@ export class WebhookController implements OnApplicationBootstrap {
   @WEBHOOK_ID
   @TakesFormBody()
   @ApiOperation({
-    summary: 'Change the URI, the events, the active flag, the rate limit or the headers',
+    summary:
+      'Change the URI, the events, the active flag, the rate limit, the headers or the channels',
     description:
       'Fields left out stay as they are; at least one must be given. `headers` replaces the whole set. ' +
       'The body is JSON or a form (`application/x-www-form-urlencoded`) with the same fields.',
   })
   @ApiOkResponse({ type: WebhookDto })
-  @ApiBadRequest('body must set at least one of uri, event, active, rateLimit, headers')
+  @ApiBadRequest('body must set at least one of uri, event, active, rateLimit, headers, channels')
   @ApiNotFound('webhook')
   @ApiBodyRefusals()
   update(@WebhookIdParam() webhookId: string, @Body() body: UpdateWebhookDto): Promise<WebhookDto> {

@@ -51,6 +51,13 @@ export class WebhookEntity {
   @Column({ type: 'text', nullable: true, select: false })
   headers: string | null;
 
+  /**
+   * The channels it is limited to, as a JSON array of id strings; null: every channel. A channel
+   * deleted since stays listed and simply never matches.
+   */
+  @Column({ type: 'text', nullable: true })
+  channels: string | null;
+
   @OneToMany(() => WebhookEventEntity, (subscription) => subscription.webhook, { cascade: true })
   events: WebhookEventEntity[];
 

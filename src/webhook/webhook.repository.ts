@@ -7,6 +7,7 @@ import { field, idRows, insertedId, rowsOf } from '../database/rows.js';
 import { Sql } from '../database/sql.js';
 import { Reads } from '../database/reads.js';
 import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
+import { channelPattern, readStoredChannels } from './webhook-channels.js';
 import { readStoredHeaders } from './webhook-headers.js';
 import type { WebhookState } from './webhook-state.js';
 import { WEBHOOK_SQL as SQL } from './webhook.sql.js';
@@ -19,6 +20,8 @@ export interface WebhookWithEvents {
   webhook: {
     /** The names of its own headers, as set. */
     headerNames: string[];
+    /** The channels it is limited to; null: every channel. */
+    channels: string[] | null;
   } & Pick<
     WebhookEntity,
     | 'id'
@@ -41,6 +44,7 @@ const WEBHOOK_ROWS = rowsOf({
   headers: field.orNull(field.text),
   failingSince: field.orNull(field.time),
   disabledReason: field.orNull(field.text),
+  channels: field.orNull(field.text),
   createdAt: field.time,
   updatedAt: field.time,
   event: field.orNull(field.textOf<EventSubscription>()),
@@ -59,6 +63,7 @@ const SNAPSHOT_ROWS = rowsOf({
   disabledReason: field.orNull(field.text),
   rateLimit: field.orNull(field.int),
   headers: field.orNull(field.text),
+  channels: field.orNull(field.text),
 });
 const SUBSCRIPTIONS = rowsOf({
   webhookId: field.id,
@@ -81,6 +86,8 @@ export interface SnapshotWebhook {
   /** The stored JSON text (null: none). */
   headers: string | null;
   events: EventSubscription[];
+  /** The channels it is limited to; null: every channel. */
+  channels: string[] | null;
 }
 
 export interface WebhookSnapshot {
@@ -101,6 +108,7 @@ export type WebhookChanges = Partial<
     | 'disabledReason'
     | 'rateLimit'
     | 'headers'
+    | 'channels'
     | 'updatedAt'
   >
 >;
@@ -126,6 +134,8 @@ export class WebhookRepository {
       rateLimit?: number | null;
       /** JSON text; left out or null: none. */
       headers?: string | null;
+      /** JSON text; left out or null: every channel. */
+      channels?: string | null;
       now: Date;
     },
   ): Promise<string> {
@@ -134,6 +144,7 @@ export class WebhookRepository {
       secret: row.secret,
       rateLimit: row.rateLimit ?? null,
       headers: row.headers ?? null,
+      channels: row.channels ?? null,
       state: 'active',
       createdAt: row.now,
       updatedAt: row.now,
@@ -156,20 +167,41 @@ export class WebhookRepository {
 
   /**
    * One page of webhooks, oldest first, and the count of all matches; with `events`, only
-   * webhooks subscribed to one of them or to `all`.
+   * webhooks subscribed to one of them or to `all`; with `channel`, only webhooks that get that
+   * channel's events (every channel's, or a list holding it).
    */
   async page(
     events: EventSubscription[] | undefined,
+    channel: string | undefined,
     offset: number,
     limit: number,
   ): Promise<{ found: WebhookWithEvents[]; total: number }> {
     const filtered = events !== undefined && !events.includes(ALL_EVENTS);
     const names = filtered ? [...events, ALL_EVENTS] : [];
-    const [count] = TOTAL(await this.reads.query(SQL.countPage(this.sql, names.length), names));
+    const byChannel = channel !== undefined;
+    const where = [...names, ...(byChannel ? [channelPattern(channel)] : [])];
+    const [count] = TOTAL(
+      await this.reads.query(SQL.countPage(this.sql, names.length, byChannel), where),
+    );
     const rows = WEBHOOK_ROWS(
-      await this.reads.query(SQL.page(this.sql, names.length), [...names, limit, offset]),
+      await this.reads.query(SQL.page(this.sql, names.length, byChannel), [
+        ...where,
+        limit,
+        offset,
+      ]),
     );
     return { found: this.group(rows), total: count.total };
+  }
+
+  /** Those of these channel ids that name no channel (in the caller's transaction). */
+  async missingChannels(manager: EntityManager, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const found = new Set(
+      idRows(await manager.query(SQL.existingChannels(this.sql, ids.length), ids)).map(
+        (row) => row.id,
+      ),
+    );
+    return ids.filter((id) => !found.has(id));
   }
 
   /**
@@ -294,7 +326,11 @@ export class WebhookRepository {
     }
     return {
       version,
-      webhooks: rows.map((row) => ({ ...row, events: byWebhook.get(row.id) ?? [] })),
+      webhooks: rows.map((row) => ({
+        ...row,
+        events: byWebhook.get(row.id) ?? [],
+        channels: readStoredChannels(row.channels),
+      })),
     };
   }
 
@@ -312,6 +348,7 @@ export class WebhookRepository {
             state: row.state,
             rateLimit: row.rateLimit,
             headerNames: Object.keys(readStoredHeaders(row.headers)),
+            channels: readStoredChannels(row.channels),
             failingSince: row.failingSince,
             disabledReason: row.disabledReason,
             createdAt: row.createdAt,

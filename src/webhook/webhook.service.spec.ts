@@ -9,6 +9,7 @@ import { DestinationPolicy } from '../destination/destination-policy.js';
 import { WebhookEntity } from './webhook.entity.js';
 import type { WebhookChanges, WebhookRepository } from './webhook.repository.js';
 import { WebhookService } from './webhook.service.js';
+import { readStoredChannels } from './webhook-channels.js';
 import { readStoredHeaders } from './webhook-headers.js';
 
 /** The repository's methods the service calls: the fake is checked against their signatures. */
@@ -24,11 +25,14 @@ type WebhookTable = Pick<
   | 'deleteLogChunk'
   | 'delete'
   | 'eventsOf'
+  | 'missingChannels'
 >;
 
 /** The repository's interface over a map: what the service asks of its table, nothing more. */
 class InMemoryWebhooks implements WebhookTable {
   rows = new Map<string, { webhook: WebhookEntity; events: EventSubscription[] }>();
+  /** The channels that exist. */
+  channels = new Set(['1', '2', '3']);
   private next = 1;
 
   insert(
@@ -38,6 +42,7 @@ class InMemoryWebhooks implements WebhookTable {
       secret: string;
       events: EventSubscription[];
       headers?: string | null;
+      channels?: string | null;
       now: Date;
     },
   ) {
@@ -52,6 +57,7 @@ class InMemoryWebhooks implements WebhookTable {
       failingSince: null,
       disabledReason: null,
       headers: row.headers ?? null,
+      channels: row.channels ?? null,
       createdAt: row.now,
       updatedAt: row.now,
     });
@@ -61,7 +67,12 @@ class InMemoryWebhooks implements WebhookTable {
   findWithEvents(ids: string[]) {
     return Promise.resolve(ids.flatMap((id) => (this.rows.has(id) ? [this.view(id)] : [])));
   }
-  page(_events: EventSubscription[] | undefined, offset: number, limit: number) {
+  page(
+    _events: EventSubscription[] | undefined,
+    _channel: string | undefined,
+    offset: number,
+    limit: number,
+  ) {
     const all = [...this.rows.keys()].map((id) => this.view(id));
     return Promise.resolve({ found: all.slice(offset, offset + limit), total: all.length });
   }
@@ -69,7 +80,10 @@ class InMemoryWebhooks implements WebhookTable {
   private view(id: string) {
     const { webhook, events } = this.rows.get(id)!;
     const headerNames = Object.keys(readStoredHeaders(webhook.headers));
-    return { webhook: { ...webhook, headerNames }, events };
+    return {
+      webhook: { ...webhook, headerNames, channels: readStoredChannels(webhook.channels) },
+      events,
+    };
   }
   lock(_m: EntityManager, id: string) {
     return Promise.resolve(this.rows.has(id));
@@ -91,6 +105,9 @@ class InMemoryWebhooks implements WebhookTable {
   delete(_m: EntityManager, id: string) {
     this.rows.delete(id);
     return Promise.resolve();
+  }
+  missingChannels(_m: EntityManager, ids: string[]) {
+    return Promise.resolve(ids.filter((id) => !this.channels.has(id)));
   }
   eventsOf(_m: EntityManager, ids: string[]) {
     return Promise.resolve(new Map(ids.map((id) => [id, this.rows.get(id)?.events ?? []])));

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { ConfigService } from '@nestjs/config';
 import {
   ALL_EVENTS,
@@ -13,6 +14,7 @@ import { Transactions } from '../database/transactions.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
 import type { CreatedWebhookDto, WebhookDto } from './dto/webhook-response.dto.js';
 import type { WebhookEntity } from './webhook.entity.js';
+import { distinctChannels, storedChannels } from './webhook-channels.js';
 import { maskedHeaders, storedHeaders, type WebhookHeaders } from './webhook-headers.js';
 import { WebhookRepository, type WebhookWithEvents } from './webhook.repository.js';
 import { isActive, putActive } from './webhook-state.js';
@@ -27,6 +29,8 @@ export interface CreateWebhookInput {
   secret?: string;
   rateLimit?: number | null;
   headers?: WebhookHeaders | null;
+  /** The channels it is limited to; left out or null: every channel. */
+  channels?: string[] | null;
 }
 
 export interface UpdateWebhookInput {
@@ -37,10 +41,14 @@ export interface UpdateWebhookInput {
   rateLimit?: number | null;
   /** Replaces the whole set; null or {}: none any more. */
   headers?: WebhookHeaders | null;
+  /** Replaces the list; null: every channel. */
+  channels?: string[] | null;
 }
 
 export interface ListWebhooksInput extends PageQueryDto {
   event?: EventSubscription[];
+  /** Only webhooks that get this channel's events. */
+  channel?: string;
 }
 
 /**
@@ -64,17 +72,19 @@ export class WebhookService {
   async create(input: CreateWebhookInput): Promise<CreatedWebhookDto> {
     this.assertReachable(input.uri);
     const secret = input.secret ?? generateWebhookSecret();
-    const id = await this.transactions.run((manager) =>
+    const id = await this.transactions.run(async (manager) => {
+      await this.assertChannelsExist(manager, input.channels);
       // Times come from the application in UTC, as for every other table (not the server's clock).
-      this.webhooks.insert(manager, {
+      return this.webhooks.insert(manager, {
         uri: input.uri,
         secret,
         events: input.event,
         rateLimit: input.rateLimit,
         headers: storedHeaders(input.headers),
+        channels: storedChannels(input.channels),
         now: new Date(),
-      }),
-    );
+      });
+    });
     return { ...(await this.findOne(id)), secret };
   }
 
@@ -88,6 +98,7 @@ export class WebhookService {
   async list(query: ListWebhooksInput): Promise<Page<WebhookDto>> {
     const { found, total } = await this.webhooks.page(
       query.event,
+      query.channel,
       query.page * query.length,
       query.length,
     );
@@ -102,7 +113,9 @@ export class WebhookService {
     if (input.uri !== undefined) this.assertReachable(input.uri);
     await this.transactions.run(async (manager) => {
       if (!(await this.webhooks.lock(manager, id))) throw notFound('webhook', id);
+      await this.assertChannelsExist(manager, input.channels);
       const changes: Partial<WebhookEntity> = { updatedAt: new Date() };
+      if (input.channels !== undefined) changes.channels = storedChannels(input.channels);
       if (input.uri !== undefined) changes.uri = input.uri;
       if (input.rateLimit !== undefined) changes.rateLimit = input.rateLimit;
       if (input.headers !== undefined) changes.headers = storedHeaders(input.headers);
@@ -177,6 +190,21 @@ export class WebhookService {
     return secret;
   }
 
+  /** A channel list may name only channels that exist (one deleted later simply stops matching). */
+  private async assertChannelsExist(
+    manager: EntityManager,
+    channels: string[] | null | undefined,
+  ): Promise<void> {
+    if (!channels) return;
+    const missing = await this.webhooks.missingChannels(manager, distinctChannels(channels));
+    if (missing.length === 0) return;
+    const names = missing.slice(0, 5).map((id) => `"${id}"`);
+    const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
+    throw invalid(
+      `channels names ${missing.length === 1 ? 'no channel' : 'no channels'} ${names.join(', ')}${more}`,
+    );
+  }
+
   private assertReachable(uri: string): void {
     const denial = this.destinations.denialOfUri(uri);
     if (denial) throw invalid(`uri is not allowed: ${denial} (see DELIVERY_ALLOWED_CIDRS)`);
@@ -194,6 +222,7 @@ export function toWebhookDto(
     active: isActive(webhook.state),
     rateLimit: webhook.rateLimit,
     headers: maskedHeaders(webhook.headerNames),
+    channels: webhook.channels,
     createdAt: webhook.createdAt.toISOString(),
     updatedAt: webhook.updatedAt.toISOString(),
   };

@@ -91,12 +91,17 @@ function formValues(form, editing) {
   const rateLimit = /** @type {HTMLInputElement} */ (
     form.elements.namedItem('rateLimit')
   ).value.trim();
+  const channels = /** @type {HTMLInputElement} */ (form.elements.namedItem('channels')).value
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
   /** @type {CreateWebhookBody} */
   const body = {
     uri: /** @type {HTMLInputElement} */ (form.elements.namedItem('uri')).value.trim(),
     // the values of the checkboxes: event names and `all`
     event: /** @type {EventSubscription[]} */ (checked.includes('all') ? ['all'] : checked),
     rateLimit: rateLimit === '' ? null : Number(rateLimit),
+    channels: channels.length === 0 ? null : channels,
   };
   const headersText = /** @type {HTMLTextAreaElement} */ (form.elements.namedItem('headers')).value;
   const clear = /** @type {HTMLInputElement | null} */ (form.elements.namedItem('clearHeaders'))
@@ -130,6 +135,21 @@ function webhookForm(webhook) {
       'Where the callbacks are POSTed (http or https).',
     ),
     eventBoxes(webhook?.event ?? ['all']),
+    field(
+      'Channels',
+      el('input', {
+        testid: 'form-channels',
+        attrs: {
+          name: 'channels',
+          type: 'text',
+          value: webhook?.channels?.join(', ') ?? '',
+          placeholder: 'every channel',
+          autocomplete: 'off',
+          spellcheck: 'false',
+        },
+      }),
+      'Channel ids separated by commas: only their events are sent here. Empty: every channel.',
+    ),
     field(
       'Rate limit (deliveries per second)',
       el('input', {

@@ -289,6 +289,7 @@ function webhookHeader(webhook, after) {
       'p',
       { className: 'muted small' },
       `#${webhook.id} · events: ${webhook.event.join(', ')}`,
+      ` · channels: ${webhook.channels ? webhook.channels.join(', ') : 'every channel'}`,
       webhook.rateLimit ? ` · at most ${webhook.rateLimit}/s` : '',
       Object.keys(webhook.headers).length
         ? ` · headers: ${Object.keys(webhook.headers).join(', ')}`

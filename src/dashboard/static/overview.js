@@ -156,6 +156,7 @@ function webhookCard(webhook, window) {
       'p',
       { className: 'muted small' },
       `#${webhook.id} · events: ${events}`,
+      webhook.channels ? ` · channels: ${webhook.channels.join(', ')}` : '',
       webhook.rateLimit ? ` · at most ${webhook.rateLimit}/s` : '',
       headers.length ? ` · headers: ${headers.join(', ')}` : '',
     ),

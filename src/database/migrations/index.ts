@@ -12,6 +12,7 @@ import { AttemptResponseTruncated1764001500000 } from './1764001500000-AttemptRe
 import { ChannelSessionLiveness1764001600000 } from './1764001600000-ChannelSessionLiveness.js';
 import { WebhookState1764001700000 } from './1764001700000-WebhookState.js';
 import { EventSequence1764001800000 } from './1764001800000-EventSequence.js';
+import { WebhookChannels1764001900000 } from './1764001900000-WebhookChannels.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ChannelSessionLiveness1764001600000,
   WebhookState1764001700000,
   EventSequence1764001800000,
+  WebhookChannels1764001900000,
 ];

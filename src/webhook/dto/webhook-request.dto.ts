@@ -7,7 +7,7 @@ import {
   CHANNEL_EVENT_NAMES,
   type EventSubscription,
 } from '../../common/channel-event-name.js';
-import { FormBoolean, FormNumber } from '../../common/form-body.js';
+import { FormBoolean, FormList, FormNumber } from '../../common/form-body.js';
 import { PageQueryDto } from '../../common/paging.dto.js';
 import { IsOptionalNotNull } from '../../common/validation.pipe.js';
 import {
@@ -26,6 +26,7 @@ import {
   type WebhookHeaders,
 } from '../webhook-headers.js';
 import { checkWebhookSecret } from '../webhook-secret.js';
+import { checkWebhookChannels, isChannelId, MAX_WEBHOOK_CHANNELS } from '../webhook-channels.js';
 
 const EVENT_NAMES = [ALL_EVENTS, ...CHANNEL_EVENT_NAMES];
 
@@ -67,6 +68,25 @@ function RateLimitProperty(absent: string): PropertyDecorator {
   );
 }
 
+/** A webhook's `channels`: ids of existing channels, or null for every channel. */
+function ChannelsProperty(absent: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      description:
+        `Only these channels' events (channel ids, at most ${MAX_WEBHOOK_CHANNELS}; each must name a channel); null: every channel. ${absent} ` +
+        'In a form body: ids separated by `,` (or the field repeated); an empty value is null.',
+      type: [String],
+      maxItems: MAX_WEBHOOK_CHANNELS,
+      minItems: 1,
+      nullable: true,
+      example: ['42', '43'],
+    }),
+    FormList(),
+    IsOptional(),
+    CheckedBy('isChannelList', checkWebhookChannels),
+  );
+}
+
 const EVENT_PROPERTY = {
   description:
     '`all`, or event names separated by `,`, or an array of names (in a form body: the field repeated). Blanks are trimmed, repeats dropped; `all` with names is `all`.',
@@ -102,9 +122,12 @@ export class CreateWebhookDto {
 
   @HeadersProperty('Left out, null or {}: none')
   headers?: WebhookHeaders | null;
+
+  @ChannelsProperty('Left out: every channel.')
+  channels?: string[] | null;
 }
 
-@AtLeastOneOf(['uri', 'event', 'active', 'rateLimit', 'headers'])
+@AtLeastOneOf(['uri', 'event', 'active', 'rateLimit', 'headers', 'channels'])
 export class UpdateWebhookDto {
   @ApiPropertyOptional({
     description: 'New callback URL; left out, it stays',
@@ -139,6 +162,9 @@ export class UpdateWebhookDto {
 
   @HeadersProperty('An object replaces them all; null or {} removes them all; left out, they stay.')
   headers?: WebhookHeaders | null;
+
+  @ChannelsProperty('A list replaces the old one; left out, it stays.')
+  channels?: string[] | null;
 }
 
 export class ListWebhooksQueryDto extends PageQueryDto {
@@ -151,6 +177,20 @@ export class ListWebhooksQueryDto extends PageQueryDto {
   @ToEventList()
   @IsEventList()
   event?: EventSubscription[];
+
+  @ApiPropertyOptional({
+    type: String,
+    description:
+      "Only webhooks that get this channel's events: those on every channel, and those limited to channels that include it",
+    example: '42',
+  })
+  @IsOptional()
+  @CheckedBy('isChannelId', (value, field) =>
+    isChannelId(value)
+      ? undefined
+      : `${field} must be a channel id (a string of digits, e.g. "42")`,
+  )
+  channel?: string;
 }
 
 export class DeleteWebhookQueryDto {

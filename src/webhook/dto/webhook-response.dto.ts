@@ -46,6 +46,15 @@ export class WebhookDto {
   })
   headers: Record<string, string>;
 
+  @ApiProperty({
+    description:
+      'The channels whose events it gets, by id; null: every channel. A channel deleted since stays listed and never matches.',
+    type: [String],
+    nullable: true,
+    example: null,
+  })
+  channels: string[] | null;
+
   @ApiProperty({ example: '2026-11-27T10:00:00.000Z' })
   createdAt: string;
 
