@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Suites that need what a bare machine lacks run when CI (or you) says it is there; left out
 // otherwise, neither skipped nor failed: MySQL (TEST_MYSQL_URL; several instances, an outage, and
 // skewed clocks with faketime), Redis (TEST_REDIS_URL), nginx-rtmp with ffmpeg (TEST_NGINX_RTMP=1),
-// Chromium (TEST_BROWSER=1).
+// Chromium (TEST_BROWSER=1), tinyproxy and openssl (TEST_PROXY=1).
 const MYSQL_ONLY = [
   'test/delivery-instances.e2e-spec.ts',
   'test/delivery-three-instances.e2e-spec.ts',
@@ -25,6 +25,7 @@ const exclude = [
     ? []
     : ['test/nginx-rtmp-outage.e2e-spec.ts']),
   ...(process.env.TEST_BROWSER === '1' ? [] : ['test/dashboard.e2e-spec.ts']),
+  ...(process.env.TEST_PROXY === '1' ? [] : ['test/delivery-proxy.e2e-spec.ts']),
 ];
 
 // Standalone (not merged with vitest.config.ts): mergeConfig would concatenate `include`.

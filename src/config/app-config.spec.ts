@@ -31,6 +31,7 @@ describe('loadAppConfig', () => {
         responseMaxBytes: { failure: 65_536, success: 1_024 },
         dnsServers: [],
         dnsTimeoutMs: 2_000,
+        proxy: undefined,
       },
       webhookDisableAfterMs: 5 * 86_400_000,
       webhookSecretGraceMs: 24 * 3_600_000,
@@ -61,6 +62,7 @@ describe('loadAppConfig', () => {
       DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
       DNS_SERVERS: '192.0.2.53, 127.0.0.1:5353,[::1]:53,2001:db8::53',
       DNS_TIMEOUT: '500ms',
+      DELIVERY_PROXY: 'http://egress.internal:3128',
       WEBHOOK_DISABLE_AFTER: '2h',
       WEBHOOK_SECRET_GRACE: '30m',
       METRICS_TOKEN: 'm',
@@ -103,6 +105,7 @@ describe('loadAppConfig', () => {
         ingestDenials: { limit: 3, windowMs: 3_600_000 },
       },
     });
+    expect(sut.delivery.proxy?.href).toBe('http://egress.internal:3128/');
   });
 
   it.each([
@@ -130,6 +133,10 @@ describe('loadAppConfig', () => {
     [{ DNS_SERVERS: '127.0.0.1:0' }, 'DNS_SERVERS'],
     [{ DNS_SERVERS: '[::1]' }, 'DNS_SERVERS'],
     [{ DNS_TIMEOUT: '0ms' }, 'DNS_TIMEOUT'],
+    [{ DELIVERY_PROXY: 'https://proxy:3128' }, 'DELIVERY_PROXY'],
+    [{ DELIVERY_PROXY: 'socks5://proxy:1080' }, 'DELIVERY_PROXY'],
+    [{ DELIVERY_PROXY: 'proxy:3128' }, 'DELIVERY_PROXY'],
+    [{ DELIVERY_PROXY: 'http://proxy:3128/path' }, 'DELIVERY_PROXY'],
     [{ WEBHOOK_DISABLE_AFTER: '5 days' }, 'WEBHOOK_DISABLE_AFTER'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SERVICE_ROLE: 'delivery' }, 'SERVICE_ROLE'],

@@ -50,6 +50,8 @@ export interface AppConfig {
     dnsServers: string[];
     /** How long one DNS query may wait for an answer, per try (two tries per server). */
     dnsTimeoutMs: number;
+    /** The HTTP proxy every callback goes through (CONNECT for https); undefined: none. */
+    proxy: URL | undefined;
   };
   webhookDisableAfterMs: number;
   webhookSecretGraceMs: number;
@@ -251,6 +253,7 @@ export function loadAppConfig(env: Env): AppConfig {
       },
       dnsServers,
       dnsTimeoutMs,
+      proxy: deliveryProxy(value('DELIVERY_PROXY'), problems),
     },
     webhookDisableAfterMs: duration('WEBHOOK_DISABLE_AFTER', '5d'),
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
@@ -313,6 +316,30 @@ function parseDatabaseUrl(raw: string, problems: string[]): DatabaseConfig {
     'DATABASE_URL must start with mysql:// or sqlite: (e.g. sqlite:data/channel-webhooks.sqlite)',
   );
   return { type: 'sqlite', path: '' };
+}
+
+/** `http://host:port` (credentials allowed, nothing after the port): the callbacks' proxy. */
+function deliveryProxy(raw: string | undefined, problems: string[]): URL | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (
+    url?.protocol === 'http:' &&
+    url.hostname !== '' &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.hash
+  ) {
+    return url;
+  }
+  problems.push(
+    `DELIVERY_PROXY must be an http:// URL of a proxy (http://host:port), got "${raw}"`,
+  );
+  return undefined;
 }
 
 function redisUrl(raw: string | undefined, problems: string[]): string | undefined {

@@ -5,7 +5,6 @@ import { AxiosError, type AxiosAdapter, type AxiosResponse } from 'axios';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent } from 'undici';
 import type { AppConfig } from '../config/app-config.js';
 import { DestinationPolicy } from '../destination/destination-policy.js';
 import { VERSION } from '../config/version.js';
@@ -14,6 +13,12 @@ import type { SigningSecrets } from '../webhook/webhook.types.js';
 import { Deadlines } from './deadlines.js';
 import { readKept } from './response-body.js';
 import { signatureHeader } from './signature.js';
+import {
+  type CheckedLookup,
+  type DeliveryDispatcher,
+  directDispatcher,
+  proxiedDispatcher,
+} from './proxy-dispatcher.js';
 import { undiciAdapter } from './undici-adapter.js';
 
 /** Of an answer's headers, the first this many are kept, and at most this many characters in all. */
@@ -63,13 +68,18 @@ export interface AttemptResult {
 export class DeliverySender implements OnApplicationShutdown {
   private readonly timeoutMs: number;
   private readonly responseMaxBytes: { failure: number; success: number };
-  private readonly agent: Agent;
+  private readonly agent: DeliveryDispatcher;
   private readonly adapter: AxiosAdapter;
   /**
    * For a request sent again after a pooled connection failed: a connection of its own, closed
    * after it (`Connection: close`), so this pool never holds an idle one.
    */
-  private readonly freshAgent: Agent;
+  private readonly freshAgent: DeliveryDispatcher;
+  /**
+   * With DELIVERY_PROXY, the guard's judgement of an http callback's host, asked before the
+   * proxy is (which then connects by the name); undefined without a proxy.
+   */
+  private readonly checkedBeforeProxy: CheckedLookup | undefined;
   private readonly freshAdapter: AxiosAdapter;
   private readonly deadlines: Deadlines;
   private readonly userAgent = `channel-webhooks/${VERSION}`;
@@ -86,22 +96,31 @@ export class DeliverySender implements OnApplicationShutdown {
     const { delivery } = config.get('app', { infer: true });
     this.timeoutMs = delivery.timeoutMs;
     this.responseMaxBytes = delivery.responseMaxBytes;
-    // Every connection resolves through the SSRF guard and goes to the address it checked.
     const options = {
       connections: delivery.concurrency,
-      connect: { lookup: destinations.lookup as never },
       headersTimeout: delivery.timeoutMs,
       bodyTimeout: delivery.timeoutMs,
     };
-    this.agent = new Agent({
+    const pooled = {
       ...options,
       keepAliveTimeout: KEEP_ALIVE_MS,
       keepAliveMaxTimeout: KEEP_ALIVE_MS,
       keepAliveTimeoutThreshold: 1_000,
-    });
-    this.freshAgent = new Agent(options);
-    this.adapter = undiciAdapter(this.agent);
-    this.freshAdapter = undiciAdapter(this.freshAgent);
+    };
+    const proxy = delivery.proxy;
+    if (proxy) {
+      const checked = checkedLookup(destinations);
+      this.checkedBeforeProxy = checked;
+      this.agent = proxiedDispatcher(proxy, pooled, checked);
+      this.freshAgent = proxiedDispatcher(proxy, options, checked);
+    } else {
+      // Every connection resolves through the SSRF guard and goes to the address it checked.
+      const connect = { lookup: destinations.lookup as never };
+      this.agent = directDispatcher({ ...pooled, connect });
+      this.freshAgent = directDispatcher({ ...options, connect });
+    }
+    this.adapter = undiciAdapter(this.agent.dispatcher);
+    this.freshAdapter = undiciAdapter(this.freshAgent.dispatcher);
     this.deadlines = new Deadlines(delivery.timeoutMs);
   }
 
@@ -204,6 +223,10 @@ export class DeliverySender implements OnApplicationShutdown {
     own: Record<string, string>,
     signal: AbortSignal,
   ): Promise<AxiosResponse<Readable>> {
+    if (this.checkedBeforeProxy && message.uri.startsWith('http:')) {
+      const host = new URL(message.uri).hostname;
+      if (isIP(host.replace(/^\[|\]$/g, '')) === 0) await this.checkedBeforeProxy(host);
+    }
     try {
       return await this.request(message, own, signal, this.adapter);
     } catch (error) {
@@ -295,4 +318,14 @@ function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): 
     default:
       return (code ? `${code}: ${message}` : message).slice(0, 1000);
   }
+}
+
+/** The guard's lookup as a promise: the first checked address of a name, or why it is refused. */
+function checkedLookup(destinations: DestinationPolicy): CheckedLookup {
+  return (hostname) =>
+    new Promise((resolve, reject) =>
+      destinations.lookup(hostname, { all: false, family: 0 }, (error, address, family) =>
+        error ? reject(error) : resolve({ address: address as string, family: family ?? 4 }),
+      ),
+    );
 }
