@@ -15,6 +15,7 @@ import { DeliveryApiModule } from './delivery/delivery-api.module.js';
 import { DeliveryThreadModule } from './delivery/delivery-thread.module.js';
 import { DeliveryWorkerModule } from './delivery/delivery-worker.module.js';
 import { DeliveryLogModule } from './delivery-log/delivery-log.module.js';
+import { EventTypesModule } from './event-types/event-types.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -36,7 +37,13 @@ type ModuleList = NonNullable<DynamicModule['imports']>;
  * delivery wrote comes first only so that the API document lists a webhook's delivery log before
  * the controls that act on it.
  */
-const API: ModuleList = [WebhookApiModule, ChannelApiModule, DeliveryLogModule, DeliveryApiModule];
+const API: ModuleList = [
+  WebhookApiModule,
+  ChannelApiModule,
+  DeliveryLogModule,
+  DeliveryApiModule,
+  EventTypesModule,
+];
 /** Fan-out, the delivery worker and every background job (retention, expiries). */
 const WORKER: ModuleList = [WebhookJobsModule, ChannelJobsModule, DeliveryWorkerModule];
 

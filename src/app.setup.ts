@@ -14,6 +14,7 @@ import { AppValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig, TrustProxy } from './config/app-config.js';
 import { redactUrl } from './logging/logging.module.js';
 import { HttpMetrics } from './metrics/metrics.registry.js';
+import { type CallbackDocument, EventCatalog } from './event-types/event-catalog.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -177,5 +178,7 @@ export function configureApp(
     return app;
   const document = buildOpenApiDocument(app, version);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  // The catalog's body schemas are the document's own.
+  app.get(EventCatalog).useDocument(document as CallbackDocument);
   return app;
 }

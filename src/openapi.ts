@@ -4,17 +4,10 @@ import { SECURITY_SCHEMES as SECURITY } from './common/auth/auth.decorators.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ChannelEventCallbackDto } from './channel/dto/channel-response.dto.js';
 import { CHANNEL_EVENT_NAMES, PING_EVENT } from './common/channel-event-name.js';
+import { EVENT_DESCRIPTIONS, type EventTypeName } from './common/event-types.js';
 import type { AppConfig } from './config/app-config.js';
 import { ErrorResponseDto } from './common/paging.dto.js';
 import { PingCallbackDto } from './delivery/dto/delivery.dto.js';
-
-const EVENT_SUMMARIES: Record<string, string> = {
-  channel_live:
-    'The channel went live: a publisher started (or came back within the reconnect window)',
-  channel_stop: 'The publisher stopped sending; the channel waits reconnectWindow seconds',
-  channel_ended: 'The live session is over (ended explicitly, or nobody came back in time)',
-  ping: 'A test callback sent by POST /v1/webhook/{webhookId}/test',
-};
 
 const SIGNATURE_HEADERS = [
   {
@@ -44,11 +37,11 @@ const SIGNATURE_HEADERS = [
 ];
 
 /** One `webhooks` entry: the POST a receiver gets for `event`. */
-function callback(event: string, schema: string): Record<string, unknown> {
+function callback(event: EventTypeName, schema: string): Record<string, unknown> {
   return {
     post: {
       operationId: `callback_${event}`,
-      summary: EVENT_SUMMARIES[event],
+      summary: EVENT_DESCRIPTIONS[event],
       description:
         'Sent to every active webhook subscribed to the event (or to `all`), signed per ' +
         'Standard Webhooks. Answer 2xx within DELIVERY_TIMEOUT; anything else, or no answer, ' +

@@ -392,6 +392,8 @@ describe.each(databaseKinds())('operator console API on %s', (kind) => {
         'webhook-id': sent.messageId,
         'webhook-timestamp': request.headers['webhook-timestamp'],
         'webhook-signature': request.headers['webhook-signature'],
+        // a test ping, marked as one
+        'webhook-test': 'true',
       });
       expect(request.headers.authorization).toBe('Bearer s3cret-value');
       expect(attempt.responseHeaders).toMatchObject({

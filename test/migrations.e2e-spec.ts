@@ -11,6 +11,7 @@ import { createTestApp } from './helpers/test-app.js';
 const upTo = (name: string) => MIGRATIONS.findIndex((migration) => migration.name === name) + 1;
 const WEBHOOK_STATE = upTo('WebhookState1764001700000');
 const EVENT_SEQUENCE = upTo('EventSequence1764001800000');
+const DELIVERY_TEST = upTo('DeliveryTest1764002000000');
 
 /** A data source on the test database with the migrations up to `count` (all by default). */
 async function openDatabase(database: TestDatabase, count = MIGRATIONS.length) {
@@ -239,6 +240,52 @@ describe.each(databaseKinds())('the event sequence migration on %s', (kind) => {
     );
     expect(channel).not.toHaveProperty('event_sequence');
     await current.destroy();
+  });
+});
+
+describe.each(databaseKinds())('the delivery test flag migration on %s', (kind) => {
+  it('marks the pings, and only them, as tests; and goes back', async () => {
+    const database = await createTestDatabase(kind);
+    try {
+      const previous = await openDatabase(database, DELIVERY_TEST - 1);
+      await runMigrations(previous);
+      await previous.query(
+        "INSERT INTO webhook (uri, state, secret) VALUES ('https://a.example/h', 'active', 'whsec_AAAA')",
+      );
+      const [{ id }] = await previous.query<{ id: string | number }[]>(
+        'SELECT MAX(id) AS id FROM webhook',
+      );
+      for (const [event, channel] of [
+        ['ping', null],
+        ['channel_live', 7],
+      ] as const) {
+        await previous.query(
+          'INSERT INTO delivery (webhook_id, channel_id, event, message_id, body, status,' +
+            " attempts, max_attempts, created_at, updated_at) VALUES (?, ?, ?, ?, '{}', 'failed'," +
+            " 1, 1, '2026-11-27 10:00:00.000', '2026-11-27 10:00:00.000')",
+          [id, channel, event, `msg_${event}`],
+        );
+      }
+      await previous.destroy();
+
+      const current = await openDatabase(database, DELIVERY_TEST);
+      expect(await runMigrations(current)).toEqual(['DeliveryTest1764002000000']);
+      const rows = await current.query<{ event: string; test: number | boolean }[]>(
+        'SELECT event, test FROM delivery ORDER BY id',
+      );
+      expect(rows.map((row) => [row.event, Number(row.test)])).toEqual([
+        ['ping', 1],
+        ['channel_live', 0],
+      ]);
+      await current.undoLastMigration({ transaction: 'each' });
+      const [row] = await current.query<Record<string, unknown>[]>(
+        'SELECT * FROM delivery LIMIT 1',
+      );
+      expect(row).not.toHaveProperty('test');
+      await current.destroy();
+    } finally {
+      await database.drop();
+    }
   });
 });
 

@@ -77,6 +77,7 @@ describe('the OpenAPI document, as generated clients meet it', () => {
       endedAt: true,
       attempts: expect.any(Number),
       states: [expect.stringMatching(/^(healthy|failing)$/)],
+      catalogNames: ['channel_live', 'channel_stop', 'channel_ended', 'ping'],
       timelineEvents: expect.arrayContaining(['channel_ended']),
       recovered: expect.any(Number),
     });

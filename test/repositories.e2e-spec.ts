@@ -458,7 +458,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
 
     it("records only the lease holder's outcome, and a retry's due time by the database's clock", async () => {
       const target = await webhook('https://r.example/x', ['all']);
-      const id = await operations.enqueuePing(target, '{"event":"ping"}');
+      const id = await operations.enqueueTest(target, 'ping', '{"event":"ping"}');
       const [claimed] = (
         await inPipeline((p) => queue.claim(p, 100, { owner: 'first', ms: 60_000 }))
       ).filter((c) => c.id === id);
@@ -480,7 +480,7 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
     it('counts the backlog', async () => {
       const target = await webhook('https://s.example/x', ['all']);
       const before = await queue.backlog();
-      await operations.enqueuePing(target, '{"event":"ping"}');
+      await operations.enqueueTest(target, 'ping', '{"event":"ping"}');
       const after = await queue.backlog();
       expect(after.pending).toBe(before.pending + 1);
       expect(after.due).toBe(before.due + 1);

@@ -151,6 +151,7 @@ export class DeliveryFanOut {
                     body: row.item.event.body,
                     attempts: 0,
                     maxAttempts,
+                    test: false,
                   },
                 ]
               : [],

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager } from 'typeorm';
-import { PING_EVENT } from '../common/channel-event-name.js';
 import { conflict, notFound } from '../common/errors.js';
 import { field, idRows, insertedId, rowsOf } from '../database/rows.js';
 import { Sql, type SqlValue } from '../database/sql.js';
@@ -21,11 +20,11 @@ const SQL = {
     ' max_attempts = attempts + 1, has_followers = 0, updated_at = ? WHERE id IN',
   makeHeadsIn: (db: Sql) =>
     `UPDATE delivery SET status = '${DeliveryStatus.Pending}', next_attempt_at = ${db.now} WHERE id IN`,
-  /** A webhook's failed deliveries (but pings) created since a time (and before one), locked. */
+  /** A webhook's failed deliveries (but tests) created since a time (and before one), locked. */
   lockFailed: (db: Sql, until: boolean) =>
     'SELECT id, channel_id AS channelId FROM delivery' +
     ` WHERE webhook_id = ? AND id > ? AND status = '${DeliveryStatus.Failed}'` +
-    ` AND event <> '${PING_EVENT}' AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
+    ` AND test = 0 AND created_at >= ?${until ? ' AND created_at < ?' : ''}` +
     ` ORDER BY id LIMIT ${RECOVER_CHUNK}${db.forUpdate()}`,
   /** The heads and the last open deliveries of a webhook's lines in these channels, locked. */
   lockOpenEnds: (db: Sql, channels: number) =>
@@ -52,15 +51,16 @@ export class DeliveryOperations {
     private readonly sql: Sql,
   ) {}
 
-  /** A test ping: one attempt, no line, its own body. */
-  async enqueuePing(webhookId: string, body: string): Promise<string> {
+  /** A test (a ping, or an event's example): one attempt, no line, its own body. */
+  async enqueueTest(webhookId: string, event: string, body: string): Promise<string> {
     const now = new Date();
     return this.transactions.run(async (manager) => {
       const inserted = await manager.insert(DeliveryEntity, {
         webhookId,
         channelId: null,
         eventId: null,
-        event: PING_EVENT,
+        event,
+        test: true,
         messageId: newMessageId(),
         body,
         status: DeliveryStatus.Pending,

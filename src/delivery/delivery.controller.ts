@@ -14,7 +14,12 @@ import {
 } from '../common/api-errors.decorator.js';
 import { ErrorResponseDto } from '../common/paging.dto.js';
 import { WebhookIdParam } from '../webhook/webhook-id.param.js';
-import { DeliveryDto, RecoverDeliveriesDto, RecoveredDto } from './dto/delivery.dto.js';
+import {
+  DeliveryDto,
+  RecoverDeliveriesDto,
+  RecoveredDto,
+  TestWebhookDto,
+} from './dto/delivery.dto.js';
 import { DELIVERY_ID, DeliveryIdParam } from './delivery-id.param.js';
 import { DeliveryService } from './delivery.service.js';
 
@@ -87,14 +92,16 @@ export class DeliveryController {
   @HttpCode(202)
   @WEBHOOK_ID
   @ApiOperation({
-    summary: 'Send a test ping',
+    summary: 'Send a test ping, or an example of an event',
     description:
-      'Sends {"event":"ping","eventTime":…,"webhookId":…}, signed and logged like any delivery, in one attempt.',
+      'Sends {"event":"ping","eventTime":…,"webhookId":…}, or with `{"event": NAME}` that event\'s example from GET /v1/event-types (eventTime now), ' +
+      'signed and logged like any delivery, in one attempt, with the header `webhook-test: true`. The body is optional.',
   })
   @ApiAcceptedResponse({ type: DeliveryDto })
+  @ApiBadRequest('event has an unknown event "channel_start"')
   @ApiNotFound('webhook')
   @ApiBodyRefusals()
-  test(@WebhookIdParam() webhookId: string): Promise<DeliveryDto> {
-    return this.deliveries.test(webhookId);
+  test(@WebhookIdParam() webhookId: string, @Body() body: TestWebhookDto): Promise<DeliveryDto> {
+    return this.deliveries.test(webhookId, body?.event);
   }
 }

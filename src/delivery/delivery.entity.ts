@@ -67,6 +67,13 @@ export class DeliveryEntity {
   @Column({ name: 'has_followers', type: 'boolean', default: false })
   hasFollowers: boolean;
 
+  /**
+   * A test sent by POST /v1/webhook/{id}/test (a ping, or an event's example): one attempt, marked
+   * `webhook-test: true`, never counted in the webhook's health or recovered.
+   */
+  @Column({ type: 'boolean', default: false })
+  test: boolean;
+
   /** Attempts allowed in all; a redelivery raises it by one. */
   @Column({ name: 'max_attempts', type: 'int' })
   maxAttempts: number;

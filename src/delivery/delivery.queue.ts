@@ -26,6 +26,8 @@ export interface ClaimedDelivery {
   body: string;
   attempts: number;
   maxAttempts: number;
+  /** A test (see DeliveryEntity.test). */
+  test: boolean;
 }
 
 export interface Completion {
@@ -59,6 +61,7 @@ const CLAIMED = rowsOf({
   body: field.orNull(field.text),
   attempts: field.int,
   maxAttempts: field.int,
+  test: field.flag,
 });
 const PACKET = rowsOf({ packet: field.int });
 const PRESENT = rowsOf({ id: field.id, hasFollowers: field.flag });
@@ -71,7 +74,7 @@ const SQLITE_MAX_LENGTH = 1_000_000_000;
 const SQLITE_MAX_VARIABLES = 32_766;
 const CLAIM_COLUMNS =
   'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
-  ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts';
+  ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts, test';
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 
 /** Due and unleased, but for `skipped` webhooks (bound after the statement's other values). */
@@ -188,6 +191,7 @@ export class DeliveryQueue {
       body: row.body ?? (row.eventId === null ? undefined : bodies.get(row.eventId)) ?? '',
       attempts: row.attempts,
       maxAttempts: row.maxAttempts,
+      test: row.test,
     }));
   }
 

@@ -41,6 +41,8 @@ export interface Message {
   secrets: SigningSecrets;
   /** The webhook's own headers; the service's own (all reserved names) are set after them. */
   headers: WebhookHeaders;
+  /** A test (POST /v1/webhook/{id}/test): sent with `webhook-test: true`. */
+  test?: boolean;
 }
 
 export interface AttemptResult {
@@ -161,7 +163,7 @@ export class DeliverySender implements OnApplicationShutdown {
         responseHeaders: null,
       };
     }
-    const own = {
+    const own: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': this.userAgent,
       'webhook-id': message.messageId,
@@ -173,6 +175,7 @@ export class DeliverySender implements OnApplicationShutdown {
         message.body,
       ),
     };
+    if (message.test) own['webhook-test'] = 'true';
     const requestHeaders = JSON.stringify({ ...this.maskedOf(message.headers), ...own });
     const { signal, done } = this.deadlines.start();
     try {

@@ -10,7 +10,7 @@ import type { WorkerLink } from './worker-link.js';
 
 /** The queue's methods the service calls: the fake is checked against their signatures. */
 type QueueUsed = Pick<DeliveryQueue, 'find'>;
-type OperationsUsed = Pick<DeliveryOperations, 'redeliver' | 'enqueuePing'>;
+type OperationsUsed = Pick<DeliveryOperations, 'redeliver' | 'enqueueTest'>;
 
 /** The webhook as its repository reads it: the service only asks that it exists. */
 const webhookRow: WebhookWithEvents['webhook'] = {
@@ -35,7 +35,7 @@ function setup(existing: DeliveryEntity[]) {
     redeliver: vi.fn((_w: string, id: string) =>
       Promise.resolve({ ...existing.find((row) => row.id === id)!, attempts: 3 }),
     ),
-    enqueuePing: vi.fn(() => Promise.resolve('7')),
+    enqueueTest: vi.fn(() => Promise.resolve('7')),
   };
   const webhooks: Pick<WebhookRepository, 'findWithEvents'> = {
     findWithEvents: (ids: string[]) =>
@@ -64,7 +64,7 @@ describe('DeliveryService', () => {
     expect((await sut.redeliver('1', '7')).attempts).toBe(3);
     await sut.test('1');
     expect(
-      JSON.parse((operations.enqueuePing.mock.calls[0] as unknown[])[1] as string),
+      JSON.parse((operations.enqueueTest.mock.calls[0] as unknown[])[2] as string),
     ).toMatchObject({
       event: 'ping',
       webhookId: '1',

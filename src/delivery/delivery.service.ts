@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PING_EVENT } from '../common/channel-event-name.js';
+import { type EventTypeName, eventExample } from '../common/event-types.js';
 import { invalid, notFound } from '../common/errors.js';
 import { PROGRESS_EVERY, progressLog } from '../common/progress.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
@@ -58,12 +59,20 @@ export class DeliveryService {
     return { recovered };
   }
 
-  /** Sends `{"event":"ping","eventTime":…,"webhookId":…}`, signed and logged like any delivery (one attempt). */
-  async test(webhookId: string): Promise<DeliveryDto> {
+  /**
+   * Sends `{"event":"ping","eventTime":…,"webhookId":…}`, or another event's example (with
+   * `eventTime` now), signed and logged like any delivery, in one attempt, with `webhook-test:
+   * true`.
+   */
+  async test(webhookId: string, event: EventTypeName = PING_EVENT): Promise<DeliveryDto> {
     await this.assertWebhook(webhookId);
-    const now = new Date();
-    const body = JSON.stringify({ event: PING_EVENT, eventTime: now.getTime(), webhookId });
-    const id = await this.operations.enqueuePing(webhookId, body);
+    const eventTime = Date.now();
+    const body = JSON.stringify(
+      event === PING_EVENT
+        ? { event: PING_EVENT, eventTime, webhookId }
+        : { ...eventExample(event), eventTime },
+    );
+    const id = await this.operations.enqueueTest(webhookId, event, body);
     this.worker.wake();
     return toDeliveryDto(await this.load(webhookId, id));
   }

@@ -6,7 +6,6 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import { PING_EVENT } from '../common/channel-event-name.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { databaseStatus } from '../database/database-status.js';
@@ -361,7 +360,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private async attempt(delivery: ClaimedDelivery): Promise<Completion | undefined> {
     const target = this.directory.target(delivery.webhookId);
     if (!target) return undefined; // the webhook was deleted (its deliveries go with it)
-    const plan = attemptPlan(target.state, delivery.event === PING_EVENT);
+    const plan = attemptPlan(target.state, delivery.test);
     if (plan === 'hold') {
       // Paused by its owner: the delivery waits, unsent and with no attempt counted.
       await this.hold(delivery.id);
@@ -375,6 +374,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           body: delivery.body,
           secrets: target.secrets,
           headers: target.headers,
+          test: delivery.test,
         })
       : {
           at: new Date(),

@@ -67,6 +67,7 @@ function completion(id: string, succeeded = true): Completion {
       body: '{}',
       attempts: 0,
       maxAttempts: 5,
+      test: false,
     },
     result: {
       at: new Date(0),

@@ -1,5 +1,4 @@
 import type { LoggerService } from '@nestjs/common';
-import { PING_EVENT } from '../common/channel-event-name.js';
 import type { Pipeline } from '../database/pipeline.js';
 import type { Transactions } from '../database/transactions.js';
 import type { WebhookDirectory } from '../webhook/webhook-directory.js';
@@ -63,7 +62,7 @@ export class DatabaseOutcomeWriter implements OutcomeWriter {
     const changes = healthChanges(
       recorded.map(({ delivery, decision }) => ({
         webhookId: delivery.webhookId,
-        ping: delivery.event === PING_EVENT,
+        ping: delivery.test,
         verdict: verdictOf(decision.kind),
       })),
       (id) => {

@@ -13,6 +13,7 @@ import { ChannelSessionLiveness1764001600000 } from './1764001600000-ChannelSess
 import { WebhookState1764001700000 } from './1764001700000-WebhookState.js';
 import { EventSequence1764001800000 } from './1764001800000-EventSequence.js';
 import { WebhookChannels1764001900000 } from './1764001900000-WebhookChannels.js';
+import { DeliveryTest1764002000000 } from './1764002000000-DeliveryTest.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   WebhookState1764001700000,
   EventSequence1764001800000,
   WebhookChannels1764001900000,
+  DeliveryTest1764002000000,
 ];

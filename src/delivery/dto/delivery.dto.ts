@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional } from 'class-validator';
 import { CHANNEL_EVENT_NAMES, PING_EVENT } from '../../common/channel-event-name.js';
+import { EVENT_TYPE_NAMES, type EventTypeName, isEventTypeName } from '../../common/event-types.js';
+import { CheckedBy } from '../../common/validators.js';
 
 export const PUBLIC_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type PublicDeliveryStatus = (typeof PUBLIC_DELIVERY_STATUSES)[number];
@@ -95,4 +97,18 @@ export class PingCallbackDto {
 
   @ApiProperty({ description: 'The webhook pinged', example: '123456' })
   webhookId: string;
+}
+
+export class TestWebhookDto {
+  @ApiPropertyOptional({
+    enum: EVENT_TYPE_NAMES,
+    description:
+      'The event whose example to send (see GET /v1/event-types), with eventTime now; left out: a ping',
+    example: 'channel_live',
+  })
+  @IsOptional()
+  @CheckedBy('isEventTypeName', (value, field) =>
+    isEventTypeName(value) ? undefined : `${field} has an unknown event ${JSON.stringify(value)}`,
+  )
+  event?: EventTypeName;
 }
