@@ -9,6 +9,7 @@ import type {
   DeliveryPageDto,
 } from '../src/delivery-log/dto/delivery-log.dto.js';
 import type { WebhookSummaryPageDto } from '../src/delivery-log/dto/webhook-summary.dto.js';
+import type { EventTypeListDto } from '../src/event-types/event-types.controller.js';
 import type { CreateWebhookDto, UpdateWebhookDto } from '../src/webhook/dto/webhook-request.dto.js';
 import type {
   CreatedWebhookDto,
@@ -36,6 +37,7 @@ describe("the dashboard's API types", () => {
     expectTypeOf<Dashboard.ChannelPage>().toEqualTypeOf<ChannelPageDto>();
     expectTypeOf<Dashboard.ChannelTimeline>().toEqualTypeOf<ChannelTimelineDto>();
     expectTypeOf<Dashboard.ErrorResponse>().toEqualTypeOf<ErrorResponseDto>();
+    expectTypeOf<Dashboard.EventTypeList>().toEqualTypeOf<EventTypeListDto>();
   });
 
   it('are the request DTOs', () => {

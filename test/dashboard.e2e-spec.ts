@@ -631,6 +631,33 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
     expect(problems).toEqual([]);
   });
 
+  it('shows the event catalog: each event, what it means, an example and its schema', async () => {
+    const { page, problems } = await openPage();
+    await page.goto(`${t.baseUrl}/dashboard#/`);
+    await page.getByTestId('nav-events').click();
+    await eventually(async () => /#\/events$/.test(page.url()));
+    const cards = page.getByTestId('event-type');
+    await eventually(async () => (await cards.count()) === 4);
+    const catalog = (await api('GET', '/v1/event-types')).data as {
+      name: string;
+      description: string;
+      example: unknown;
+      schema: unknown;
+    }[];
+    for (const type of catalog) {
+      const card = page.locator(`[data-testid="event-type"][data-event="${type.name}"]`);
+      await expectText(card.getByTestId('event-description'), type.description);
+      expect(JSON.parse((await card.getByTestId('event-example').textContent()) ?? '')).toEqual(
+        type.example,
+      );
+      expect(JSON.parse((await card.getByTestId('event-schema').textContent()) ?? '')).toEqual(
+        type.schema,
+      );
+    }
+    expect(await page.getByTestId('nav-events').getAttribute('aria-current')).toBe('page');
+    expect(problems).toEqual([]);
+  });
+
   it('loads the overview of 20 webhooks with at most 5 API calls', async () => {
     const existing = (await api('GET', '/v1/webhook?length=100')).total as number;
     for (let index = existing; index < 20; index++)

@@ -221,3 +221,20 @@ export interface ChannelTimeline {
   data: ChannelTimelineEvent[];
   nextCursor: string | null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The event catalog (event-types/event-types.controller.ts)
+
+/** EventTypeDto. */
+export interface EventType {
+  name: 'channel_live' | 'channel_stop' | 'channel_ended' | 'ping';
+  description: string;
+  /** A JSON Schema (2020-12) of the body. */
+  schema: Record<string, unknown>;
+  example: Record<string, unknown>;
+}
+
+/** EventTypeListDto: GET /v1/event-types. */
+export interface EventTypeList {
+  data: EventType[];
+}

@@ -49,6 +49,7 @@ export const DASHBOARD_FILES: ReadonlyMap<string, string> = new Map([
   ['deliveries.js', JAVASCRIPT],
   ['dialogs.js', JAVASCRIPT],
   ['dom.js', JAVASCRIPT],
+  ['events.js', JAVASCRIPT],
   ['overview.js', JAVASCRIPT],
   ['state.js', JAVASCRIPT],
   ['style.css', CSS],

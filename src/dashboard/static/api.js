@@ -10,6 +10,7 @@
 /** @typedef {import('../api-types.js').DeliveryDetail} DeliveryDetail */
 /** @typedef {import('../api-types.js').DeliveryPage} DeliveryPage */
 /** @typedef {import('../api-types.js').EmptyResponse} EmptyResponse */
+/** @typedef {import('../api-types.js').EventTypeList} EventTypeList */
 /** @typedef {import('../api-types.js').ErrorResponse} ErrorResponse */
 /** @typedef {import('../api-types.js').Recovered} Recovered */
 /** @typedef {import('../api-types.js').SummaryWindow} SummaryWindow */
@@ -158,6 +159,12 @@ async function api(method, path, body, retries = 1) {
  * @returns {Promise<WebhookSummaryPage>}
  */
 export const webhookSummary = (window) => api('GET', `/v1/webhook-summary${query({ window })}`);
+
+/**
+ * The event catalog: every event, what it means, its body's JSON Schema and an example.
+ * @returns {Promise<EventTypeList>}
+ */
+export const eventTypes = () => api('GET', '/v1/event-types');
 
 /**
  * One page of a webhook's deliveries, newest first; `filters` as the route names them.

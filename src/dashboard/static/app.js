@@ -5,10 +5,12 @@
 //   #/webhooks/{id}?status=…&event=…       a webhook and its delivery search
 //   #/webhooks/{id}/deliveries/{id}        one delivery, every attempt
 //   #/channels, #/channels/{id}            channels, one channel's timeline
+//   #/events                               the event catalog
 
 import { forgetKey, hasKey, onKeyRefused, useKey } from './api.js';
 import { renderChannel, renderChannels } from './channels.js';
 import { renderDelivery, renderWebhook } from './deliveries.js';
+import { renderEvents } from './events.js';
 import { dialogOpen } from './dialogs.js';
 import { $, clearNotice, el, errorBox, loading, notice } from './dom.js';
 import { renderOverview } from './overview.js';
@@ -36,6 +38,7 @@ const ROUTES = [
   ],
   [/^\/channels$/, () => ({ view: 'channels', render: renderChannels })],
   [/^\/channels\/(\d+)$/, ([channelId]) => ({ view: 'channel', channelId, render: renderChannel })],
+  [/^\/events$/, () => ({ view: 'events', render: renderEvents })],
 ];
 
 /**
@@ -71,8 +74,13 @@ async function show() {
   for (const item of /** @type {NodeListOf<HTMLElement>} */ (
     document.querySelectorAll('[data-nav]')
   )) {
-    const active =
-      route && item.dataset.nav === (route.view.startsWith('channel') ? 'channels' : 'webhooks');
+    const section =
+      route?.view === 'events'
+        ? 'events'
+        : route?.view.startsWith('channel')
+          ? 'channels'
+          : 'webhooks';
+    const active = route && item.dataset.nav === section;
     if (active) item.setAttribute('aria-current', 'page');
     else item.removeAttribute('aria-current');
   }

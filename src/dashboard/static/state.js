@@ -9,7 +9,7 @@
 /**
  * A view the address names: which one, the ids in its path, and how to show it.
  * @typedef {object} View
- * @property {'overview' | 'webhook' | 'delivery' | 'channels' | 'channel'} view
+ * @property {'overview' | 'webhook' | 'delivery' | 'channels' | 'channel' | 'events'} view
  * @property {string} [webhookId]
  * @property {string} [deliveryId]
  * @property {string} [channelId]
