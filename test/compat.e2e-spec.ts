@@ -239,7 +239,7 @@ describe.each(databaseKinds())('clients of the original API document on %s', (ki
         ['event=channel_start', 'event has an unknown event "channel_start"'],
         ['uri=ftp%3A%2F%2Fa.example', 'uri must use the http or https scheme'],
         ['colour=red', 'property colour should not exist'],
-        ['', 'body must set at least one of uri, event, active, rateLimit, headers'],
+        ['', 'body must set at least one of uri, event, active, rateLimit, headers, channels'],
       ])('answers 400 for the form field %s, naming it', async (fields, message) => {
         const { id } = await create({ uri: 'https://app.example.com/hooks', event: 'all' });
         const answer = await sendForm(t, 'PUT', `/v1/webhook/${id}`, fields);

@@ -115,6 +115,9 @@ describe.each(databaseKinds())('the event catalog on %s', (kind) => {
     });
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toEqual(['event has an unknown event "channel_start"']);
+    const none = await t.request('POST', `/v1/webhook/${hook.id}/test`, { body: { event: null } });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toEqual(['event has an unknown event null']);
     const other = await t.request('POST', `/v1/webhook/${hook.id}/test`, {
       body: { events: 'ping' },
     });

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiOperation,
   ApiParam,
@@ -97,6 +98,7 @@ export class DeliveryController {
       'Sends {"event":"ping","eventTime":…,"webhookId":…}, or with `{"event": NAME}` that event\'s example from GET /v1/event-types (eventTime now), ' +
       'signed and logged like any delivery, in one attempt, with the header `webhook-test: true`. The body is optional.',
   })
+  @ApiBody({ type: TestWebhookDto, required: false })
   @ApiAcceptedResponse({ type: DeliveryDto })
   @ApiBadRequest('event has an unknown event "channel_start"')
   @ApiNotFound('webhook')

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsISO8601, IsOptional } from 'class-validator';
 import { CHANNEL_EVENT_NAMES, PING_EVENT } from '../../common/channel-event-name.js';
 import { EVENT_TYPE_NAMES, type EventTypeName, isEventTypeName } from '../../common/event-types.js';
+import { IsOptionalNotNull } from '../../common/validation.pipe.js';
 import { CheckedBy } from '../../common/validators.js';
 
 export const PUBLIC_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
@@ -106,7 +107,7 @@ export class TestWebhookDto {
       'The event whose example to send (see GET /v1/event-types), with eventTime now; left out: a ping',
     example: 'channel_live',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @CheckedBy('isEventTypeName', (value, field) =>
     isEventTypeName(value) ? undefined : `${field} has an unknown event ${JSON.stringify(value)}`,
   )
