@@ -3,7 +3,18 @@ import { ConfigService } from '@nestjs/config';
 import { SECURITY_SCHEMES as SECURITY } from './common/auth/auth.decorators.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ChannelEventCallbackDto } from './channel/dto/channel-response.dto.js';
-import { CHANNEL_EVENT_NAMES, PING_EVENT } from './common/channel-event-name.js';
+import {
+  CHANNEL_EVENT_NAMES,
+  isOperationalEventName,
+  type OperationalEventName,
+  PING_EVENT,
+} from './common/channel-event-name.js';
+import {
+  DeliveryExhaustedCallbackDto,
+  WebhookDisabledCallbackDto,
+  WebhookFailingCallbackDto,
+  WebhookRecoveredCallbackDto,
+} from './delivery/dto/operational-event.dto.js';
 import { EVENT_DESCRIPTIONS, type EventTypeName } from './common/event-types.js';
 import type { AppConfig } from './config/app-config.js';
 import { ErrorResponseDto } from './common/paging.dto.js';
@@ -36,6 +47,14 @@ const SIGNATURE_HEADERS = [
   },
 ];
 
+/** The body of each operational event. */
+const OPERATIONAL_BODIES: Record<OperationalEventName, new () => object> = {
+  webhook_failing: WebhookFailingCallbackDto,
+  webhook_recovered: WebhookRecoveredCallbackDto,
+  webhook_disabled: WebhookDisabledCallbackDto,
+  delivery_exhausted: DeliveryExhaustedCallbackDto,
+};
+
 /** One `webhooks` entry: the POST a receiver gets for `event`. */
 function callback(event: EventTypeName, schema: string): Record<string, unknown> {
   return {
@@ -43,7 +62,10 @@ function callback(event: EventTypeName, schema: string): Record<string, unknown>
       operationId: `callback_${event}`,
       summary: EVENT_DESCRIPTIONS[event],
       description:
-        'Sent to every active webhook subscribed to the event (or to `all`), signed per ' +
+        (isOperationalEventName(event)
+          ? 'Sent to every active webhook subscribed to the event by name (`all` is the channel ' +
+            'events), never to the webhook it is about, signed per '
+          : 'Sent to every active webhook subscribed to the event (or to `all`), signed per ') +
         'Standard Webhooks. Answer 2xx within DELIVERY_TIMEOUT; anything else, or no answer, ' +
         'is retried with backoff. Deliveries of one channel arrive in order.',
       tags: ['callbacks'],
@@ -133,12 +155,25 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
       callback(event, ChannelEventCallbackDto.name),
     ]),
     [PING_EVENT, callback(PING_EVENT, PingCallbackDto.name)],
+    ...Object.entries(OPERATIONAL_BODIES).map(
+      ([event, body]): [string, Record<string, unknown>] => [
+        event,
+        callback(event as EventTypeName, body.name),
+      ],
+    ),
   ];
   const webhooks = Object.fromEntries(entries) as OpenAPIObject['webhooks'];
   const document = SwaggerModule.createDocument(
     app,
     { ...config, webhooks },
-    { extraModels: [ChannelEventCallbackDto, PingCallbackDto, ErrorResponseDto] },
+    {
+      extraModels: [
+        ChannelEventCallbackDto,
+        PingCallbackDto,
+        ...Object.values(OPERATIONAL_BODIES),
+        ErrorResponseDto,
+      ],
+    },
   );
   const settings = app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true });
   if (settings.compatGetDelete) describeGetAsDelete(document);

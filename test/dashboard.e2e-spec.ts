@@ -637,7 +637,7 @@ describe.each(kinds)('operator console and Swagger UI in Chromium on %s', (kind)
     await page.getByTestId('nav-events').click();
     await eventually(async () => /#\/events$/.test(page.url()));
     const cards = page.getByTestId('event-type');
-    await eventually(async () => (await cards.count()) === 4);
+    await eventually(async () => (await cards.count()) === 8);
     const catalog = (await api('GET', '/v1/event-types')).data as {
       name: string;
       description: string;

@@ -45,6 +45,10 @@ describe.each(databaseKinds())('the event catalog on %s', (kind) => {
       'channel_stop',
       'channel_ended',
       'ping',
+      'webhook_failing',
+      'webhook_recovered',
+      'webhook_disabled',
+      'delivery_exhausted',
     ]);
     const document = (await t.request('GET', '/docs-json')).body as {
       webhooks: Record<string, { post: { summary: string } }>;

@@ -77,7 +77,16 @@ describe('the OpenAPI document, as generated clients meet it', () => {
       endedAt: true,
       attempts: expect.any(Number),
       states: [expect.stringMatching(/^(healthy|failing)$/)],
-      catalogNames: ['channel_live', 'channel_stop', 'channel_ended', 'ping'],
+      catalogNames: [
+        'channel_live',
+        'channel_stop',
+        'channel_ended',
+        'ping',
+        'webhook_failing',
+        'webhook_recovered',
+        'webhook_disabled',
+        'delivery_exhausted',
+      ],
       timelineEvents: expect.arrayContaining(['channel_ended']),
       recovered: expect.any(Number),
     });
@@ -88,7 +97,11 @@ describe('the OpenAPI document, as generated clients meet it', () => {
       'channel_ended',
       'channel_live',
       'channel_stop',
+      'delivery_exhausted',
       'ping',
+      'webhook_disabled',
+      'webhook_failing',
+      'webhook_recovered',
     ]);
     for (const entry of Object.values<any>(document.webhooks)) {
       expect(entry.post.parameters.map((header: any) => header.name)).toEqual([

@@ -1,4 +1,9 @@
-import { ALL_EVENTS, type EventSubscription, isChannelEventName } from './channel-event-name.js';
+import {
+  ALL_EVENTS,
+  type EventSubscription,
+  isOperationalEventName,
+  isSubscribableEventName,
+} from './channel-event-name.js';
 
 export type EventListResult =
   { ok: true; events: EventSubscription[] } | { ok: false; message: string };
@@ -27,12 +32,15 @@ export function parseEventList(input: unknown, field = 'event'): EventListResult
     if (typeof part !== 'string') return { ok: false, message: `${field} must hold only strings` };
     const name = part.trim();
     if (name === '') return { ok: false, message: `${field} has an empty event name` };
-    if (name !== ALL_EVENTS && !isChannelEventName(name)) {
+    if (name !== ALL_EVENTS && !isSubscribableEventName(name)) {
       return { ok: false, message: `${field} has an unknown event "${truncate(name)}"` };
     }
     if (!events.includes(name)) events.push(name);
   }
-  if (events.includes(ALL_EVENTS)) return { ok: true, events: [ALL_EVENTS] };
+  // `all` stands for the channel events: operational ones named beside it are kept
+  if (events.includes(ALL_EVENTS)) {
+    return { ok: true, events: [ALL_EVENTS, ...events.filter(isOperationalEventName)] };
+  }
   return { ok: true, events };
 }
 

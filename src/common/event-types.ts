@@ -1,7 +1,16 @@
-import { CHANNEL_EVENT_NAMES, type ChannelEventName, PING_EVENT } from './channel-event-name.js';
+import {
+  CHANNEL_EVENT_NAMES,
+  type ChannelEventName,
+  OPERATIONAL_EVENT_NAMES,
+  PING_EVENT,
+} from './channel-event-name.js';
 
 /** Every event a receiver can get: the event catalog's names, in its order. */
-export const EVENT_TYPE_NAMES = [...CHANNEL_EVENT_NAMES, PING_EVENT] as const;
+export const EVENT_TYPE_NAMES = [
+  ...CHANNEL_EVENT_NAMES,
+  PING_EVENT,
+  ...OPERATIONAL_EVENT_NAMES,
+] as const;
 
 export type EventTypeName = (typeof EVENT_TYPE_NAMES)[number];
 
@@ -16,6 +25,12 @@ export const EVENT_DESCRIPTIONS: Record<EventTypeName, string> = {
   channel_stop: 'The publisher stopped sending; the channel waits reconnectWindow seconds',
   channel_ended: 'The live session is over (ended explicitly, or nobody came back in time)',
   ping: 'A test callback sent by POST /v1/webhook/{webhookId}/test',
+  webhook_failing:
+    "Another webhook's attempts have failed for WEBHOOK_FAILING_AFTER (once per failing run)",
+  webhook_recovered: 'A webhook told of as failing succeeded again: its failing run is over',
+  webhook_disabled:
+    'A webhook was made inactive by the service: its receiver answered 410 Gone, or it failed for WEBHOOK_DISABLE_AFTER',
+  delivery_exhausted: "A delivery to another webhook failed its last attempt: it won't be retried",
 };
 
 const T = Date.parse('2026-11-27T10:00:00.000Z');
@@ -49,6 +64,36 @@ const EVENT_TIME: Record<ChannelEventName, number> = {
  */
 export function eventExample(name: EventTypeName): Record<string, unknown> {
   if (name === PING_EVENT) return { event: PING_EVENT, eventTime: T, webhookId: '123456' };
+  const about = { id: '123456', uri: 'https://app.example.com/hooks/live' };
+  const failingSince = iso(T - 1_800_000);
+  switch (name) {
+    case 'webhook_failing':
+      return { event: name, eventTime: T, webhook: about, failingSince, lastError: 'HTTP 500' };
+    case 'webhook_recovered':
+      return { event: name, eventTime: T, webhook: about, failingSince, lastError: null };
+    case 'webhook_disabled':
+      return {
+        event: name,
+        eventTime: T,
+        webhook: about,
+        reason: 'the receiver answered 410 Gone',
+        lastError: 'HTTP 410',
+      };
+    case 'delivery_exhausted':
+      return {
+        event: name,
+        eventTime: T,
+        webhook: about,
+        delivery: {
+          id: '981',
+          event: 'channel_live',
+          channelId: '42',
+          messageId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+        },
+        attempts: 8,
+        lastError: 'HTTP 500',
+      };
+  }
   return {
     event: name,
     eventTime: EVENT_TIME[name],

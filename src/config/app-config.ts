@@ -54,6 +54,8 @@ export interface AppConfig {
     proxy: URL | undefined;
   };
   webhookDisableAfterMs: number;
+  /** A webhook failing this long raises webhook_failing (once per failing run). */
+  webhookFailingAfterMs: number;
   webhookSecretGraceMs: number;
   metricsToken: string | undefined;
   /** Where rate-limit counters live, shared by every instance; undefined: in each process. */
@@ -256,6 +258,7 @@ export function loadAppConfig(env: Env): AppConfig {
       proxy: deliveryProxy(value('DELIVERY_PROXY'), problems),
     },
     webhookDisableAfterMs: duration('WEBHOOK_DISABLE_AFTER', '5d'),
+    webhookFailingAfterMs: duration('WEBHOOK_FAILING_AFTER', '15m'),
     webhookSecretGraceMs: duration('WEBHOOK_SECRET_GRACE', '24h'),
     metricsToken: value('METRICS_TOKEN'),
     redisUrl: redisUrl(value('REDIS_URL'), problems),

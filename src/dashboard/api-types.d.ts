@@ -10,8 +10,12 @@
 /** CHANNEL_EVENT_NAMES (common/channel-event-name.ts). */
 export type ChannelEventName = 'channel_live' | 'channel_stop' | 'channel_ended';
 
-/** What a webhook subscribes to: event names, or `all`. */
-export type EventSubscription = ChannelEventName | 'all';
+/** OPERATIONAL_EVENT_NAMES (common/channel-event-name.ts). */
+export type OperationalEventName =
+  'webhook_failing' | 'webhook_recovered' | 'webhook_disabled' | 'delivery_exhausted';
+
+/** What a webhook subscribes to: event names, or `all` (the channel events). */
+export type EventSubscription = ChannelEventName | OperationalEventName | 'all';
 
 /** A paged list (common/paging.dto.ts, PageOf). */
 export interface Page<T> {
@@ -227,7 +231,7 @@ export interface ChannelTimeline {
 
 /** EventTypeDto. */
 export interface EventType {
-  name: 'channel_live' | 'channel_stop' | 'channel_ended' | 'ping';
+  name: ChannelEventName | 'ping' | OperationalEventName;
   description: string;
   /** A JSON Schema (2020-12) of the body. */
   schema: Record<string, unknown>;

@@ -17,6 +17,8 @@ import { attemptPlan } from '../webhook/webhook-state.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender } from './delivery.sender.js';
+import { Sql } from '../database/sql.js';
+import { INACTIVE_ERROR, OperationalEvents } from './operational-events.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { DatabaseOutcomeWriter } from './outcome-writer.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -95,6 +97,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     metrics: DeliveryMetrics,
     private readonly policy: RetryPolicy,
     config: ConfigService<{ app: AppConfig }, true>,
+    sql: Sql,
   ) {
     const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
@@ -110,6 +113,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       owner: this.owner,
       leaseMs: this.leaseMs,
       disableAfterMs: app.webhookDisableAfterMs,
+      failingAfterMs: app.webhookFailingAfterMs,
+      operational: new OperationalEvents(sql, directory, policy.maxAttempts),
       logger: this.logger,
     });
     this.recorder = new OutcomeRecorder(
@@ -380,7 +385,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           at: new Date(),
           statusCode: null,
           durationMs: 0,
-          error: 'webhook is inactive',
+          error: INACTIVE_ERROR,
           responseBody: null,
           requestHeaders: null,
           responseHeaders: null,

@@ -4,7 +4,13 @@ import type { Transactions } from '../database/transactions.js';
 import type { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { healthChanges, verdictOf } from '../webhook/webhook-health.js';
 import type { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
+import { isOperationalEventName } from '../common/channel-event-name.js';
 import type { Completion, DeliveryQueue } from './delivery.queue.js';
+import {
+  INACTIVE_ERROR,
+  type OperationalEvent,
+  type OperationalEvents,
+} from './operational-events.js';
 import type { StatementLimits } from './outcome-batches.js';
 import type { OutcomeWriter } from './outcome-recorder.js';
 
@@ -14,6 +20,10 @@ export interface OutcomeWriterOptions {
   leaseMs: number;
   /** WEBHOOK_DISABLE_AFTER, in ms. */
   disableAfterMs: number;
+  /** WEBHOOK_FAILING_AFTER, in ms. */
+  failingAfterMs: number;
+  /** Where the operational events the outcomes raise are written. */
+  operational: OperationalEvents;
   /** Where a webhook made inactive for failing too long is told of. */
   logger: Pick<LoggerService, 'warn'>;
 }
@@ -42,9 +52,10 @@ export class DatabaseOutcomeWriter implements OutcomeWriter {
   ): Promise<{ recorded: Completion[]; promoted: number }> {
     return this.transactions.pipeline(async (tx) => {
       const written = await this.queue.record(tx, completions, this.options.owner, recheck);
-      await this.recordHealth(tx, written.recorded);
+      const raised = await this.recordHealth(tx, written.recorded);
       await tx.commit();
-      return written;
+      // new deliveries to send: the worker is woken as for promoted ones
+      return { ...written, promoted: written.promoted + raised };
     });
   }
 
@@ -54,31 +65,95 @@ export class DatabaseOutcomeWriter implements OutcomeWriter {
   }
 
   /**
-   * Writes what the outcomes change of the webhooks' health. What the directory holds of each
-   * webhook spares the writes that would change nothing.
+   * Writes what the outcomes change of the webhooks' health, and the operational events that
+   * raises (answers how many deliveries of them). What the directory holds of each webhook spares
+   * the writes that would change nothing; each event is raised by a write that changed something,
+   * so once whichever instance gets there first.
    */
-  private async recordHealth(tx: Pipeline, recorded: Completion[]): Promise<void> {
+  private async recordHealth(tx: Pipeline, recorded: Completion[]): Promise<number> {
     const now = new Date();
+    const stateOf = (id: string) => {
+      const target = this.directory.target(id);
+      return (
+        target && {
+          state: target.state,
+          failingSince: this.directory.failingSince(id),
+          failingAlerted: this.directory.failingAlerted(id),
+        }
+      );
+    };
     const changes = healthChanges(
       recorded.map(({ delivery, decision }) => ({
         webhookId: delivery.webhookId,
         ping: delivery.test,
         verdict: verdictOf(decision.kind),
       })),
-      (id) => {
-        const target = this.directory.target(id);
-        return target && { state: target.state, failingSince: this.directory.failingSince(id) };
-      },
+      stateOf,
       now,
       this.options.disableAfterMs,
+      this.options.failingAfterMs,
     );
+    const lastError = new Map<string, string | null>();
+    for (const { delivery, result } of recorded) lastError.set(delivery.webhookId, result.error);
+    const events: OperationalEvent[] = [];
+    const raise = (name: OperationalEvent['name'], id: string, details: Record<string, unknown>) =>
+      events.push({
+        name,
+        about: { id, uri: this.directory.target(id)?.uri ?? '' },
+        details: { ...details, lastError: lastError.get(id) ?? null },
+      });
+
+    for (const id of changes.recoveredAfterAlert) {
+      if (await this.health.endAlert(tx, id)) {
+        raise('webhook_recovered', id, {
+          failingSince: this.directory.failingSince(id)?.toISOString() ?? null,
+        });
+      }
+    }
     this.health.recordSuccess(tx, changes.recovered);
-    for (const { webhookId, reason } of changes.gone) this.health.deactivate(tx, webhookId, reason);
+    for (const { webhookId, reason } of changes.gone) {
+      if (await this.health.deactivate(tx, webhookId, reason)) {
+        raise('webhook_disabled', webhookId, { reason });
+      }
+    }
     this.health.markFailing(tx, changes.startFailing, now);
+    for (const id of changes.alert) {
+      if (await this.health.alertFailing(tx, id, changes.alertThreshold)) {
+        raise('webhook_failing', id, {
+          failingSince: this.directory.failingSince(id)?.toISOString() ?? null,
+        });
+      }
+    }
     for (const { webhookId, reason } of changes.overdue) {
       if (await this.health.disableIfFailingSince(tx, webhookId, changes.threshold, reason)) {
         this.options.logger.warn(`Webhook ${webhookId} made inactive: failing for too long`);
+        raise('webhook_disabled', webhookId, { reason });
       }
     }
+    for (const { delivery, result, decision } of recorded) {
+      const failedForGood = decision.kind === 'dead' || decision.kind === 'gone';
+      // Not for tests, nor for operational deliveries (no event about an event), nor for those
+      // never sent because their webhook is inactive (each of a disabled webhook's backlog).
+      if (!failedForGood || delivery.test || isOperationalEventName(delivery.event)) continue;
+      if (result.error === INACTIVE_ERROR) continue;
+      events.push({
+        name: 'delivery_exhausted',
+        about: {
+          id: delivery.webhookId,
+          uri: this.directory.target(delivery.webhookId)?.uri ?? '',
+        },
+        details: {
+          delivery: {
+            id: delivery.id,
+            event: delivery.event,
+            channelId: delivery.channelId,
+            messageId: delivery.messageId,
+          },
+          attempts: delivery.attempts + 1,
+          lastError: result.error,
+        },
+      });
+    }
+    return events.length === 0 ? 0 : this.options.operational.write(tx, events, now);
   }
 }

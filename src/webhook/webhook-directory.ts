@@ -3,6 +3,10 @@ import {
   ALL_EVENTS,
   CHANNEL_EVENT_NAMES,
   type ChannelEventName,
+  isChannelEventName,
+  isOperationalEventName,
+  type OperationalEventName,
+  type SubscribableEventName,
 } from '../common/channel-event-name.js';
 import type { SnapshotWebhook } from './webhook.repository.js';
 import { WebhookRepository } from './webhook.repository.js';
@@ -29,8 +33,8 @@ export class WebhookDirectory {
   private loadedVersion = -1;
   private loadedAt = 0;
   private loading: Promise<void> | undefined;
-  /** Of the webhooks on every channel. */
-  private subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
+  /** Of the webhooks on every channel; and of operational events, of every webhook. */
+  private subscribersOf = new Map<SubscribableEventName, WebhookTarget[]>();
   /** Of the webhooks limited to some channels, by event and channel (see channelKey). */
   private limitedSubscribersOf = new Map<string, WebhookTarget[]>();
   private webhooks = new Map<string, HeldWebhook>();
@@ -55,6 +59,19 @@ export class WebhookDirectory {
     const everyChannel = this.subscribersOf.get(event) ?? [];
     const limited = this.limitedSubscribersOf.get(channelKey(event, channelId));
     return limited === undefined ? everyChannel : mergeById(everyChannel, limited);
+  }
+
+  /**
+   * Active webhooks subscribed to an operational event, by id, each once; never the webhook it is
+   * about.
+   */
+  operationalSubscribers(event: OperationalEventName, aboutWebhookId: string): WebhookTarget[] {
+    return (this.subscribersOf.get(event) ?? []).filter((target) => target.id !== aboutWebhookId);
+  }
+
+  /** Whether this webhook's failing run has been told of (webhook_failing), as of the version held. */
+  failingAlerted(id: string): boolean {
+    return this.webhooks.get(id)?.failingAlerted ?? false;
   }
 
   /** Where and how to send to a webhook now; undefined when it is gone. */
@@ -100,15 +117,18 @@ export class WebhookDirectory {
           : readStoredHeaders(webhook.headers);
       webhooks.set(webhook.id, { ...webhook, parsedHeaders });
     }
-    const subscribersOf = new Map<ChannelEventName, WebhookTarget[]>();
+    const subscribersOf = new Map<SubscribableEventName, WebhookTarget[]>();
     const limitedSubscribersOf = new Map<string, WebhookTarget[]>();
     // Oldest first, so each list is in id order.
     for (const webhook of snapshot.webhooks) {
       if (!isActive(webhook.state)) continue;
+      const named = webhook.events.filter((name) => name !== ALL_EVENTS);
+      const target = { id: webhook.id, uri: webhook.uri };
+      // Operational events are about webhooks, not channels: a channel list does not limit them.
+      for (const name of named.filter(isOperationalEventName)) append(subscribersOf, name, target);
       const names: readonly ChannelEventName[] = webhook.events.includes(ALL_EVENTS)
         ? CHANNEL_EVENT_NAMES
-        : webhook.events.filter((name) => name !== ALL_EVENTS);
-      const target = { id: webhook.id, uri: webhook.uri };
+        : named.filter(isChannelEventName);
       for (const name of names) {
         if (webhook.channels === null) append(subscribersOf, name, target);
         else

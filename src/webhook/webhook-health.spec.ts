@@ -84,6 +84,34 @@ describe('healthChanges', () => {
     expect(sut.startFailing).toEqual([]);
   });
 
+  it('tells of a run failing for WEBHOOK_FAILING_AFTER once, and of its end only when told of', () => {
+    const FAILING_AFTER = 15 * 60_000;
+    const sut = healthChanges(
+      [
+        failed('long'),
+        failed('short'),
+        failed('told'),
+        { webhookId: 'back', ping: false, verdict: 'succeeded' },
+        { webhookId: 'quiet', ping: false, verdict: 'succeeded' },
+      ],
+      (id) =>
+        ({
+          long: { state: 'active', failingSince: ago(FAILING_AFTER) },
+          short: { state: 'active', failingSince: ago(FAILING_AFTER - 1) },
+          told: { state: 'active', failingSince: ago(HOUR), failingAlerted: true },
+          back: { state: 'active', failingSince: ago(HOUR), failingAlerted: true },
+          quiet: { state: 'active', failingSince: ago(60_000) },
+        })[id] as WebhookHealthState,
+      now,
+      DISABLE_AFTER,
+      FAILING_AFTER,
+    );
+    expect(sut.alert).toEqual(['long']);
+    expect(sut.alertThreshold).toEqual(ago(FAILING_AFTER));
+    expect(sut.recovered).toEqual(['back', 'quiet']);
+    expect(sut.recoveredAfterAlert).toEqual(['back']);
+  });
+
   it('counts no pings', () => {
     const sut = changes(
       [

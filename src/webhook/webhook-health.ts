@@ -23,6 +23,8 @@ export interface WebhookHealthState {
   state: WebhookState;
   /** Since when its deliveries keep failing, or null. */
   failingSince: Date | null;
+  /** Its failing run has been told of (webhook_failing); left out: not. */
+  failingAlerted?: boolean;
 }
 
 /** A webhook to make inactive, and the reason it is given. */
@@ -46,6 +48,15 @@ export interface HealthChanges {
   overdue: Disable[];
   /** Now less WEBHOOK_DISABLE_AFTER. */
   threshold: Date;
+  /**
+   * Failing since `alertThreshold` or earlier and not told of yet: webhook_failing (the write
+   * checks it again, and makes it once).
+   */
+  alert: string[];
+  /** Now less WEBHOOK_FAILING_AFTER. */
+  alertThreshold: Date;
+  /** Of `recovered`, those whose run was told of: webhook_recovered (once, by the write). */
+  recoveredAfterAlert: string[];
 }
 
 export const GONE_REASON = 'the receiver answered 410 Gone';
@@ -71,6 +82,7 @@ export function healthChanges(
   stateOf: (webhookId: string) => WebhookHealthState | undefined,
   now: Date,
   disableAfterMs: number,
+  failingAfterMs = Number.POSITIVE_INFINITY,
 ): HealthChanges {
   const recovered = new Set<string>();
   const gone = new Set<string>();
@@ -87,9 +99,17 @@ export function healthChanges(
   const since = (id: string) => stateOf(id)?.failingSince ?? null;
   const stillFailing = [...failing].filter((id) => !recovered.has(id) && !gone.has(id));
   const threshold = new Date(now.getTime() - disableAfterMs);
+  const alertThreshold = new Date(now.getTime() - failingAfterMs);
   const reason = failingReason(disableAfterMs);
+  const endedRuns = [...recovered].filter((id) => since(id) !== null);
   return {
-    recovered: [...recovered].filter((id) => since(id) !== null),
+    recovered: endedRuns,
+    recoveredAfterAlert: endedRuns.filter((id) => stateOf(id)?.failingAlerted === true),
+    alert: stillFailing.filter((id) => {
+      const start = since(id);
+      return start !== null && start <= alertThreshold && stateOf(id)?.failingAlerted !== true;
+    }),
+    alertThreshold,
     gone: [...gone].map((webhookId) => ({ webhookId, reason: GONE_REASON })),
     startFailing: stillFailing.filter((id) => since(id) === null),
     overdue: stillFailing

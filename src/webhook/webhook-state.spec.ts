@@ -12,7 +12,12 @@ import {
 
 describe('putActive', () => {
   it('makes a webhook active with no failing run and no reason', () => {
-    expect(putActive(true)).toEqual({ state: 'active', disabledReason: null, failingSince: null });
+    expect(putActive(true)).toEqual({
+      state: 'active',
+      disabledReason: null,
+      failingSince: null,
+      failingAlerted: false,
+    });
   });
 
   it('pauses a webhook with no reason, leaving its failing run as it is', () => {

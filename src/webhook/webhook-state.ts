@@ -20,6 +20,8 @@ export interface StateChange {
   disabledReason: string | null;
   /** Set: its failing run is over (undefined: left as it is). */
   failingSince?: null;
+  /** With failingSince: the run's webhook_failing is forgotten too. */
+  failingAlerted?: false;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface StateChange {
  */
 export function putActive(active: boolean): StateChange {
   return active
-    ? { state: 'active', disabledReason: null, failingSince: null }
+    ? { state: 'active', disabledReason: null, failingSince: null, failingAlerted: false }
     : { state: 'paused', disabledReason: null };
 }
 

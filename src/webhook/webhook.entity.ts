@@ -39,6 +39,10 @@ export class WebhookEntity {
   @Column({ name: 'failing_since', type: 'datetime', precision: 3, nullable: true })
   failingSince: Date | null;
 
+  /** The failing run has been told of (webhook_failing): its end is, once (webhook_recovered). */
+  @Column({ name: 'failing_alerted', type: 'boolean', default: false })
+  failingAlerted: boolean;
+
   /** Why the service disabled it; null unless disabled. */
   @Column({ name: 'disabled_reason', type: 'varchar', length: 255, nullable: true })
   disabledReason: string | null;

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager, In } from 'typeorm';
-import { ALL_EVENTS, type EventSubscription } from '../common/channel-event-name.js';
+import {
+  ALL_EVENTS,
+  type EventSubscription,
+  isChannelEventName,
+} from '../common/channel-event-name.js';
 import { deleteDeliveries } from '../database/delivery-rows.js';
 import type { Deferred, Pipeline } from '../database/pipeline.js';
 import { field, idRows, insertedId, rowsOf } from '../database/rows.js';
@@ -60,6 +64,7 @@ const SNAPSHOT_ROWS = rowsOf({
   previousSecret: field.orNull(field.text),
   previousSecretExpiresAt: field.orNull(field.time),
   failingSince: field.orNull(field.time),
+  failingAlerted: field.flag,
   disabledReason: field.orNull(field.text),
   rateLimit: field.orNull(field.int),
   headers: field.orNull(field.text),
@@ -81,6 +86,8 @@ export interface SnapshotWebhook {
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
   failingSince: Date | null;
+  /** Its failing run has been told of (webhook_failing). */
+  failingAlerted: boolean;
   disabledReason: string | null;
   rateLimit: number | null;
   /** The stored JSON text (null: none). */
@@ -177,7 +184,10 @@ export class WebhookRepository {
     limit: number,
   ): Promise<{ found: WebhookWithEvents[]; total: number }> {
     const filtered = events !== undefined && !events.includes(ALL_EVENTS);
-    const names = filtered ? [...events, ALL_EVENTS] : [];
+    // a webhook on `all` gets every channel event, and no operational one it does not name
+    const names = filtered
+      ? [...events, ...(events.some((name) => isChannelEventName(name)) ? [ALL_EVENTS] : [])]
+      : [];
     const byChannel = channel !== undefined;
     const where = [...names, ...(byChannel ? [channelPattern(channel)] : [])];
     const [count] = TOTAL(

@@ -141,7 +141,7 @@ export class WebhookService {
       if (removing !== undefined && !removing.includes(ALL_EVENTS)) {
         const had = (await this.webhooks.eventsOf(manager, [id])).get(id) ?? [];
         const expanded: EventSubscription[] = had.includes(ALL_EVENTS)
-          ? [...CHANNEL_EVENT_NAMES]
+          ? [...CHANNEL_EVENT_NAMES, ...had.filter((name) => name !== ALL_EVENTS)]
           : had;
         const left = expanded.filter((name) => !removing.includes(name));
         if (left.length > 0) {

@@ -70,6 +70,7 @@ export const WEBHOOK_SQL = {
   snapshot:
     'SELECT id, uri, state, secret, previous_secret AS previousSecret,' +
     ' previous_secret_expires_at AS previousSecretExpiresAt, failing_since AS failingSince,' +
+    ' failing_alerted AS failingAlerted,' +
     ' disabled_reason AS disabledReason, rate_limit AS rateLimit, headers, channels FROM webhook' +
     ' ORDER BY id',
   subscriptions:

@@ -24,6 +24,13 @@ import { el, fromLocalInput, toLocalInput } from './dom.js';
 /** @typedef {import('../api-types.js').WebhookSummary} WebhookSummary */
 
 const EVENTS = ['channel_live', 'channel_stop', 'channel_ended'];
+/** About the webhooks themselves: never in `all`, each chosen by name. */
+const OPERATIONAL_EVENTS = [
+  'webhook_failing',
+  'webhook_recovered',
+  'webhook_disabled',
+  'delivery_exhausted',
+];
 
 /** @param {string} text */
 const code = (text) => el('code', {}, text);
@@ -56,8 +63,10 @@ function eventBoxes(selected) {
     'fieldset',
     { className: 'events' },
     el('legend', {}, 'Events'),
-    box('all', all, 'all (every event, also ones added later)'),
+    box('all', all, 'all (every channel event, also ones added later)'),
     EVENTS.map((name) => box(name, !all && selected.includes(name))),
+    el('span', { className: 'muted small' }, 'Operational (about other webhooks, by name only):'),
+    OPERATIONAL_EVENTS.map((name) => box(name, selected.includes(name))),
   );
 }
 
@@ -99,7 +108,11 @@ function formValues(form, editing) {
   const body = {
     uri: /** @type {HTMLInputElement} */ (form.elements.namedItem('uri')).value.trim(),
     // the values of the checkboxes: event names and `all`
-    event: /** @type {EventSubscription[]} */ (checked.includes('all') ? ['all'] : checked),
+    event: /** @type {EventSubscription[]} */ (
+      checked.includes('all')
+        ? ['all', ...checked.filter((name) => OPERATIONAL_EVENTS.includes(name))]
+        : checked
+    ),
     rateLimit: rateLimit === '' ? null : Number(rateLimit),
     channels: channels.length === 0 ? null : channels,
   };

@@ -14,6 +14,7 @@ import { WebhookState1764001700000 } from './1764001700000-WebhookState.js';
 import { EventSequence1764001800000 } from './1764001800000-EventSequence.js';
 import { WebhookChannels1764001900000 } from './1764001900000-WebhookChannels.js';
 import { DeliveryTest1764002000000 } from './1764002000000-DeliveryTest.js';
+import { WebhookFailingAlerted1764002100000 } from './1764002100000-WebhookFailingAlerted.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   EventSequence1764001800000,
   WebhookChannels1764001900000,
   DeliveryTest1764002000000,
+  WebhookFailingAlerted1764002100000,
 ];

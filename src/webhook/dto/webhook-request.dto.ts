@@ -5,6 +5,7 @@ import { IsBoolean, IsOptional } from 'class-validator';
 import {
   ALL_EVENTS,
   CHANNEL_EVENT_NAMES,
+  OPERATIONAL_EVENT_NAMES,
   type EventSubscription,
 } from '../../common/channel-event-name.js';
 import { FormBoolean, FormList, FormNumber } from '../../common/form-body.js';
@@ -28,7 +29,7 @@ import {
 import { checkWebhookSecret } from '../webhook-secret.js';
 import { checkWebhookChannels, isChannelId, MAX_WEBHOOK_CHANNELS } from '../webhook-channels.js';
 
-const EVENT_NAMES = [ALL_EVENTS, ...CHANNEL_EVENT_NAMES];
+const EVENT_NAMES = [ALL_EVENTS, ...CHANNEL_EVENT_NAMES, ...OPERATIONAL_EVENT_NAMES];
 
 /** A webhook's own `headers`: names to string values, sent on every attempt, or null. */
 function HeadersProperty(absent: string): PropertyDecorator {
@@ -89,7 +90,7 @@ function ChannelsProperty(absent: string): PropertyDecorator {
 
 const EVENT_PROPERTY = {
   description:
-    '`all`, or event names separated by `,`, or an array of names (in a form body: the field repeated). Blanks are trimmed, repeats dropped; `all` with names is `all`.',
+    '`all` (the three channel events), or event names separated by `,`, or an array of names (in a form body: the field repeated); operational events (`webhook_failing`, `webhook_recovered`, `webhook_disabled`, `delivery_exhausted`) by name only. Blanks are trimmed, repeats dropped; `all` with names is `all`.',
   oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string', enum: EVENT_NAMES } }],
   example: 'channel_live,channel_ended',
 };

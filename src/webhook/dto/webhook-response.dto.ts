@@ -3,6 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import {
   ALL_EVENTS,
   CHANNEL_EVENT_NAMES,
+  OPERATIONAL_EVENT_NAMES,
   type EventSubscription,
 } from '../../common/channel-event-name.js';
 import { MASKED_HEADER_VALUE } from '../webhook-headers.js';
@@ -15,9 +16,10 @@ export class WebhookDto {
   uri: string;
 
   @ApiProperty({
-    description: 'Subscribed events, in the order given; `["all"]` for every event',
+    description:
+      'Subscribed events, in the order given; `["all"]` for every channel event (operational events are subscribed to by name)',
     type: [String],
-    enum: [ALL_EVENTS, ...CHANNEL_EVENT_NAMES],
+    enum: [ALL_EVENTS, ...CHANNEL_EVENT_NAMES, ...OPERATIONAL_EVENT_NAMES],
     example: ['channel_live', 'channel_ended'],
   })
   event: EventSubscription[];
