@@ -153,15 +153,7 @@ export class DeliverySender implements OnApplicationShutdown {
     const elapsed = () => Math.round(performance.now() - started);
     const denial = this.literalDenial(message.uri);
     if (denial) {
-      return {
-        at,
-        statusCode: null,
-        durationMs: 0,
-        error: `destination denied: ${denial}`,
-        responseBody: null,
-        requestHeaders: null,
-        responseHeaders: null,
-      };
+      return unsentAttempt(`destination denied: ${denial}`, at);
     }
     const own: Record<string, string> = {
       'content-type': 'application/json',
@@ -321,6 +313,19 @@ function describeError(error: unknown, signal: AbortSignal, timeoutMs: number): 
     default:
       return (code ? `${code}: ${message}` : message).slice(0, 1000);
   }
+}
+
+/** An attempt that sent nothing (its destination was refused, its webhook is inactive). */
+export function unsentAttempt(error: string, at = new Date()): AttemptResult {
+  return {
+    at,
+    statusCode: null,
+    durationMs: 0,
+    error,
+    responseBody: null,
+    requestHeaders: null,
+    responseHeaders: null,
+  };
 }
 
 /** The guard's lookup as a promise: the first checked address of a name, or why it is refused. */

@@ -16,7 +16,7 @@ import { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
 import { attemptPlan } from '../webhook/webhook-state.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
-import { type AttemptResult, DeliverySender } from './delivery.sender.js';
+import { type AttemptResult, DeliverySender, unsentAttempt } from './delivery.sender.js';
 import { Sql } from '../database/sql.js';
 import { INACTIVE_ERROR, OperationalEvents } from './operational-events.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
@@ -381,15 +381,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
           headers: target.headers,
           test: delivery.test,
         })
-      : {
-          at: new Date(),
-          statusCode: null,
-          durationMs: 0,
-          error: INACTIVE_ERROR,
-          responseBody: null,
-          requestHeaders: null,
-          responseHeaders: null,
-        };
+      : unsentAttempt(INACTIVE_ERROR);
     const decision = sendable
       ? this.policy.decide({
           statusCode: result.statusCode,
