@@ -14,10 +14,12 @@ export interface ReceiverCounts {
   firstDelivered: number;
   lastDelivered: number;
   bodyBytes: number;
+  /** With `since`: delivered messages of events from before it. */
+  older: number;
 }
 
 export interface ReceiverStats extends ReceiverCounts {
-  /** arrival − eventTime of each delivered message (its first 200). */
+  /** arrival − eventTime of each delivered message (its first 200); with `since`, of newer events only. */
   latencies: number[];
   /** Delivered messages per `?w=` of the webhook URI. */
   perWebhook: Record<string, number>;
@@ -75,12 +77,14 @@ export class Receiver {
     });
   }
 
-  counts(): Promise<ReceiverCounts> {
-    return this.ask({ type: 'count' });
+  /** `since` (ms): also count the delivered messages of events older than that. */
+  counts(since?: number): Promise<ReceiverCounts> {
+    return this.ask({ type: 'count', since });
   }
 
-  stats(): Promise<ReceiverStats> {
-    return this.ask({ type: 'stats' });
+  /** `since` (ms): latencies of events from then on only. */
+  stats(since?: number): Promise<ReceiverStats> {
+    return this.ask({ type: 'stats', since });
   }
 
   async reset(): Promise<void> {

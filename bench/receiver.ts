@@ -7,15 +7,18 @@ import { createServer } from 'node:http';
  * counted as delivered the first time its `webhook-id` is answered 200; later copies are
  * duplicates (at-least-once delivery allows them, the bench reports them).
  *
- * Messages from the parent: {seq, type: 'count' | 'stats' | 'reset' | 'stop'} and
- * {seq, type: 'mode', status: 200 | 503}; every answer carries the same seq.
+ * Messages from the parent: {seq, type: 'count' | 'stats', since?}, {seq, type: 'reset' | 'stop'}
+ * and {seq, type: 'mode', status: 200 | 503}; every answer carries the same seq. With `since` (ms),
+ * `count` also says how many delivered messages are of events older than that (`older`), and
+ * `stats` gives the latencies of the newer ones only.
  *
  * A POST to /hang is never answered and not recorded beyond a count: the receiver that never
  * answers, beside the others (the fairness workload).
  */
 
 type Command =
-  | { seq: number; type: 'count' | 'stats' | 'reset' | 'stop' }
+  | { seq: number; type: 'count' | 'stats'; since?: number }
+  | { seq: number; type: 'reset' | 'stop' }
   | { seq: number; type: 'mode'; status: number };
 
 let status = 200;
@@ -81,9 +84,15 @@ const server = createServer((request, response) => {
 });
 server.keepAliveTimeout = 60_000;
 
-function counts() {
+/** Whether the request at `index` carried an event from before `since` (ms). */
+const olderThan = (index: number, since: number) =>
+  latencies[index] >= 0 && arrivals[index] - latencies[index] < since;
+
+function counts(since?: number) {
   const lastFirst = firstDeliveries.at(-1);
   return {
+    older:
+      since === undefined ? 0 : firstDeliveries.filter((index) => olderThan(index, since)).length,
     requests: arrivals.length,
     delivered: delivered.size,
     refused,
@@ -96,25 +105,26 @@ function counts() {
   };
 }
 
-function stats() {
+function stats(since?: number) {
   const perWebhook: Record<string, number> = {};
   const deliveredLatencies: number[] = [];
   for (const index of firstDeliveries) {
     const key = String(webhooks[index]);
     perWebhook[key] = (perWebhook[key] ?? 0) + 1;
-    if (latencies[index] >= 0) deliveredLatencies.push(latencies[index]);
+    if (latencies[index] >= 0 && !(since !== undefined && olderThan(index, since)))
+      deliveredLatencies.push(latencies[index]);
   }
   const duplicates = answers.filter((answer) => answer === 200).length - firstDeliveries.length;
-  return { ...counts(), latencies: deliveredLatencies, perWebhook, duplicates };
+  return { ...counts(since), latencies: deliveredLatencies, perWebhook, duplicates };
 }
 
 process.on('message', (command: Command) => {
   const reply = (body: object) => process.send?.({ seq: command.seq, ...body });
   switch (command.type) {
     case 'count':
-      return reply(counts());
+      return reply(counts(command.since));
     case 'stats':
-      return reply(stats());
+      return reply(stats(command.since));
     case 'reset':
       reset();
       return reply({});
