@@ -324,22 +324,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         const wanted = Math.min(this.room(), CLAIM_MAX);
         this.maybeDue = false;
         const lease = { owner: this.owner, ms: this.leaseMs };
-        const skipped = this.slots.heldEnough();
         const { claimed, version } = await this.transactions.pipeline(async (tx) => {
           const current = this.webhooks.version(tx);
-          const due = await this.queue.claim(tx, wanted, lease, skipped);
+          const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough());
           await tx.commit();
           return { claimed: due, version: await current.result() };
         });
         await this.directory.atLeast(version);
         this.accept(claimed);
-        if (claimed.length === wanted) {
-          this.maybeDue = true;
-        } else if (skipped.length > 0) {
-          // The webhooks left out may have more due: claim again once an attempt finishes.
-          this.maybeDue = true;
-          return;
-        }
+        if (claimed.length === wanted) this.maybeDue = true;
       }
     } catch (error) {
       if (databaseStatus.failed(error)) return; // the next poll tries again
