@@ -15,8 +15,8 @@
  *   reads      200 webhooks, 32 connections on each read route for 5 s; on MySQL the webhook
  *              routes again on the bare read server (bare-reads.ts)
  *   backlog    20 webhooks, 5,000 channels, the receiver refusing for 20 s, then the drain
- *   fresh      the same 100,000 deliveries all retrying, then the drain while 50 other channels a
- *              second go live on the same webhooks: how long the new events wait
+ *   fresh      20 webhooks, 100,000 failed deliveries recovered at once, then the drain while 50
+ *              other channels a second go live on the same webhooks: how long the new events wait
  *   fairness   2 webhooks, 150 channels go live, alone and then beside a receiver that never answers
  *   instances  MySQL only: 20 webhooks, 500 channels go live through one, two, then three instances
  *              on one database; what the database server did per delivery (its global counters:
