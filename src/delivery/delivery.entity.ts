@@ -26,6 +26,7 @@ export const OPEN_SQL = `(${OPEN_STATUSES.map((status) => `'${status}'`).join(',
 /** One message to one webhook: a channel event fanned out, or a test ping. */
 @Entity({ name: 'delivery' })
 @Index('IDX_delivery_due', ['status', 'nextAttemptAt'])
+@Index('IDX_delivery_fresh', ['status', 'attempts', 'nextAttemptAt'])
 @Index('IDX_delivery_line', ['channelId', 'webhookId', 'status', 'id'])
 @Index('IDX_delivery_log', ['webhookId', 'id'])
 @Index('IDX_delivery_finished', ['status', 'updatedAt'])

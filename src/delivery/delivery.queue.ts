@@ -76,26 +76,34 @@ const CLAIM_COLUMNS =
   'id, webhook_id AS webhookId, channel_id AS channelId, event_id AS eventId, event,' +
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts, test';
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
+const FRESH = { fresh: true } as const;
 
-/** Due and unleased, but for `skipped` webhooks (bound after the statement's other values). */
-const dueUnless = (db: Sql, skipped: number) =>
-  `status = '${DeliveryStatus.Pending}' AND next_attempt_at <= ${db.now}` +
-  ` AND (lease_until IS NULL OR lease_until < ${db.now})` +
-  (skipped > 0 ? ` AND webhook_id NOT IN (${db.list(skipped)})` : '');
+/** Which due deliveries a claim takes: first attempts only, or any, but for some already taken. */
+type ClaimScope = { fresh: true } | { fresh: false; taken: readonly string[] };
+
+/**
+ * Due and unleased, but for `skipped` webhooks; first attempts only (IDX_delivery_fresh), or any
+ * but `taken` ids (IDX_delivery_due). Bound after the statement's other values: skipped, taken.
+ */
+const dueUnless = (db: Sql, skipped: number, scope: ClaimScope) =>
+  `status = '${DeliveryStatus.Pending}'${scope.fresh ? ' AND attempts = 0' : ''}` +
+  ` AND next_attempt_at <= ${db.now} AND (lease_until IS NULL OR lease_until < ${db.now})` +
+  (skipped > 0 ? ` AND webhook_id NOT IN (${db.list(skipped)})` : '') +
+  (!scope.fresh && scope.taken.length > 0 ? ` AND id NOT IN (${db.list(scope.taken.length)})` : '');
 
 /** The queue's statements, by name (`db` writes what differs between the databases). */
 const SQL = {
   /** MySQL's claim, first half: the due rows, locked (SKIP LOCKED); then `lease`. */
-  claimLocked: (db: Sql, skipped: number) =>
-    `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${dueUnless(db, skipped)}` +
+  claimLocked: (db: Sql, skipped: number, scope: ClaimScope) =>
+    `SELECT ${CLAIM_COLUMNS} FROM delivery WHERE ${dueUnless(db, skipped, scope)}` +
     ` ORDER BY next_attempt_at LIMIT ?${db.forUpdate(true)}`,
   lease: (db: Sql, count: number) =>
     `UPDATE delivery SET lease_owner = ?, lease_until = ${db.nowPlus}` +
     ` WHERE id IN (${db.list(count)})`,
   /** SQLite's claim in one statement. */
-  claimReturning: (db: Sql, skipped: number) =>
+  claimReturning: (db: Sql, skipped: number, scope: ClaimScope) =>
     `UPDATE delivery SET lease_owner = ?, lease_until = ${db.nowPlus}` +
-    ` WHERE id IN (SELECT id FROM delivery WHERE ${dueUnless(db, skipped)}` +
+    ` WHERE id IN (SELECT id FROM delivery WHERE ${dueUnless(db, skipped, scope)}` +
     ` ORDER BY next_attempt_at LIMIT ?) RETURNING ${CLAIM_COLUMNS}`,
   release: (db: Sql, count: number) =>
     'UPDATE delivery SET lease_owner = NULL, lease_until = NULL' +
@@ -148,8 +156,11 @@ export class DeliveryQueue {
 
   /**
    * Claims up to `limit` due deliveries in the caller's transaction, leased to `lease.owner` for
-   * `lease.ms` (the lease is written with the commit). Leases of a crashed instance run out and
-   * the work is claimed again (at least once, with the same webhook-id).
+   * `lease.ms` (the lease is written with the commit). First attempts come first, up to `fresh`
+   * of them, so new events do not wait behind a backlog of retries; the rest of the claim is
+   * whatever has been due longest, first attempts or retries. Only the head of a line is due, so
+   * the order within a line holds either way. Leases of a crashed instance run out and the work
+   * is claimed again (at least once, with the same webhook-id).
    */
   async claim(
     tx: Pipeline,
@@ -157,27 +168,25 @@ export class DeliveryQueue {
     lease: Lease,
     /** Webhooks this worker holds enough of already: none of theirs is claimed. */
     skipWebhooks: string[] = [],
+    /** At most this many of the claim taken by first attempts ahead of the others. */
+    fresh = 0,
   ): Promise<ClaimedDelivery[]> {
-    let rows: ReturnType<typeof CLAIMED>;
-    if (this.sql.mysql) {
-      rows = CLAIMED(
-        await tx.query(SQL.claimLocked(this.sql, skipWebhooks.length), [...skipWebhooks, limit]),
-      );
-      if (rows.length === 0) return [];
+    const first = fresh > 0 ? await this.claimDue(tx, fresh, lease, skipWebhooks, FRESH) : [];
+    const rest =
+      limit > first.length
+        ? await this.claimDue(tx, limit - first.length, lease, skipWebhooks, {
+            fresh: false,
+            // Locked by this transaction, which SKIP LOCKED does not skip; SQLite leased them.
+            taken: this.sql.mysql ? first.map((row) => row.id) : [],
+          })
+        : [];
+    const rows = first.concat(rest);
+    if (this.sql.mysql && rows.length > 0) {
       tx.defer(SQL.lease(this.sql, rows.length), [
         lease.owner,
         this.sql.later(lease.ms),
         ...rows.map((row) => row.id),
       ]);
-    } else {
-      rows = CLAIMED(
-        await tx.query(SQL.claimReturning(this.sql, skipWebhooks.length), [
-          lease.owner,
-          this.sql.later(lease.ms),
-          ...skipWebhooks,
-          limit,
-        ]),
-      );
     }
     const bodies = await this.events.bodies([
       ...new Set(rows.flatMap((row) => (row.eventId === null ? [] : [row.eventId]))),
@@ -193,6 +202,30 @@ export class DeliveryQueue {
       maxAttempts: row.maxAttempts,
       test: row.test,
     }));
+  }
+
+  /** Due rows in scope: locked on MySQL (`claim` leases them), leased already on SQLite. */
+  private async claimDue(
+    tx: Pipeline,
+    limit: number,
+    lease: Lease,
+    skipWebhooks: string[],
+    scope: ClaimScope,
+  ): Promise<ReturnType<typeof CLAIMED>> {
+    const excluded = [...skipWebhooks, ...(scope.fresh ? [] : scope.taken)];
+    if (this.sql.mysql) {
+      return CLAIMED(
+        await tx.query(SQL.claimLocked(this.sql, skipWebhooks.length, scope), [...excluded, limit]),
+      );
+    }
+    return CLAIMED(
+      await tx.query(SQL.claimReturning(this.sql, skipWebhooks.length, scope), [
+        lease.owner,
+        this.sql.later(lease.ms),
+        ...excluded,
+        limit,
+      ]),
+    );
   }
 
   /** Gives leases of `owner` back unused (the deliveries were never sent), for anyone to claim. */

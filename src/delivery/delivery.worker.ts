@@ -22,6 +22,7 @@ import { INACTIVE_ERROR, OperationalEvents } from './operational-events.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
 import { DatabaseOutcomeWriter } from './outcome-writer.js';
 import { RetryPolicy } from './retry-policy.js';
+import { ReadyLanes, type Visit } from './ready-lanes.js';
 import { BREAKER_AFTER, SlotScheduler } from './slot-scheduler.js';
 
 /** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
@@ -35,6 +36,11 @@ const CLAIM_MAX = 500;
 const READY_FACTOR = 4;
 /** A claim is worth it for at least this many. */
 const CLAIM_MIN = 16;
+/**
+ * Of every claim, first attempts may take this share ahead of the deliveries due longest: new
+ * events do not wait behind a backlog of retries (a receiver that came back, a recover).
+ */
+const FRESH_SHARE = 0.5;
 /** A lease outlives the attempt's timeout by this much, so a slow record does not lose it. */
 const LEASE_MARGIN_MS = 5_000;
 /** Delivery ids named in the shutdown line, at most (all of them go in its `deliveryIds`). */
@@ -75,8 +81,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   private pacingTimer: NodeJS.Timeout | undefined;
   /** Attempts waiting for their answer. */
   private readonly inFlight = new Set<Promise<void>>();
-  /** Leased to this worker, waiting for a slot. */
-  private ready: Ready[] = [];
+  /** Leased to this worker, waiting for a slot: first attempts and retries take turns. */
+  private readonly ready = new ReadyLanes<Ready>();
   /** Room promised to the dispatcher for deliveries it is writing already leased to us. */
   private reserved = 0;
   /** Writes the outcomes, in batches, kept and tried again while writes fail. */
@@ -176,7 +182,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     clearTimeout(this.pacingTimer);
     await this.poller.stop();
     await this.claiming;
-    await this.giveBack(this.ready.splice(0).map((entry) => entry.delivery.id));
+    await this.giveBack(this.ready.takeAll().map((entry) => entry.delivery.id));
     if (this.inFlight.size > 0)
       this.logger.log(`Draining ${this.inFlight.size} attempt(s) in flight`);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -260,31 +266,32 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /**
-   * Starts ready deliveries, in order, while slots are free; one whose webhook uses all the slots
-   * it may stays ready. One that waited too long is let go unsent: given back, or its lease runs
-   * out, and it is claimed again, never sent twice by two holders.
+   * Starts ready deliveries while slots are free, first attempts and retries taking turns; one
+   * whose webhook uses all the slots it may stays ready. One that waited too long is let go
+   * unsent: given back, or its lease runs out, and it is claimed again, never sent twice by two
+   * holders.
    */
   private pump(): void {
     if (this.recorder.failing || this.inFlight.size >= this.concurrency) return;
     const now = Date.now();
     const staleBefore = now - LEASE_MARGIN_MS / 2;
     const stale: string[] = [];
-    const kept: Ready[] = [];
-    let index = 0;
-    for (; index < this.ready.length && this.inFlight.size < this.concurrency; index++) {
-      const entry = this.ready[index];
-      const { webhookId } = entry.delivery;
-      if (entry.leasedAt < staleBefore) {
-        stale.push(entry.delivery.id);
-      } else if (!this.slots.hasSlot(webhookId) || !this.takeTurn(webhookId, now)) {
-        kept.push(entry);
-        continue;
-      } else {
-        this.start(entry.delivery);
-      }
-      this.slots.unreadied(webhookId);
-    }
-    this.ready = index === 0 ? this.ready : kept.concat(this.ready.slice(index));
+    this.ready.pass(
+      ({ delivery, leasedAt }): Visit => {
+        const { webhookId } = delivery;
+        const late = leasedAt < staleBefore;
+        if (!late && (!this.slots.hasSlot(webhookId) || !this.takeTurn(webhookId, now)))
+          return 'kept';
+        this.slots.unreadied(webhookId);
+        if (late) {
+          stale.push(delivery.id);
+          return 'dropped';
+        }
+        this.start(delivery);
+        return 'started';
+      },
+      () => this.inFlight.size < this.concurrency,
+    );
     if (stale.length > 0) void this.giveBack(stale);
   }
 
@@ -326,7 +333,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         const lease = { owner: this.owner, ms: this.leaseMs };
         const { claimed, version } = await this.transactions.pipeline(async (tx) => {
           const current = this.webhooks.version(tx);
-          const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough());
+          const fresh = Math.ceil(wanted * FRESH_SHARE);
+          const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough(), fresh);
           await tx.commit();
           return { claimed: due, version: await current.result() };
         });

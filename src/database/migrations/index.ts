@@ -15,6 +15,7 @@ import { EventSequence1764001800000 } from './1764001800000-EventSequence.js';
 import { WebhookChannels1764001900000 } from './1764001900000-WebhookChannels.js';
 import { DeliveryTest1764002000000 } from './1764002000000-DeliveryTest.js';
 import { WebhookFailingAlerted1764002100000 } from './1764002100000-WebhookFailingAlerted.js';
+import { DeliveryFresh1764002200000 } from './1764002200000-DeliveryFresh.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   WebhookChannels1764001900000,
   DeliveryTest1764002000000,
   WebhookFailingAlerted1764002100000,
+  DeliveryFresh1764002200000,
 ];
