@@ -1,3 +1,4 @@
+import Sqlite from 'better-sqlite3';
 import mysql2 from 'mysql2';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -44,6 +45,7 @@ export function dataSourceOptions(
     ...common,
     type: 'better-sqlite3',
     database: database.path,
+    driver: withImmediateTransactions(Sqlite),
     enableWAL: true,
     prepareDatabase: (db: { pragma: (source: string) => unknown }) => {
       db.pragma('busy_timeout = 5000');
@@ -68,4 +70,26 @@ function withReadCommittedSessions(driver: typeof mysql2): typeof mysql2 {
       return pool;
     }) as typeof mysql2.createPool,
   };
+}
+
+/** What TypeORM begins a transaction with on SQLite, and what the service begins one with. */
+const BEGIN = 'BEGIN TRANSACTION';
+const BEGIN_IMMEDIATE = 'BEGIN IMMEDIATE TRANSACTION';
+
+/**
+ * better-sqlite3, with every transaction TypeORM begins taking the file's write lock at once
+ * (BEGIN IMMEDIATE). Two threads (the API's and the delivery worker's, role `both`) or processes
+ * write to one file; a transaction begun DEFERRED reads first and asks for the lock at its first
+ * write, and if the other connection committed in between SQLite refuses it at once
+ * (SQLITE_BUSY_SNAPSHOT), without waiting: under a steady stream of the worker's commits a hook's
+ * or a recover's read-then-write transaction lost every try. Begun IMMEDIATE it waits for the lock
+ * (busy_timeout) and, once in, reads and writes what no one else can change.
+ */
+function withImmediateTransactions(driver: typeof Sqlite): typeof Sqlite {
+  return function open(...args: ConstructorParameters<typeof Sqlite>) {
+    const db = new driver(...args);
+    const prepare = db.prepare.bind(db);
+    db.prepare = (source: string) => prepare(source === BEGIN ? BEGIN_IMMEDIATE : source);
+    return db;
+  } as unknown as typeof Sqlite;
 }
