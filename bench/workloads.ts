@@ -931,7 +931,10 @@ export async function fresh(context: Context): Promise<WorkloadResult> {
       throw new SanityError(`recovered ${total} deliveries, not ${backlogCount}`);
 
     const switched = Date.now();
-    context.log(`${backlogCount} retries drain while ${perSecond} channels/s go live`);
+    const recoverSeconds = (switched - recoverStart) / 1000;
+    context.log(
+      `recovered in ${recoverSeconds.toFixed(1)} s; the retries drain while ${perSecond} channels/s go live`,
+    );
     const client = new HttpClient(service.port, 64, {});
     const sent: Promise<unknown>[] = [];
     let failure: Error | undefined;
@@ -982,6 +985,7 @@ export async function fresh(context: Context): Promise<WorkloadResult> {
       );
     result.metrics.push(
       { name: 'new events (× webhooks)', value: stats.latencies.length, unit: '' },
+      { name: `recover of ${formatNumber(backlogCount)}`, value: recoverSeconds, unit: 's' },
       { name: 'new event→receiver p50', value: percentile(stats.latencies, 50), unit: 'ms' },
       {
         name: 'new event→receiver p99',
