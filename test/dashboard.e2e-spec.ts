@@ -53,8 +53,22 @@ async function expectText(locator: Locator, expected: string | RegExp, timeoutMs
   else expect(actual, String(locator)).toMatch(expected);
 }
 
+/**
+ * Waits until the view shows the page's current address, rendered (a search or a link changes the
+ * address first; the view it replaces may have as many rows as the one awaited), then for `count`.
+ */
 async function expectCount(locator: Locator, count: number, timeoutMs = 15_000) {
-  await eventually(async () => (await locator.count()) === count, timeoutMs).catch(() => undefined);
+  const shown = () =>
+    locator
+      .page()
+      .evaluate<boolean>(
+        "(() => { const view = document.getElementById('view');" +
+          " return view?.dataset.shown === location.hash && !view.hasAttribute('aria-busy'); })()",
+      );
+  await eventually(
+    async () => (await shown()) && (await locator.count()) === count,
+    timeoutMs,
+  ).catch(() => undefined);
   expect(await locator.count(), String(locator)).toBe(count);
 }
 
