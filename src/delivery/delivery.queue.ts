@@ -77,6 +77,11 @@ const CLAIM_COLUMNS =
   ' message_id AS messageId, body, attempts, max_attempts AS maxAttempts, test';
 const OPEN = `('${DeliveryStatus.Pending}', '${DeliveryStatus.Waiting}')`;
 const FRESH = { fresh: true } as const;
+/**
+ * Of every claim, first attempts may take this share ahead of the deliveries due longest: new
+ * events do not wait behind a backlog of retries (a receiver that came back, a recover).
+ */
+const FRESH_SHARE = 0.5;
 
 /** Which due deliveries a claim takes: first attempts only, or any, but for some already taken. */
 type ClaimScope = { fresh: true } | { fresh: false; taken: readonly string[] };
@@ -156,8 +161,8 @@ export class DeliveryQueue {
 
   /**
    * Claims up to `limit` due deliveries in the caller's transaction, leased to `lease.owner` for
-   * `lease.ms` (the lease is written with the commit). First attempts come first, up to `fresh`
-   * of them, so new events do not wait behind a backlog of retries; the rest of the claim is
+   * `lease.ms` (the lease is written with the commit). First attempts come first, up to
+   * FRESH_SHARE of them, so new events do not wait behind a backlog of retries; the rest of the claim is
    * whatever has been due longest, first attempts or retries. Only the head of a line is due, so
    * the order within a line holds either way. Leases of a crashed instance run out and the work
    * is claimed again (at least once, with the same webhook-id).
@@ -168,10 +173,9 @@ export class DeliveryQueue {
     lease: Lease,
     /** Webhooks this worker holds enough of already: none of theirs is claimed. */
     skipWebhooks: string[] = [],
-    /** At most this many of the claim taken by first attempts ahead of the others. */
-    fresh = 0,
   ): Promise<ClaimedDelivery[]> {
-    const first = fresh > 0 ? await this.claimDue(tx, fresh, lease, skipWebhooks, FRESH) : [];
+    const fresh = Math.ceil(limit * FRESH_SHARE);
+    const first = await this.claimDue(tx, fresh, lease, skipWebhooks, FRESH);
     const rest =
       limit > first.length
         ? await this.claimDue(tx, limit - first.length, lease, skipWebhooks, {

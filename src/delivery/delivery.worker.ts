@@ -36,11 +36,6 @@ const CLAIM_MAX = 500;
 const READY_FACTOR = 4;
 /** A claim is worth it for at least this many. */
 const CLAIM_MIN = 16;
-/**
- * Of every claim, first attempts may take this share ahead of the deliveries due longest: new
- * events do not wait behind a backlog of retries (a receiver that came back, a recover).
- */
-const FRESH_SHARE = 0.5;
 /** A lease outlives the attempt's timeout by this much, so a slow record does not lose it. */
 const LEASE_MARGIN_MS = 5_000;
 /** Delivery ids named in the shutdown line, at most (all of them go in its `deliveryIds`). */
@@ -333,8 +328,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
         const lease = { owner: this.owner, ms: this.leaseMs };
         const { claimed, version } = await this.transactions.pipeline(async (tx) => {
           const current = this.webhooks.version(tx);
-          const fresh = Math.ceil(wanted * FRESH_SHARE);
-          const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough(), fresh);
+          const due = await this.queue.claim(tx, wanted, lease, this.slots.heldEnough());
           await tx.commit();
           return { claimed: due, version: await current.result() };
         });
