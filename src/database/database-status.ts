@@ -68,6 +68,10 @@ export function isLockContention(error: unknown): boolean {
 export class DatabaseStatus {
   private readonly logger = new Logger('Database');
   private unreachableSince: number | undefined;
+  /** When the database was last found back (performance.now()). */
+  private backAt = -Infinity;
+  /** Failures already noted: callers up the stack may hand the same error in again. */
+  private readonly noted = new WeakSet<object>();
   /** Set in a worker thread: its transitions go to the main thread, which says them. */
   private forward: ((reachable: boolean, code?: string) => void) | undefined;
   private readonly watchers: ((reachable: boolean) => void)[] = [];
@@ -104,9 +108,20 @@ export class DatabaseStatus {
     return this.unreachableSince === undefined;
   }
 
-  /** Notes a failed operation; true when it failed because the database is unreachable. */
-  failed(error: unknown): boolean {
+  /**
+   * Notes a failed operation; true when it failed because the database is unreachable. An
+   * operation that began (`startedAt`, performance.now()) before the database was last found back
+   * says nothing new when it fails for want of a connection: it was on a connection of the outage
+   * (a connect that was being refused, a socket that was being reset), and the database is not
+   * said to be away again for it.
+   */
+  failed(error: unknown, startedAt?: number): boolean {
     if (!isDatabaseUnreachable(error)) return false;
+    if (typeof error === 'object' && error !== null) {
+      if (this.noted.has(error)) return true;
+      this.noted.add(error);
+    }
+    if (startedAt !== undefined && startedAt < this.backAt) return true;
     const code = driverError(error)?.code;
     this.wentAway(typeof code === 'string' ? code : undefined);
     return true;
@@ -117,6 +132,7 @@ export class DatabaseStatus {
     if (this.unreachableSince === undefined) return;
     const seconds = ((Date.now() - this.unreachableSince) / 1000).toFixed(1);
     this.unreachableSince = undefined;
+    this.backAt = performance.now();
     for (const watcher of this.watchers) watcher(true);
     if (this.forward) this.forward(true);
     else this.logger.warn(`Database reachable again after ${seconds} s`);

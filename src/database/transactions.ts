@@ -79,12 +79,13 @@ export class Transactions {
 
   private async withRetry<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
+      const startedAt = performance.now();
       try {
         const result = await attempt();
         databaseStatus.succeeded();
         return result;
       } catch (error) {
-        databaseStatus.failed(error);
+        databaseStatus.failed(error, startedAt);
         if (!isLockContention(error) || tries >= RETRIES) throw error;
         this.logger.debug(`Transaction lost to contention (try ${tries}); running it again`);
         await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** tries + Math.random() * 20));
