@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Writable } from 'node:stream';
-import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ChannelApiModule } from './channel/channel-api.module.js';
 import { ChannelJobsModule } from './channel/channel-jobs.module.js';
@@ -9,6 +8,7 @@ import { ApiThrottlerGuard } from './common/rate-limit/api-throttler.guard.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { type AppConfig, loadAppConfig, type ServiceRole } from './config/app-config.js';
+import { AppConfigModule } from './config/app-config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeliveryApiModule } from './delivery/delivery-api.module.js';
@@ -78,7 +78,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app })] }),
+        AppConfigModule.forConfig(app),
         LoggingModule.forRoot(options.logDestination),
         DatabaseModule,
         RateLimitModule,

@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -16,6 +15,7 @@ import { redactUrl } from './logging/logging.module.js';
 import { HttpMetrics } from './metrics/metrics.registry.js';
 import { type CallbackDocument, EventCatalog } from './event-types/event-catalog.js';
 import { buildOpenApiDocument } from './openapi.js';
+import { APP_CONFIG } from './config/app-config.module.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -172,10 +172,7 @@ export function configureApp(
   });
 
   // A worker-only process serves its probes and metrics, no API to document.
-  if (
-    app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true }).role === 'worker'
-  )
-    return app;
+  if (app.get<AppConfig>(APP_CONFIG).role === 'worker') return app;
   const document = buildOpenApiDocument(app, version);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   // The catalog's body schemas are the document's own.

@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { SECURITY_SCHEMES as SECURITY } from './common/auth/auth.decorators.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ChannelEventCallbackDto } from './channel/dto/channel-response.dto.js';
@@ -19,6 +18,7 @@ import { EVENT_DESCRIPTIONS, type EventTypeName } from './common/event-types.js'
 import type { AppConfig } from './config/app-config.js';
 import { ErrorResponseDto } from './common/paging.dto.js';
 import { PingCallbackDto } from './delivery/dto/delivery.dto.js';
+import { APP_CONFIG } from './config/app-config.module.js';
 
 const SIGNATURE_HEADERS = [
   {
@@ -175,7 +175,7 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
       ],
     },
   );
-  const settings = app.get(ConfigService<{ app: AppConfig }, true>).get('app', { infer: true });
+  const settings = app.get<AppConfig>(APP_CONFIG);
   if (settings.compatGetDelete) describeGetAsDelete(document);
   return document;
 }

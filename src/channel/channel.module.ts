@@ -1,5 +1,4 @@
 import { Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +10,7 @@ import { ChannelLifecycleService } from './channel-lifecycle.service.js';
 import { ChannelMetrics } from './channel.metrics.js';
 import { ChannelRepository } from './channel.repository.js';
 import { StaleGrace } from './session-liveness.js';
+import { APP_CONFIG } from '../config/app-config.module.js';
 
 /**
  * Channels and their live lifecycle, as every role shares them. Transitions write their events
@@ -26,9 +26,8 @@ import { StaleGrace } from './session-liveness.js';
     ChannelMetrics,
     {
       provide: StaleGrace,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<{ app: AppConfig }, true>) =>
-        new StaleGrace(config.get('app', { infer: true }).ingestStaleAfterMs),
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new StaleGrace(config.ingestStaleAfterMs),
     },
   ],
   exports: [ChannelRepository, ChannelLifecycleService, StaleGrace],

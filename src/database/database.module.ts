@@ -1,5 +1,4 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
@@ -8,6 +7,7 @@ import { runMigrations } from './migrate.js';
 import { Reads } from './reads.js';
 import { Sql } from './sql.js';
 import { Transactions } from './transactions.js';
+import { APP_CONFIG } from '../config/app-config.module.js';
 
 type RootOptions = DataSourceOptions & { autoLoadEntities: boolean; migrateOnStart: boolean };
 
@@ -26,9 +26,8 @@ type RootOptions = DataSourceOptions & { autoLoadEntities: boolean; migrateOnSta
   exports: [Transactions, Sql, Reads],
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<{ app: AppConfig }, true>): RootOptions => {
-        const app = config.get('app', { infer: true });
+      inject: [APP_CONFIG],
+      useFactory: (app: AppConfig): RootOptions => {
         return {
           ...dataSourceOptions(app.database),
           autoLoadEntities: true,

@@ -4,11 +4,11 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DeliveryMaintenance } from './delivery-maintenance.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 /** Finished deliveries deleted per statement: small batches keep each lock short. */
 const PURGE_BATCH = 500;
@@ -29,9 +29,9 @@ export class DeliveryRetention implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly maintenance: DeliveryMaintenance,
     private readonly events: ChannelEventRepository,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() config: AppConfig,
   ) {
-    this.retentionMs = config.get('app', { infer: true }).delivery.retentionMs;
+    this.retentionMs = config.delivery.retentionMs;
     const intervalMs = Math.min(60_000, Math.max(1_000, Math.round(this.retentionMs / 10)));
     this.task = new PeriodicTask(
       intervalMs,

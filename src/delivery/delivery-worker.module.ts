@@ -1,6 +1,5 @@
 import { HttpService } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { isMainThread } from 'node:worker_threads';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -16,6 +15,7 @@ import { DeliveryFanOut } from './delivery-fan-out.js';
 import { DeliveryRetention } from './delivery-retention.js';
 import { leanHttpService } from './lean-http.js';
 import { WorkerLink } from './worker-link.js';
+import { APP_CONFIG } from '../config/app-config.module.js';
 
 /**
  * The delivery engine's background work, in processes of role `worker` or `both`: the dispatcher
@@ -28,10 +28,10 @@ import { WorkerLink } from './worker-link.js';
     { provide: HttpService, useFactory: leanHttpService },
     {
       provide: SweepSchedule,
-      inject: [ConfigService],
+      inject: [APP_CONFIG],
       // A worker thread hears the API thread's events, forwarded; a worker process, none.
-      useFactory: (config: ConfigService<{ app: AppConfig }, true>) =>
-        config.get('app', { infer: true }).role === 'worker' && isMainThread
+      useFactory: (config: AppConfig) =>
+        config.role === 'worker' && isMainThread
           ? SweepSchedule.WORKER_ONLY
           : SweepSchedule.IN_PROCESS,
     },

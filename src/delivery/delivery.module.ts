@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -13,6 +12,7 @@ import { DeliveryOperations } from './delivery-operations.js';
 import { HeadPromotion } from './head-promotion.js';
 import { RetryPolicy } from './retry-policy.js';
 import { WorkerLink } from './worker-link.js';
+import { APP_CONFIG } from '../config/app-config.module.js';
 
 /**
  * Turns channel events into signed, retried, ordered deliveries to the webhooks subscribed to
@@ -31,9 +31,9 @@ import { WorkerLink } from './worker-link.js';
   providers: [
     {
       provide: RetryPolicy,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<{ app: AppConfig }, true>) => {
-        const { delivery } = config.get('app', { infer: true });
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => {
+        const { delivery } = config;
         return new RetryPolicy({
           scheduleMs: delivery.retryScheduleMs,
           jitter: delivery.retryJitter,

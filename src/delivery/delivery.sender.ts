@@ -1,6 +1,5 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { AxiosError, type AxiosAdapter, type AxiosResponse } from 'axios';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
@@ -20,6 +19,7 @@ import {
   proxiedDispatcher,
 } from './proxy-dispatcher.js';
 import { undiciAdapter } from './undici-adapter.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 /** Of an answer's headers, the first this many are kept, and at most this many characters in all. */
 export const RESPONSE_HEADERS_MAX = 50;
@@ -93,9 +93,9 @@ export class DeliverySender implements OnApplicationShutdown {
   constructor(
     private readonly http: HttpService,
     private readonly destinations: DestinationPolicy,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() config: AppConfig,
   ) {
-    const { delivery } = config.get('app', { infer: true });
+    const { delivery } = config;
     this.timeoutMs = delivery.timeoutMs;
     this.responseMaxBytes = delivery.responseMaxBytes;
     const options = {

@@ -4,7 +4,6 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -24,6 +23,7 @@ import { DatabaseOutcomeWriter } from './outcome-writer.js';
 import { RetryPolicy } from './retry-policy.js';
 import { ReadyLanes, type Visit } from './ready-lanes.js';
 import { BREAKER_AFTER, SlotScheduler } from './slot-scheduler.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 /** Every instance looks for due work at least this often (retries, leases run out, other instances' fan-out). */
 export const POLL_INTERVAL_MS = 500;
@@ -97,10 +97,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly transactions: Transactions,
     metrics: DeliveryMetrics,
     private readonly policy: RetryPolicy,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() app: AppConfig,
     sql: Sql,
   ) {
-    const app = config.get('app', { infer: true });
     this.concurrency = app.delivery.concurrency;
     this.readyLimit = app.delivery.concurrency * READY_FACTOR;
     this.slots = new SlotScheduler({

@@ -1,4 +1,3 @@
-import { ConfigService } from '@nestjs/config';
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
 import { loadAppConfig } from '../config/app-config.js';
@@ -7,7 +6,7 @@ import { DestinationPolicy } from './destination-policy.js';
 
 const policy = (allowed = '') => {
   const app = loadAppConfig({ DELIVERY_ALLOWED_CIDRS: allowed });
-  return new DestinationPolicy(new ConfigService<{ app: typeof app }, true>({ app }));
+  return new DestinationPolicy(app);
 };
 
 describe('DestinationPolicy', () => {

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import ipaddr from 'ipaddr.js';
 import type { LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import type { AppConfig } from '../config/app-config.js';
 import { CallbackResolver } from './callback-resolver.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -64,8 +64,8 @@ export class DestinationPolicy {
   private readonly allowed: [Address, number][];
   private readonly resolver: CallbackResolver;
 
-  constructor(config: ConfigService<{ app: AppConfig }, true>) {
-    const { delivery } = config.get('app', { infer: true });
+  constructor(@InjectAppConfig() config: AppConfig) {
+    const { delivery } = config;
     this.allowed = delivery.allowedCidrs.map((cidr) => ipaddr.parseCIDR(cidr));
     this.resolver = new CallbackResolver({
       servers: delivery.dnsServers,

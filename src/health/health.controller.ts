@@ -1,5 +1,4 @@
 import { Controller, Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -21,6 +20,7 @@ import { PublicRoute } from '../common/auth/auth.decorators.js';
 import { PROBE_SNAPSHOT_MS, Snapshot } from '../common/snapshot.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DeliveryHealth } from '../delivery/delivery.health.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 /** The readiness probe's own bound on the database's answer. */
 const DATABASE_TIMEOUT_MS = 2000;
@@ -53,9 +53,8 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly delivery: DeliveryHealth,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() app: AppConfig,
   ) {
-    const app = config.get('app', { infer: true });
     this.maxDueAgeMs = app.healthMaxDueAgeMs;
     this.runsWorker = app.role !== 'api';
     this.database = new Snapshot(PROBE_SNAPSHOT_MS, () =>

@@ -1,8 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { Writable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/app-config.module.js';
 
 /** Query parameters that carry credentials: never written to a log. */
 const SECRET_QUERY = /([?&](?:token|key|secret|api_key)=)[^&#]*/gi;
@@ -23,9 +23,8 @@ export class LoggingModule {
       module: LoggingModule,
       imports: [
         LoggerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<{ app: AppConfig }, true>) => {
-            const app = config.get('app', { infer: true });
+          inject: [APP_CONFIG],
+          useFactory: (app: AppConfig) => {
             const pretty =
               !destination && app.nodeEnv === 'development' && process.stdout.isTTY === true;
             const options = {

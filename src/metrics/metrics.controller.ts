@@ -1,5 +1,4 @@
 import { Controller, Get, Header, Req, UnauthorizedException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -13,6 +12,7 @@ import { ErrorResponseDto } from '../common/paging.dto.js';
 import { SecretSet } from '../common/auth/constant-time.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsRegistry } from './metrics.registry.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 @ApiTags('operations')
 @PublicRoute()
@@ -22,9 +22,9 @@ export class MetricsController {
 
   constructor(
     private readonly metrics: MetricsRegistry,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() config: AppConfig,
   ) {
-    const token = config.get('app', { infer: true }).metricsToken;
+    const token = config.metricsToken;
     this.token = token === undefined ? undefined : new SecretSet([token]);
   }
 

@@ -4,11 +4,11 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { Transactions } from '../database/transactions.js';
 import { WebhookRepository } from './webhook.repository.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 /**
  * Erases rotated-out secrets once WEBHOOK_SECRET_GRACE has passed, so the database holds a
@@ -23,9 +23,9 @@ export class WebhookSecretExpiry implements OnApplicationBootstrap, BeforeApplic
   constructor(
     private readonly webhooks: WebhookRepository,
     private readonly transactions: Transactions,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() config: AppConfig,
   ) {
-    const graceMs = config.get('app', { infer: true }).webhookSecretGraceMs;
+    const graceMs = config.webhookSecretGraceMs;
     this.task = new PeriodicTask(
       Math.min(60_000, Math.max(1_000, Math.round(graceMs / 10))),
       () => this.erase(),

@@ -10,7 +10,6 @@ import {
   Put,
   Query,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import {
   ApiCreatedResponse,
   ApiOkResponse,
@@ -42,6 +41,7 @@ import {
 } from './dto/webhook-response.dto.js';
 import { WebhookIdParam } from './webhook-id.param.js';
 import { WebhookService } from './webhook.service.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
 
@@ -54,9 +54,9 @@ export class WebhookController implements OnApplicationBootstrap {
 
   constructor(
     private readonly webhooks: WebhookService,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() config: AppConfig,
   ) {
-    this.getDeletes = config.get('app', { infer: true }).compatGetDelete;
+    this.getDeletes = config.compatGetDelete;
   }
 
   onApplicationBootstrap(): void {

@@ -1,4 +1,3 @@
-import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EventSubscription } from '../common/channel-event-name.js';
@@ -120,7 +119,7 @@ const transactions = {
 
 function setup() {
   const app = loadAppConfig({ WEBHOOK_SECRET_GRACE: '1h' });
-  const config = new ConfigService<{ app: typeof app }, true>({ app });
+  const config = app;
   const repository = new InMemoryWebhooks();
   const table: WebhookTable = repository;
   const sut = new WebhookService(

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ConfigService } from '@nestjs/config';
 import {
   ALL_EVENTS,
   CHANNEL_EVENT_NAMES,
@@ -19,6 +18,7 @@ import { maskedHeaders, storedHeaders, type WebhookHeaders } from './webhook-hea
 import { WebhookRepository, type WebhookWithEvents } from './webhook.repository.js';
 import { isActive, putActive } from './webhook-state.js';
 import { generateWebhookSecret } from './webhook-secret.js';
+import { InjectAppConfig } from '../config/app-config.module.js';
 
 /** A webhook's deliveries deleted per transaction when it is deleted. */
 export const DELETE_CHUNK = 1_000;
@@ -64,9 +64,9 @@ export class WebhookService {
     private readonly webhooks: WebhookRepository,
     private readonly transactions: Transactions,
     private readonly destinations: DestinationPolicy,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() config: AppConfig,
   ) {
-    this.secretGraceMs = config.get('app', { infer: true }).webhookSecretGraceMs;
+    this.secretGraceMs = config.webhookSecretGraceMs;
   }
 
   async create(input: CreateWebhookInput): Promise<CreatedWebhookDto> {

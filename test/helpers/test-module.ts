@@ -1,5 +1,5 @@
 import type { ModuleMetadata } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { AppConfigModule } from '../../src/config/app-config.module.js';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { loadAppConfig } from '../../src/config/app-config.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
@@ -23,11 +23,7 @@ export async function createTestModule(
   const app = loadAppConfig({ DATABASE_URL: database.url });
   const moduleRef = await Test.createTestingModule({
     ...metadata,
-    imports: [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ app })] }),
-      DatabaseModule,
-      ...(metadata.imports ?? []),
-    ],
+    imports: [AppConfigModule.forConfig(app), DatabaseModule, ...(metadata.imports ?? [])],
   }).compile();
   await moduleRef.init();
   return {

@@ -6,13 +6,13 @@ import {
   type OnApplicationBootstrap,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../config/app-config.js';
 import { AUTH_KIND, type AuthKind } from './auth.decorators.js';
 import { IngestDenials } from '../rate-limit/ingest-denials.js';
 import { SecretSet } from './constant-time.js';
+import { InjectAppConfig } from '../../config/app-config.module.js';
 
 /** Requests whose credentials were checked, and for which kind. */
 const AUTHENTICATED = new WeakMap<object, AuthKind>();
@@ -32,9 +32,8 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   constructor(
     private readonly reflector: Reflector,
     private readonly denials: IngestDenials,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() app: AppConfig,
   ) {
-    const app = config.get('app', { infer: true });
     this.apiKeys = new SecretSet(app.apiKeys);
     this.ingestToken = app.ingestToken === undefined ? undefined : new SecretSet([app.ingestToken]);
     this.servesApi = app.role !== 'worker';

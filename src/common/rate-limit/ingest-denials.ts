@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import type { AppConfig, RateLimit } from '../../config/app-config.js';
 import { DomainError, ErrorCode } from '../errors.js';
 import { ExpiringMap } from '../expiring-map.js';
+import { InjectAppConfig } from '../../config/app-config.module.js';
 
 const THROTTLER = 'ingest-denials';
 
@@ -26,9 +26,9 @@ export class IngestDenials {
 
   constructor(
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
-    config: ConfigService<{ app: AppConfig }, true>,
+    @InjectAppConfig() config: AppConfig,
   ) {
-    this.limit = config.get('app', { infer: true }).rateLimits.ingestDenials;
+    this.limit = config.rateLimits.ingestDenials;
   }
 
   /** Throws 429 (with Retry-After) while `source` is over its limit. */

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config.js';
 import { IngestDenials } from './ingest-denials.js';
 import { WindowCounterStorage } from './window-counter.storage.js';
+import { APP_CONFIG } from '../../config/app-config.module.js';
 
 /**
  * The API's rate limit (throttler) and the count of refused ingest hooks, in this process or,
@@ -13,9 +13,8 @@ import { WindowCounterStorage } from './window-counter.storage.js';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<{ app: AppConfig }, true>) => {
-        const app = config.get('app', { infer: true });
+      inject: [APP_CONFIG],
+      useFactory: (app: AppConfig) => {
         const { api } = app.rateLimits;
         return {
           // 'default': the throttler's name would otherwise be appended to the Retry-After header
