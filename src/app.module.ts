@@ -10,6 +10,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { type AppConfig, loadAppConfig, type ServiceRole } from './config/app-config.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ENTITIES } from './entities.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DeliveryApiModule } from './delivery/delivery-api.module.js';
 import { DeliveryThreadModule } from './delivery/delivery-thread.module.js';
@@ -80,7 +81,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forConfig(app),
         LoggingModule.forRoot(options.logDestination),
-        DatabaseModule,
+        DatabaseModule.own(ENTITIES),
         RateLimitModule,
         MetricsModule,
         ...roleModules(app.role, options.workerThread),

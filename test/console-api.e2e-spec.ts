@@ -7,6 +7,7 @@ import { databaseKinds } from './helpers/databases.js';
 import { receiverPool } from './helpers/receiver.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { createWebhook } from './helpers/webhooks.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 /** Retries far enough apart that a failing delivery stays open while a test looks at it. */
 const SETTINGS = {
@@ -409,7 +410,7 @@ describe.each(databaseKinds())('operator console API on %s', (kind) => {
       });
       // the secret values are not stored with the attempt either
       const [stored] = await t.app
-        .get(DataSource)
+        .get<DataSource>(DATA_SOURCE)
         .query<{ request_headers: string }[]>(
           'SELECT request_headers FROM delivery_attempt WHERE delivery_id = ?',
           [sent.id],

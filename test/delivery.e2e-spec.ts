@@ -7,6 +7,7 @@ import { receiverPool, startReceiver } from './helpers/receiver.js';
 import { verifySignature as verify } from './helpers/signature.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { createWebhook } from './helpers/webhooks.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 const FAST = {
   DELIVERY_RETRY_SCHEDULE: '300ms,300ms,300ms',
@@ -342,7 +343,7 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
     expect(recovered).toMatchObject({ status: 202, body: { recovered: 1 } });
     // The recovered delivery is older than the one waiting: finishing it must hand the line on.
     const [row] = await t.app
-      .get(DataSource)
+      .get<DataSource>(DATA_SOURCE)
       .query<{ hasFollowers: number | boolean }[]>(
         'SELECT has_followers AS hasFollowers FROM delivery WHERE id = ?',
         [lost.id],
@@ -582,7 +583,7 @@ describe.each(databaseKinds())('delivery on %s', (kind) => {
       id: channel.id,
       name: 'swept',
     });
-    await t.app.get(DataSource).manager.insert(ChannelEventEntity, {
+    await t.app.get<DataSource>(DATA_SOURCE).manager.insert(ChannelEventEntity, {
       name: 'channel_stop',
       channelId: channel.id,
       sessionId: null,
@@ -709,7 +710,7 @@ describe.each(databaseKinds())('delivery retention on %s', (kind) => {
         (await t.request('GET', `/v1/webhook/${done}/deliveries/${delivered.id}`)).status,
       ).toBe(404);
       const attempts = await t.app
-        .get(DataSource)
+        .get<DataSource>(DATA_SOURCE)
         .query('SELECT COUNT(*) AS n FROM delivery_attempt WHERE delivery_id = ?', [delivered.id]);
       expect(Number((attempts as { n: number | string }[])[0].n)).toBe(0);
       // The failing one is still retrying (pending), however old: it stays.

@@ -10,6 +10,7 @@ import { bodyDraft, framingDraft, ingestDraft, queryDraft } from './fuzz/request
 import { type Method, type OpenApiDocument, readRoutes, type Route } from './fuzz/routes.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
 import { createWebhook } from './helpers/webhooks.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 /*
  * Property-based fuzzing of every route the OpenAPI document lists, against the running app:
@@ -441,7 +442,7 @@ describe.each(databaseKinds())('fuzzing every documented route on %s', (kind) =>
     // The helper lifts the rate limits: under the defaults most of these requests, refused ones
     // from one address in seconds, would be answered 429 before their inputs were looked at.
     t = await createTestApp(kind, { INGEST_TOKEN, DELIVERY_ALLOWED_CIDRS: '127.0.0.0/8' });
-    db = t.app.get(DataSource);
+    db = t.app.get<DataSource>(DATA_SOURCE);
     baseUrl = new URL(t.baseUrl);
     const response = await fetch(`${t.baseUrl}/docs-json`);
     routes = readRoutes((await response.json()) as OpenApiDocument);

@@ -6,6 +6,7 @@ import { runMigrations } from '../src/database/migrate.js';
 import { MIGRATIONS } from '../src/database/migrations/index.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { createTestApp } from './helpers/test-app.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 /** How many migrations there are up to and with the one of this name. */
 const upTo = (name: string) => MIGRATIONS.findIndex((migration) => migration.name === name) + 1;
@@ -208,7 +209,7 @@ describe.each(databaseKinds())('the event sequence migration on %s', (kind) => {
         expect(answer.status).toBe(200);
       }
       const after = await t.app
-        .get(DataSource)
+        .get<DataSource>(DATA_SOURCE)
         .query<{ body: string }[]>(
           'SELECT body FROM channel_event WHERE sequence > 0 ORDER BY id DESC LIMIT 3',
         );

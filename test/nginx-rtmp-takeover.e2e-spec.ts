@@ -6,6 +6,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from './helpers/
 import { type Nginx, publish, type Run, startNginx, stop } from './helpers/nginx-rtmp.js';
 import { apiOf, channelEvents, freePort, startApp, stopStep } from './helpers/spawn-app.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 /**
  * Takeover, a second publisher and a restart, with a real nginx-rtmp and real ffmpeg publishers.
@@ -57,7 +58,7 @@ describe.each(databaseKinds())('nginx-rtmp takeover and a second publisher on %s
     (await t.request('GET', `/v1/channel/${id}`)).body.status as string;
   const heartbeat = async (id: string) => {
     const [row] = await t.app
-      .get(DataSource)
+      .get<DataSource>(DATA_SOURCE)
       .query<{ heartbeat: number | null }[]>(
         'SELECT heartbeat_ms AS heartbeat FROM channel WHERE id = ?',
         [id],

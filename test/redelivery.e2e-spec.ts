@@ -7,6 +7,7 @@ import { databaseKinds, type TestDatabase } from './helpers/databases.js';
 import { receiverPool } from './helpers/receiver.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { createWebhook } from './helpers/webhooks.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 /** A head that keeps failing stays open for seconds (not forever); a held request is not cut. */
 const ENV = {
@@ -197,7 +198,7 @@ describe.each(databaseKinds())('redelivery on a line with an open head on %s', (
       await Promise.all(all.map((channel) => ingest(app, channel.streamKey, 'unpublish')));
       await eventually(async () => arrived('channel_stop') === all.length, 30_000);
 
-      const rows = app.app.get(DataSource);
+      const rows = app.app.get<DataSource>(DATA_SOURCE);
       const lives = await rows.query<{ id: string | number }[]>(
         `SELECT id FROM delivery WHERE webhook_id = ? AND event = 'channel_live' ORDER BY id`,
         [hook.id],

@@ -1,19 +1,15 @@
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelEventEntity } from '../src/channel-events/channel-event.entity.js';
 import { ChannelEventRepository } from '../src/channel-events/channel-event.repository.js';
 import { ChannelEntity } from '../src/channel/channel.entity.js';
 import { ChannelRepository, newIdleChannel } from '../src/channel/channel.repository.js';
 import { DomainError, ErrorCode } from '../src/common/errors.js';
 import type { Pipeline } from '../src/database/pipeline.js';
 import { Transactions } from '../src/database/transactions.js';
-import { DeliveryAttemptEntity, DeliveryEntity } from '../src/delivery/delivery.entity.js';
 import { DeliveryFanOut } from '../src/delivery/delivery-fan-out.js';
 import { DeliveryOperations } from '../src/delivery/delivery-operations.js';
 import { type Completion, DeliveryQueue } from '../src/delivery/delivery.queue.js';
 import { HeadPromotion } from '../src/delivery/head-promotion.js';
 import { DeliveryLogRepository } from '../src/delivery-log/delivery-log.repository.js';
-import { WebhookEntity, WebhookEventEntity } from '../src/webhook/webhook.entity.js';
 import { WebhookDirectory } from '../src/webhook/webhook-directory.js';
 import { WebhookRepository } from '../src/webhook/webhook.repository.js';
 import { WebhookHealthWrites } from '../src/webhook/webhook-health.writes.js';
@@ -37,13 +33,6 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
 
   beforeAll(async () => {
     slice = await createTestModule(kind, {
-      // each owner with its tables
-      imports: [
-        TypeOrmModule.forFeature([WebhookEntity, WebhookEventEntity]),
-        TypeOrmModule.forFeature([ChannelEntity]),
-        TypeOrmModule.forFeature([ChannelEventEntity]),
-        TypeOrmModule.forFeature([DeliveryEntity, DeliveryAttemptEntity]),
-      ],
       providers: [
         WebhookRepository,
         WebhookHealthWrites,

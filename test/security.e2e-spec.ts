@@ -11,6 +11,7 @@ import { startReceiver, type Received, type Receiver } from './helpers/receiver.
 import { verifySignature } from './helpers/signature.js';
 import { createTestApp, TEST_API_KEY, type TestApp } from './helpers/test-app.js';
 import { createWebhook } from './helpers/webhooks.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 const verifies = (secret: string, request: Received): boolean => {
   try {
@@ -121,7 +122,7 @@ describe.each(databaseKinds())('security on %s', (kind) => {
           .secret as string;
         const storedSecrets = async () => {
           const [row] = await t.app
-            .get(DataSource)
+            .get<DataSource>(DATA_SOURCE)
             .query<{ previous: string | null; expiresAt: unknown }[]>(
               'SELECT previous_secret AS previous, previous_secret_expires_at AS expiresAt FROM webhook WHERE id = ?',
               [created.id],

@@ -11,6 +11,7 @@ import { receiverPool } from './helpers/receiver.js';
 import { seedDeliveries } from './helpers/seed-deliveries.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { createWebhook } from './helpers/webhooks.js';
+import { DATA_SOURCE } from '../src/database/data-source.token.js';
 
 interface LineRow {
   id: string;
@@ -30,7 +31,7 @@ describe.each(databaseKinds())('storage on %s', (kind) => {
   const receivers = receiverPool();
 
   const query = <T>(sql: string, values: unknown[] = []) =>
-    t.app.get(DataSource).query<T>(sql, values);
+    t.app.get<DataSource>(DATA_SOURCE).query<T>(sql, values);
   const webhook = (uri: string, event: string | string[] = 'all') =>
     createWebhook(t, { uri, event });
   /** A webhook's deliveries as stored, in id order. */

@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ChannelEventEntity } from './channel-event.entity.js';
 import { ChannelEventRepository } from './channel-event.repository.js';
 import { ChannelEventBus } from './channel-events.js';
 
@@ -11,7 +9,6 @@ import { ChannelEventBus } from './channel-events.js';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ChannelEventEntity]),
     // Only the bus emits; listeners are found by @OnEvent wherever they are.
     EventEmitterModule.forRoot({ global: false }),
   ],

@@ -1,9 +1,7 @@
 import { Module, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { performance } from 'node:perf_hooks';
 import { databaseStatus } from '../database/database-status.js';
-import { ChannelEntity } from './channel.entity.js';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
@@ -19,7 +17,7 @@ import { APP_CONFIG } from '../config/app-config.module.js';
  * windows and stale channels, ChannelJobsModule's.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ChannelEntity]), ChannelEventsModule, MetricsModule],
+  imports: [ChannelEventsModule, MetricsModule],
   providers: [
     ChannelRepository,
     ChannelLifecycleService,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource } from '../database/data-source.token.js';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Pipeline } from '../database/pipeline.js';
 import { field, insertedId, type Row, rowsOf } from '../database/rows.js';

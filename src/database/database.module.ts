@@ -1,56 +1,145 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/app-config.module.js';
 import { dataSourceOptions } from './data-source-options.js';
+import { DATA_SOURCE } from './data-source.token.js';
+import { MIGRATIONS } from './migrations/index.js';
 import { runMigrations } from './migrate.js';
 import { Reads } from './reads.js';
 import { Sql } from './sql.js';
 import { Transactions } from './transactions.js';
-import { APP_CONFIG } from '../config/app-config.module.js';
 
-type RootOptions = DataSourceOptions & { autoLoadEntities: boolean; migrateOnStart: boolean };
+/** The entity classes of the service's tables. */
+type EntityList = (new () => object)[];
 
-/** The database connection and its transactions: used by every module that owns a table. */
+/** Where a host's connection records which of the service's migrations it has applied. */
+export const HOST_MIGRATIONS_TABLE = 'channel_webhooks_migrations';
+
+/** A host app's TypeORM connection, for the service's tables. */
+export interface HostConnection {
+  /** The connection's name in the host's TypeOrmModule (its default when omitted). */
+  name?: string;
+  /**
+   * Whether the service applies its migrations at start (recorded in HOST_MIGRATIONS_TABLE), or
+   * the host runs them (its own migrations list CHANNEL_WEBHOOKS_MIGRATIONS).
+   */
+  migrate: boolean;
+}
+
+/** Closes the service's own connection last, once everything that wrote through it has stopped. */
+@Injectable()
+class OwnConnection implements OnApplicationShutdown {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** Applies the service's pending migrations on `dataSource`, saying which it applied. */
+async function migrate(dataSource: DataSource): Promise<void> {
+  const applied = await runMigrations(dataSource);
+  if (applied.length > 0) new Logger('Database').log(`Applied migrations: ${applied.join(', ')}`);
+}
+
+/** The service's own connection, to DATABASE_URL, migrated before any provider can use it. */
+async function openOwn(app: AppConfig, entities: EntityList): Promise<DataSource> {
+  const dataSource = await new DataSource(dataSourceOptions(app.database, entities)).initialize();
+  if (app.migrateOnStart) await migrate(dataSource);
+  return dataSource;
+}
+
+/**
+ * A host's connection, checked to map the service's tables; its migrations are applied through a
+ * connection of the same options that lists them (and only them), then closed.
+ */
+async function adoptHost(
+  dataSource: DataSource,
+  entities: EntityList,
+  migrateOnStart: boolean,
+): Promise<DataSource> {
+  const missing = entities.filter((entity) => !dataSource.hasMetadata(entity));
+  if (missing.length > 0) {
+    throw new Error(
+      `the host's TypeORM connection does not map ${missing.map((entity) => entity.name).join(', ')}: ` +
+        'set autoLoadEntities, or list CHANNEL_WEBHOOKS_ENTITIES in its entities',
+    );
+  }
+  if (!migrateOnStart) return dataSource;
+  const migrator = await new DataSource({
+    ...dataSource.options,
+    entities,
+    migrations: MIGRATIONS,
+    migrationsTableName: HOST_MIGRATIONS_TABLE,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+  }).initialize();
+  try {
+    await migrate(migrator);
+  } finally {
+    await migrator.destroy();
+  }
+  return dataSource;
+}
+
+/**
+ * The service's database (DATA_SOURCE) and its transactions, for every module that owns a table:
+ * a connection of its own (`own`) or a host app's TypeORM connection (`onHost`).
+ */
 @Global()
-@Module({
-  providers: [
-    Transactions,
-    Sql,
-    {
-      provide: Reads,
-      inject: [getDataSourceToken()],
-      useFactory: (dataSource: DataSource) => Reads.open(dataSource),
-    },
-  ],
-  exports: [Transactions, Sql, Reads],
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (app: AppConfig): RootOptions => {
-        return {
-          ...dataSourceOptions(app.database),
-          autoLoadEntities: true,
-          migrateOnStart: app.migrateOnStart,
-        };
+@Module({})
+export class DatabaseModule {
+  /** A connection of its own to DATABASE_URL, mapping `entities` (the service's: entities.ts). */
+  static own(entities: EntityList): DynamicModule {
+    return DatabaseModule.on(
+      {
+        provide: DATA_SOURCE,
+        inject: [APP_CONFIG],
+        useFactory: (app: AppConfig) => openOwn(app, entities),
       },
-      // Migrations run here, before any provider can touch the schema.
-      dataSourceFactory: async (options) => {
-        const {
-          migrateOnStart,
-          autoLoadEntities: _auto,
-          ...dataSourceConfig
-        } = options as RootOptions;
-        const dataSource = await new DataSource(dataSourceConfig).initialize();
-        if (migrateOnStart) {
-          const applied = await runMigrations(dataSource);
-          if (applied.length > 0) {
-            new Logger('Database').log(`Applied migrations: ${applied.join(', ')}`);
-          }
-        }
-        return dataSource;
-      },
-    }),
-  ],
-})
-export class DatabaseModule {}
+      [OwnConnection],
+    );
+  }
+
+  /** A host app's TypeORM connection, which must map `entities`. */
+
+  static onHost(host: HostConnection, entities: EntityList): DynamicModule {
+    const module = DatabaseModule.on({
+      provide: DATA_SOURCE,
+      inject: [getDataSourceToken(host.name)],
+      useFactory: (dataSource: DataSource) => adoptHost(dataSource, entities, host.migrate),
+    });
+    // The host's autoLoadEntities maps the service's tables from here.
+    return { ...module, imports: [TypeOrmModule.forFeature(entities, host.name)] };
+  }
+
+  private static on(dataSource: Provider, more: Provider[] = []): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        dataSource,
+        ...more,
+        Transactions,
+        Sql,
+        {
+          provide: Reads,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => Reads.open(dataSource),
+        },
+      ],
+      exports: [DATA_SOURCE, Transactions, Sql, Reads],
+    };
+  }
+}

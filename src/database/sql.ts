@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource } from './data-source.token.js';
 import type { DataSource, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { field, rowsOf } from './rows.js';
 

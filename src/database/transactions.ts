@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource } from './data-source.token.js';
 import { DataSource, type EntityManager } from 'typeorm';
 import { databaseStatus, isLockContention } from './database-status.js';
 import { MysqlPipeline, type Pipeline, SequentialPipeline } from './pipeline.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource } from '../database/data-source.token.js';
 import { DataSource } from 'typeorm';
 import { deleteDeliveries } from '../database/delivery-rows.js';
 import { Reads } from '../database/reads.js';

@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { WebhookModule } from '../webhook/webhook.module.js';
-import { DeliveryAttemptEntity, DeliveryEntity } from './delivery.entity.js';
 import { BacklogSnapshot } from './backlog-snapshot.js';
 import { DeliveryHealth } from './delivery.health.js';
 import { DeliveryQueue } from './delivery.queue.js';
@@ -23,11 +21,7 @@ import { APP_CONFIG } from '../config/app-config.module.js';
  * it through DeliveryHealth alone.
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([DeliveryEntity, DeliveryAttemptEntity]),
-    ChannelEventsModule,
-    WebhookModule,
-  ],
+  imports: [ChannelEventsModule, WebhookModule],
   providers: [
     {
       provide: RetryPolicy,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource } from '../database/data-source.token.js';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ChannelEventRepository } from '../channel-events/channel-event.repository.js';
 import type { Pipeline } from '../database/pipeline.js';

@@ -12,7 +12,7 @@ import {
   type HealthIndicatorFunction,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource } from '../database/data-source.token.js';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { databaseStatus } from '../database/database-status.js';

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { DestinationModule } from '../destination/destination.module.js';
 import { WebhookDirectory } from './webhook-directory.js';
-import { WebhookEntity, WebhookEventEntity } from './webhook.entity.js';
 import { WebhookRepository } from './webhook.repository.js';
 import { WebhookHealthWrites } from './webhook-health.writes.js';
 import { WebhookService } from './webhook.service.js';
@@ -13,7 +11,7 @@ import { WebhookService } from './webhook.service.js';
  * itself is WebhookApiModule's; the erasure of expired secrets, WebhookJobsModule's.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookEventEntity]), DestinationModule],
+  imports: [DestinationModule],
   providers: [WebhookService, WebhookRepository, WebhookHealthWrites, WebhookDirectory],
   exports: [WebhookService, WebhookRepository, WebhookHealthWrites, WebhookDirectory],
 })

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ChannelEventEntity } from '../../src/channel-events/channel-event.entity.js';
 import type { Requester } from './http-api.js';
 import type { TestApp } from './test-app.js';
+import { DATA_SOURCE } from '../../src/database/data-source.token.js';
 
 export interface StoredEvent {
   id: string;
@@ -16,7 +17,7 @@ export interface StoredEvent {
 
 /** The outbox rows, oldest first, optionally of one channel. */
 export async function storedEvents(t: TestApp, channelId?: string): Promise<StoredEvent[]> {
-  const rows = await t.app.get(DataSource).manager.find(ChannelEventEntity, {
+  const rows = await t.app.get<DataSource>(DATA_SOURCE).manager.find(ChannelEventEntity, {
     where: channelId ? { channelId } : {},
     order: { id: 'ASC' },
   });

@@ -3,6 +3,7 @@ import { Reads } from '../../src/database/reads.js';
 import type { TestDatabase } from './databases.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import type { TestApp } from './test-app.js';
+import { DATA_SOURCE } from '../../src/database/data-source.token.js';
 
 /** MySQL's COM_QUERY: a packet whose payload is this byte, then the statement's text. */
 const COM_QUERY = 0x03;
@@ -30,7 +31,10 @@ export async function startStatementLog(database: TestDatabase): Promise<Stateme
     return {
       env: { DATABASE_URL: database.url },
       attach(t) {
-        for (const source of [t.app.get(DataSource), t.app.get(Reads).manager.connection]) {
+        for (const source of [
+          t.app.get<DataSource>(DATA_SOURCE),
+          t.app.get(Reads).manager.connection,
+        ]) {
           const logger = source.logger;
           const logQuery = logger.logQuery.bind(logger);
           logger.logQuery = (query, ...rest) => {

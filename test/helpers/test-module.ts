@@ -3,6 +3,7 @@ import { AppConfigModule } from '../../src/config/app-config.module.js';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { loadAppConfig } from '../../src/config/app-config.js';
 import { DatabaseModule } from '../../src/database/database.module.js';
+import { ENTITIES } from '../../src/entities.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
 export interface TestModule {
@@ -23,7 +24,11 @@ export async function createTestModule(
   const app = loadAppConfig({ DATABASE_URL: database.url });
   const moduleRef = await Test.createTestingModule({
     ...metadata,
-    imports: [AppConfigModule.forConfig(app), DatabaseModule, ...(metadata.imports ?? [])],
+    imports: [
+      AppConfigModule.forConfig(app),
+      DatabaseModule.own(ENTITIES),
+      ...(metadata.imports ?? []),
+    ],
   }).compile();
   await moduleRef.init();
   return {
