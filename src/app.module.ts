@@ -1,10 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Writable } from 'node:stream';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ChannelApiModule } from './channel/channel-api.module.js';
 import { ChannelJobsModule } from './channel/channel-jobs.module.js';
-import { AuthGuard } from './common/auth/auth.guard.js';
-import { ApiThrottlerGuard } from './common/rate-limit/api-throttler.guard.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { type AppConfig, loadAppConfig, type ServiceRole } from './config/app-config.js';
@@ -86,12 +84,7 @@ export class AppModule {
         MetricsModule,
         ...roleModules(app.role, options.workerThread),
       ],
-      providers: [
-        AuthGuard,
-        { provide: APP_GUARD, useExisting: AuthGuard },
-        { provide: APP_GUARD, useClass: ApiThrottlerGuard },
-        { provide: APP_FILTER, useClass: HttpExceptionFilter },
-      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };
   }
 }

@@ -5,11 +5,10 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { AuthGuard } from './common/auth/auth.guard.js';
+import { Authenticator } from './common/auth/auth.guard.js';
 import { FORM_TYPE, markFormBody, mediaTypeOf, takesFormBody } from './common/form-body.js';
 import { sendErrorAnswer, toErrorAnswer } from './common/http-exception.filter.js';
 import { deferredJsonParser } from './common/json-body.js';
-import { AppValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig, TrustProxy } from './config/app-config.js';
 import { redactUrl } from './logging/logging.module.js';
 import { HttpMetrics } from './metrics/metrics.registry.js';
@@ -94,12 +93,11 @@ function refusedBodyType(request: FastifyRequest): string | undefined {
   return `body must be sent as Content-Type: application/json or ${FORM_TYPE}`;
 }
 
-/** Everything main.ts and the e2e tests share: pipes, error answers, Swagger. */
+/** Everything main.ts and the e2e tests share: body parsing, request hooks, Swagger. */
 export function configureApp(
   app: NestFastifyApplication,
   version = '0.0.0',
 ): NestFastifyApplication {
-  app.useGlobalPipes(new AppValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT }, deferredJsonParser(fastify));
 
@@ -114,7 +112,7 @@ export function configureApp(
   // goes by the route's own metadata and does not check again what this hook checked. The hook
   // goes by the route the router chose, not by the path as spelled, so no encoding of a path
   // reaches a route without this check.
-  const auth = app.get(AuthGuard);
+  const auth = app.get(Authenticator);
   const authLog = new Logger('Auth');
   fastify.addHook('onRequest', async (request, reply) => {
     const path = routedPath(request);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ResourceIdPipe } from '../common/resource-id.pipe.js';
 import {
   ApiConflictResponse,
@@ -27,6 +27,7 @@ import {
   CreatedChannelDto,
   StreamKeyDto,
 } from './dto/channel-response.dto.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 const CHANNEL_ID = ApiParam({ name: 'channelId', description: 'Channel id', example: '42' });
 /** The `channelId` of the path; an id that is not one is a 404. */
@@ -34,7 +35,7 @@ const ChannelIdParam = () => Param('channelId', new ResourceIdPipe('channel'));
 
 @ApiTags('channels')
 @ApiKeyProtected()
-@Controller('v1/channel')
+@ServiceController('v1/channel')
 export class ChannelController {
   constructor(private readonly channels: ChannelService) {}
 

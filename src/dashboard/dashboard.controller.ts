@@ -1,16 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import {
-  applyDecorators,
-  Controller,
-  Get,
-  Header,
-  NotFoundException,
-  Param,
-  Res,
-} from '@nestjs/common';
+import { applyDecorators, Get, Header, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PublicRoute } from '../common/auth/auth.decorators.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 // Beside this module in src/ and, copied by the nest-cli assets entry, in dist/.
 const STATIC_FOLDER = new URL('./static/', import.meta.url);
@@ -70,7 +63,7 @@ const StaticFile = () =>
  */
 @ApiExcludeController()
 @PublicRoute()
-@Controller('dashboard')
+@ServiceController('dashboard')
 export class DashboardController {
   @Get()
   @StaticFile()

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Get, Param, Query } from '@nestjs/common';
 import {
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -11,11 +11,12 @@ import { ErrorResponseDto } from '../common/paging.dto.js';
 import { ResourceIdPipe } from '../common/resource-id.pipe.js';
 import { ChannelTimelineService } from './channel-timeline.service.js';
 import { ChannelEventsQueryDto, ChannelTimelineDto } from './dto/channel-timeline.dto.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 /** A channel's events with their deliveries: the console reads the events core, not the reverse. */
 @ApiTags('channels')
 @ApiKeyProtected()
-@Controller('v1/channel/:channelId/events')
+@ServiceController('v1/channel/:channelId/events')
 export class ChannelTimelineController {
   constructor(private readonly timelines: ChannelTimelineService) {}
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiBadRequest, ApiKeyProtected, ApiNotFound } from '../common/api-errors.decorator.js';
 import { DELIVERY_ID, DeliveryIdParam } from '../delivery/delivery-id.param.js';
@@ -9,6 +9,7 @@ import {
   ListDeliveriesQueryDto,
 } from './dto/delivery-log.dto.js';
 import { DeliveryLogService } from './delivery-log.service.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
 
@@ -19,7 +20,7 @@ const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', exam
  */
 @ApiTags('deliveries')
 @ApiKeyProtected()
-@Controller('v1/webhook/:webhookId')
+@ServiceController('v1/webhook/:webhookId')
 export class DeliveryLogController {
   constructor(private readonly deliveries: DeliveryLogService) {}
 

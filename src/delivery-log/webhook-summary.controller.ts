@@ -1,12 +1,13 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiBadRequest, ApiKeyProtected } from '../common/api-errors.decorator.js';
 import { WebhookSummaryPageDto, WebhookSummaryQueryDto } from './dto/webhook-summary.dto.js';
 import { WebhookSummaryService } from './webhook-summary.service.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 @ApiTags('webhooks')
 @ApiKeyProtected()
-@Controller('v1/webhook-summary')
+@ServiceController('v1/webhook-summary')
 export class WebhookSummaryController {
   constructor(private readonly summaries: WebhookSummaryService) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBody,
@@ -23,6 +23,7 @@ import {
 } from './dto/delivery.dto.js';
 import { DELIVERY_ID, DeliveryIdParam } from './delivery-id.param.js';
 import { DeliveryService } from './delivery.service.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
 
@@ -32,7 +33,7 @@ const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', exam
  */
 @ApiTags('deliveries')
 @ApiKeyProtected()
-@Controller('v1/webhook/:webhookId')
+@ServiceController('v1/webhook/:webhookId')
 export class DeliveryController {
   constructor(private readonly deliveries: DeliveryService) {}
 

@@ -1,8 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiKeyProtected } from '../common/api-errors.decorator.js';
 import { EVENT_TYPE_NAMES, type EventTypeName } from '../common/event-types.js';
 import { EventCatalog } from './event-catalog.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 export class EventTypeDto {
   @ApiProperty({ enum: EVENT_TYPE_NAMES, example: 'channel_live' })
@@ -37,7 +38,7 @@ export class EventTypeListDto {
 
 @ApiTags('webhooks')
 @ApiKeyProtected()
-@Controller('v1/event-types')
+@ServiceController('v1/event-types')
 export class EventTypesController {
   constructor(private readonly catalog: EventCatalog) {}
 

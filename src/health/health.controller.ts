@@ -1,4 +1,4 @@
-import { Controller, Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -21,6 +21,7 @@ import { PROBE_SNAPSHOT_MS, Snapshot } from '../common/snapshot.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DeliveryHealth } from '../delivery/delivery.health.js';
 import { InjectAppConfig } from '../config/app-config.module.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 /** The readiness probe's own bound on the database's answer. */
 const DATABASE_TIMEOUT_MS = 2000;
@@ -35,7 +36,7 @@ const HEALTHY = {
 /** Liveness and readiness for load balancers and orchestrators; no API key. */
 @ApiTags('operations')
 @PublicRoute()
-@Controller('health')
+@ServiceController('health')
 export class HealthController {
   private readonly logger = new Logger('Health');
   private readonly maxDueAgeMs: number;

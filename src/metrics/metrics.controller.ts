@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Req, UnauthorizedException } from '@nestjs/common';
+import { Get, Header, Req, UnauthorizedException } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -13,10 +13,11 @@ import { SecretSet } from '../common/auth/constant-time.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsRegistry } from './metrics.registry.js';
 import { InjectAppConfig } from '../config/app-config.module.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 @ApiTags('operations')
 @PublicRoute()
-@Controller('metrics')
+@ServiceController('metrics')
 export class MetricsController {
   private readonly token: SecretSet | undefined;
 

@@ -1,6 +1,5 @@
 import {
   Body,
-  Controller,
   Delete,
   Get,
   HttpCode,
@@ -42,12 +41,13 @@ import {
 import { WebhookIdParam } from './webhook-id.param.js';
 import { WebhookService } from './webhook.service.js';
 import { InjectAppConfig } from '../config/app-config.module.js';
+import { ServiceController } from '../common/service-controller.decorator.js';
 
 const WEBHOOK_ID = ApiParam({ name: 'webhookId', description: 'Webhook id', example: '123456' });
 
 @ApiTags('webhooks')
 @ApiKeyProtected()
-@Controller('v1/webhook')
+@ServiceController('v1/webhook')
 export class WebhookController implements OnApplicationBootstrap {
   /** COMPAT_GET_DELETE: GET /v1/webhook/{webhookId} is the original API document's delete. */
   private readonly getDeletes: boolean;

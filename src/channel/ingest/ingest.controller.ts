@@ -1,4 +1,4 @@
-import { applyDecorators, Body, Controller, HttpCode, Ip, Post, UseFilters } from '@nestjs/common';
+import { applyDecorators, Body, HttpCode, Ip, Post, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConsumes,
@@ -22,6 +22,7 @@ import {
 } from './dto/ingest.dto.js';
 import { denied, IngestService } from './ingest.service.js';
 import { SrsExceptionFilter } from './srs-exception.filter.js';
+import { ServiceController } from '../../common/service-controller.decorator.js';
 
 const UNAUTHORIZED = ApiUnauthorizedResponse({
   description: 'No token, or a wrong one (when INGEST_TOKEN is set)',
@@ -60,7 +61,7 @@ const INGEST_ANSWERS = applyDecorators(
 @ApiTags('ingest')
 @IngestTokenAuth()
 @INGEST_ANSWERS
-@Controller('v1/ingest/nginx-rtmp')
+@ServiceController('v1/ingest/nginx-rtmp')
 export class NginxRtmpIngestController {
   constructor(private readonly ingest: IngestService) {}
 
@@ -125,7 +126,7 @@ function callMismatch(call: string, expected: string) {
 @IngestTokenAuth()
 @INGEST_ANSWERS
 @UseFilters(SrsExceptionFilter)
-@Controller('v1/ingest/srs')
+@ServiceController('v1/ingest/srs')
 export class SrsIngestController {
   constructor(private readonly ingest: IngestService) {}
 
@@ -152,7 +153,7 @@ export class SrsIngestController {
 @ApiTags('ingest')
 @IngestTokenAuth()
 @INGEST_ANSWERS
-@Controller('v1/ingest/events')
+@ServiceController('v1/ingest/events')
 export class GenericIngestController {
   constructor(private readonly ingest: IngestService) {}
 

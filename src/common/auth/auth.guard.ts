@@ -18,11 +18,12 @@ import { InjectAppConfig } from '../../config/app-config.module.js';
 const AUTHENTICATED = new WeakMap<object, AuthKind>();
 
 /**
- * The global guard: every route wants `Authorization: Bearer <API key>` unless it says otherwise.
- * With no keys configured the API is open (start-up logs a warning; production refuses to start).
+ * Who may call the service's routes: every route wants `Authorization: Bearer <API key>` unless it
+ * says otherwise. With no keys configured the API is open (start-up logs a warning; production
+ * refuses to start). One for the process; each controller's AuthGuard asks it.
  */
 @Injectable()
-export class AuthGuard implements CanActivate, OnApplicationBootstrap {
+export class Authenticator implements OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
   private readonly apiKeys: SecretSet;
   private readonly ingestToken: SecretSet | undefined;
@@ -49,7 +50,8 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     }
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Whether the route's caller may call it: true, or an error (401, 429). */
+  async allows(context: ExecutionContext): Promise<boolean> {
     const kind =
       this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [
         context.getHandler(),
@@ -57,8 +59,8 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
       ]) ?? 'api-key';
     if (kind === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    // Already checked before the body was read, for the same kind of credential.
-    if (AUTHENTICATED.get(request.raw) === kind) return true;
+    // Already checked before the body was read, for the same kind of credential (on Fastify).
+    if (AUTHENTICATED.get(request.raw ?? request) === kind) return true;
     await this.authenticate(kind, request);
     return true;
   }
@@ -70,7 +72,7 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
    */
   async authenticate(kind: Exclude<AuthKind, 'public'>, request: FastifyRequest): Promise<void> {
     await this.check(kind, request);
-    AUTHENTICATED.set(request.raw, kind);
+    AUTHENTICATED.set(request.raw ?? request, kind);
   }
 
   private async check(kind: Exclude<AuthKind, 'public'>, request: FastifyRequest): Promise<void> {
@@ -108,5 +110,15 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
       throw new UnauthorizedException('token is not valid');
     }
     return true;
+  }
+}
+
+/** The guard of every controller of the service (see ServiceController): the Authenticator's. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(private readonly authenticator: Authenticator) {}
+
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    return this.authenticator.allows(context);
   }
 }

@@ -1,5 +1,11 @@
-import { type ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { API_THROTTLER_OPTIONS, RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 import { createHash } from 'node:crypto';
 import { AUTH_KIND, type AuthKind } from '../auth/auth.decorators.js';
 
@@ -10,6 +16,14 @@ import { AUTH_KIND, type AuthKind } from '../auth/auth.decorators.js';
  */
 @Injectable()
 export class ApiThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @Inject(API_THROTTLER_OPTIONS) options: ThrottlerModuleOptions,
+    @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage,
+    reflector: Reflector,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     const kind = this.reflector.getAllAndOverride<AuthKind | undefined>(AUTH_KIND, [
       context.getHandler(),

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+import { Inject, Injectable } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import { RATE_LIMIT_STORAGE } from './rate-limit.tokens.js';
 import type { AppConfig, RateLimit } from '../../config/app-config.js';
 import { DomainError, ErrorCode } from '../errors.js';
 import { ExpiringMap } from '../expiring-map.js';
@@ -25,7 +26,7 @@ export class IngestDenials {
   private readonly blockedUntil = new ExpiringMap<number>();
 
   constructor(
-    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    @Inject(RATE_LIMIT_STORAGE) private readonly storage: ThrottlerStorage,
     @InjectAppConfig() config: AppConfig,
   ) {
     this.limit = config.rateLimits.ingestDenials;
