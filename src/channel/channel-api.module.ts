@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module.js';
 import { ChannelController } from './channel.controller.js';
 import { ChannelModule } from './channel.module.js';
-import { ChannelService } from './channel.service.js';
 import {
   GenericIngestController,
   NginxRtmpIngestController,
@@ -19,6 +18,6 @@ import { IngestService } from './ingest/ingest.service.js';
     SrsIngestController,
     GenericIngestController,
   ],
-  providers: [ChannelService, IngestService],
+  providers: [IngestService],
 })
 export class ChannelApiModule {}

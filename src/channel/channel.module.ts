@@ -4,16 +4,19 @@ import { performance } from 'node:perf_hooks';
 import { databaseStatus } from '../database/database-status.js';
 import { ChannelEventsModule } from '../channel-events/channel-events.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
+import { ChannelEventsService } from './channel-events.service.js';
 import { ChannelLifecycleService } from './channel-lifecycle.service.js';
+import { ChannelService } from './channel.service.js';
 import { ChannelMetrics } from './channel.metrics.js';
 import { ChannelRepository } from './channel.repository.js';
 import { StaleGrace } from './session-liveness.js';
 import { APP_CONFIG } from '../config/app-config.module.js';
 
 /**
- * Channels and their live lifecycle, as every role shares them. Transitions write their events
- * into the channel-events outbox; this module knows nothing of delivery. The API and the
- * media-server hooks that drive the lifecycle are ChannelApiModule's; the expiry of reconnect
+ * Channels and their live lifecycle, as every role shares them: ChannelService (their records)
+ * and ChannelEventsService (their transitions, raised by a host app's own code). Transitions
+ * write their events into the channel-events outbox; this module knows nothing of delivery. The
+ * API and the media-server hooks that drive the lifecycle are ChannelApiModule's; the expiry of reconnect
  * windows and stale channels, ChannelJobsModule's.
  */
 @Module({
@@ -21,6 +24,8 @@ import { APP_CONFIG } from '../config/app-config.module.js';
   providers: [
     ChannelRepository,
     ChannelLifecycleService,
+    ChannelService,
+    ChannelEventsService,
     ChannelMetrics,
     {
       provide: StaleGrace,
@@ -28,7 +33,13 @@ import { APP_CONFIG } from '../config/app-config.module.js';
       useFactory: (config: AppConfig) => new StaleGrace(config.ingestStaleAfterMs),
     },
   ],
-  exports: [ChannelRepository, ChannelLifecycleService, StaleGrace],
+  exports: [
+    ChannelRepository,
+    ChannelLifecycleService,
+    ChannelService,
+    ChannelEventsService,
+    StaleGrace,
+  ],
 })
 export class ChannelModule implements OnModuleInit, OnModuleDestroy {
   private unwatch: (() => void) | undefined;

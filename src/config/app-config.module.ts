@@ -19,7 +19,7 @@ export class AppConfigModule {
   }
 
   /** The settings from a provider of APP_CONFIG (e.g. a factory of the host's). */
-  static forProvider(provider: Provider<AppConfig>): DynamicModule {
+  static forProvider(provider: Provider): DynamicModule {
     return { module: AppConfigModule, providers: [provider], exports: [APP_CONFIG] };
   }
 }

@@ -69,6 +69,23 @@ async function adoptHost(
   entities: EntityList,
   migrateOnStart: boolean,
 ): Promise<DataSource> {
+  const { options } = dataSource;
+  if (options.type !== 'mysql' && options.type !== 'better-sqlite3') {
+    throw new Error(
+      `the host's TypeORM connection is ${options.type}: the service runs on MySQL / MariaDB (mysql2) or SQLite (better-sqlite3)`,
+    );
+  }
+  // Ids are BIGINTs read as strings, and times are UTC: the service's reads depend on both.
+  if (
+    options.type === 'mysql' &&
+    (options.supportBigNumbers !== true ||
+      options.bigNumberStrings !== true ||
+      options.timezone !== 'Z')
+  ) {
+    throw new Error(
+      "the host's MySQL connection must read BIGINTs as strings, in UTC: make it with channelWebhooksDataSourceOptions(url)",
+    );
+  }
   const missing = entities.filter((entity) => !dataSource.hasMetadata(entity));
   if (missing.length > 0) {
     throw new Error(
