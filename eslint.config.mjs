@@ -14,6 +14,8 @@ export default tseslint.config(
       'test/artifacts/**',
       // type-checked by its own tsconfig against types generated at test time
       'test/fixtures/openapi-client/**',
+      // a host app of the built package: type-checked by its own tsconfig once the package is built
+      'test/fixtures/host-app/**',
       'eslint.config.mjs',
       '.dependency-cruiser.cjs',
     ],

@@ -38,7 +38,17 @@ export function spawnApp(
   wrapper: string[] = [],
 ): SpawnedApp {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  const [command, ...args] = [...wrapper, process.execPath, MAIN];
+  return spawnScript(MAIN, env, cwd, wrapper);
+}
+
+/** Runs the node script `script` as its own process group, its output kept. */
+export function spawnScript(
+  script: string,
+  env: Record<string, string>,
+  cwd = PROJECT_ROOT,
+  wrapper: string[] = [],
+): SpawnedApp {
+  const [command, ...args] = [...wrapper, process.execPath, script];
   const child = spawn(command, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
