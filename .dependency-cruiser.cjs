@@ -7,7 +7,9 @@
  */
 const ALLOWED = {
   config: [],
-  common: ['config', 'database'],
+  // spans through the OpenTelemetry API, and the SDK when asked for: a leaf every layer may use
+  tracing: [],
+  common: ['config', 'database', 'tracing'],
   database: ['config'],
   logging: ['config'],
   destination: ['config'],
@@ -15,7 +17,7 @@ const ALLOWED = {
   webhook: ['common', 'config', 'database', 'destination'],
   // the events core: channels write into it, delivery reads from it; it knows neither
   'channel-events': ['common', 'database'],
-  channel: ['channel-events', 'common', 'config', 'database', 'metrics'],
+  channel: ['channel-events', 'common', 'config', 'database', 'metrics', 'tracing'],
   // a worker thread of the process, knowing nothing of what runs in it
   'worker-thread': [],
   delivery: [
@@ -25,6 +27,7 @@ const ALLOWED = {
     'database',
     'destination',
     'metrics',
+    'tracing',
     'webhook',
     'worker-thread',
   ],

@@ -8,6 +8,7 @@ import { databaseStatus } from './database/database-status.js';
 import { WorkerLink } from './delivery/worker-link.js';
 import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
 import { MetricsRegistry } from './metrics/metrics.registry.js';
+import { startTracing } from './tracing/otel.js';
 import { lowerThreadPriority } from './worker-thread/thread-priority.js';
 import type { ThreadMessage } from './worker-thread/worker-thread.supervisor.js';
 
@@ -27,6 +28,8 @@ const { config } = workerData as { config: AppConfig };
 databaseStatus.forwardTo((reachable, code) =>
   port.postMessage({ type: 'database', reachable, code }),
 );
+// This thread's spans (its fan-outs and attempts) go out through an SDK of its own, when asked for.
+const stopTracing = await startTracing(process.env);
 const app = await NestFactory.createApplicationContext(
   AppModule.forConfig({ ...config, role: 'worker', migrateOnStart: false }),
   { bufferLogs: true },
@@ -63,6 +66,7 @@ async function answer(message: ThreadMessage): Promise<void> {
       return reply({ type: 'metrics', metrics: await metrics.registry.getMetricsAsJSON() });
     case 'stop':
       await app.close();
+      await stopTracing?.();
       port.close();
       // the thread ends once nothing holds it; something that still would (a pooled socket) is not waited for
       setTimeout(() => process.exit(0), 1000).unref();

@@ -10,6 +10,7 @@ import { type AppConfig, ConfigError, loadAppConfig } from './config/app-config.
 import { VERSION } from './config/version.js';
 import { databaseStatus } from './database/database-status.js';
 import { QuietFrameworkLogger } from './logging/quiet-framework.logger.js';
+import { startTracing } from './tracing/otel.js';
 import { WorkerThreadSupervisor } from './worker-thread/worker-thread.supervisor.js';
 
 /**
@@ -38,6 +39,8 @@ try {
   process.exit(1);
 }
 
+// Traces over OTLP when the standard OpenTelemetry variables ask for them; nothing loaded otherwise.
+const stopTracing = await startTracing(process.env);
 const app = await NestFactory.create<NestFastifyApplication>(
   appModule,
   createAdapter(config.trustProxy),
@@ -55,6 +58,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     void (workerThread?.stop(deadlineMs) ?? Promise.resolve(0))
       .then(async (threadCode) => {
         await app.close();
+        await stopTracing?.();
         if (workerThread?.terminated) {
           throw new Error(`the worker thread had not drained within ${deadlineMs} ms: terminated`);
         }

@@ -150,6 +150,8 @@ describe.each(databaseKinds())('channel lifecycle on %s', (kind) => {
         sessionId: event.sessionId,
         eventTime: event.eventTime,
         body: event.rawBody,
+        // tracing is off
+        traceParent: null,
       })),
     );
   });

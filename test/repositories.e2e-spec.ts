@@ -306,9 +306,10 @@ describe.each(databaseKinds())('repositories on %s', (kind) => {
       );
       await inPipeline((p) => events.markDispatched(p, [first, second, other], new Date()));
       expect(await inPipeline((p) => events.lockUndispatched(p, ['501', '502'], 10))).toEqual([]);
-      expect((await events.bodies([second])).get(second)).toBe(
-        JSON.stringify({ event: 'channel_stop', id: '501' }),
-      );
+      expect((await events.bodies([second])).get(second)).toEqual({
+        body: JSON.stringify({ event: 'channel_stop', id: '501' }),
+        traceParent: null,
+      });
     });
   });
 

@@ -35,6 +35,10 @@ export class ChannelEventEntity {
   @Column({ type: 'text' })
   body: string;
 
+  /** The W3C traceparent of the transition that recorded it, with tracing on. */
+  @Column({ name: 'trace_parent', type: 'varchar', length: 55, nullable: true })
+  traceParent: string | null;
+
   /** A large fan-out commits in chunks: the last webhook id done so far. */
   @Column({ name: 'fanout_cursor', type: 'bigint', nullable: true, transformer: bigintId })
   fanoutCursor: string | null;

@@ -18,6 +18,14 @@ export interface NewChannelEvent {
   /** The exact JSON body every callback of this event sends. */
   body: string;
   createdAt: Date;
+  /** The W3C traceparent of the transition that recorded it, with tracing on. */
+  traceParent?: string | null;
+}
+
+/** An event's stored body, and the trace its deliveries join. */
+export interface EventBody {
+  body: string;
+  traceParent: string | null;
 }
 
 /** An event still to fan out, with its body and how far its fan-out has got. */
@@ -27,6 +35,7 @@ export interface UndispatchedEvent {
   name: ChannelEventName;
   body: string;
   cursor: string | null;
+  traceParent: string | null;
 }
 
 /** An event as a channel's timeline shows it. */
@@ -47,6 +56,7 @@ const UNDISPATCHED = rowsOf({
   name: field.textOf<ChannelEventName>(),
   body: field.text,
   fanoutCursor: field.orNull(field.id),
+  traceParent: field.orNull(field.text),
 });
 const TIMELINE = rowsOf({
   id: field.id,
@@ -55,17 +65,23 @@ const TIMELINE = rowsOf({
   sessionId: field.orNull(field.text),
   createdAt: field.time,
 });
-const BODIES = rowsOf({ id: field.id, body: field.text });
+const BODIES = rowsOf({
+  id: field.id,
+  body: field.text,
+  traceParent: field.orNull(field.text),
+});
 
 /** The outbox's statements, by name (`db` writes what differs between the databases). */
 const SQL = {
   insert: (count: number) =>
-    'INSERT INTO channel_event (name, channel_id, session_id, event_time, sequence, body, created_at)' +
-    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+    'INSERT INTO channel_event' +
+    ' (name, channel_id, session_id, event_time, sequence, body, created_at, trace_parent)' +
+    ` VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
   /** A batch's rows are told apart by channel, name and time (equal ones are alike in all three). */
   rowKey: "channel_id || ' ' || name || ' ' || event_time",
   lockUndispatched: (db: Sql, channels: number) =>
-    'SELECT id, channel_id AS channelId, name, body, fanout_cursor AS fanoutCursor' +
+    'SELECT id, channel_id AS channelId, name, body, fanout_cursor AS fanoutCursor,' +
+    ' trace_parent AS traceParent' +
     ` FROM channel_event WHERE channel_id IN (${db.list(channels)})` +
     ` AND dispatched_at IS NULL ORDER BY id LIMIT ?${db.forUpdate()}`,
   markDispatched: (db: Sql, count: number) =>
@@ -83,13 +99,14 @@ const SQL = {
       `DELETE FROM channel_event WHERE id IN (${db.list(count)}) AND dispatched_at IS NOT NULL`,
     ),
   bodies: (db: Sql, count: number) =>
-    `SELECT id, body FROM channel_event WHERE id IN (${db.list(count)})`,
+    'SELECT id, body, trace_parent AS traceParent' +
+    ` FROM channel_event WHERE id IN (${db.list(count)})`,
 };
 
 /** The outbox table: written by channel transitions, read and marked by the fan-out. */
 @Injectable()
 export class ChannelEventRepository {
-  private readonly recentBodies = new Map<string, string>();
+  private readonly recentBodies = new Map<string, EventBody>();
 
   constructor(
     private readonly reads: Reads,
@@ -111,6 +128,7 @@ export class ChannelEventRepository {
       event.sequence,
       event.body,
       this.sql.time(event.createdAt),
+      event.traceParent ?? null,
     ];
     const insert = (count: number) => this.sql.returningIds(SQL.insert(count), SQL.rowKey);
     if (this.sql.consecutiveIds) {
@@ -202,8 +220,8 @@ export class ChannelEventRepository {
   }
 
   /** The stored callback bodies of these events, by id (they never change: recent ones are kept). */
-  async bodies(ids: string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
+  async bodies(ids: string[]): Promise<Map<string, EventBody>> {
+    const found = new Map<string, EventBody>();
     const missing: string[] = [];
     for (const id of ids) {
       const body = this.recentBodies.get(id);
@@ -213,14 +231,15 @@ export class ChannelEventRepository {
     if (missing.length === 0) return found;
     const rows = BODIES(await this.reads.query(SQL.bodies(this.sql, missing.length), missing));
     for (const row of rows) {
-      found.set(row.id, row.body);
-      this.remember(row.id, row.body);
+      const stored = { body: row.body, traceParent: row.traceParent };
+      found.set(row.id, stored);
+      this.remember(row.id, stored);
     }
     return found;
   }
 
   /** Keeps a body for later claims of the same event (its other webhooks' deliveries, retries). */
-  remember(id: string, body: string): void {
+  remember(id: string, body: EventBody): void {
     this.recentBodies.delete(id);
     this.recentBodies.set(id, body);
     if (this.recentBodies.size > RECENT_BODIES) {

@@ -13,6 +13,8 @@ export interface ChannelEventRecorded<K extends ChannelEventName = ChannelEventN
   eventTime: number;
   /** The exact JSON body every callback of this event sends (as stored in the outbox). */
   body: string;
+  /** The W3C traceparent of the transition that recorded it, with tracing on. */
+  traceParent: string | null;
 }
 
 /** The typed event map: one topic per channel event, used by both emit and @OnEvent. */

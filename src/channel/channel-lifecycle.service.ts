@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { type Attributes, type Context, context, type Span } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { EntityManager } from 'typeorm';
@@ -7,6 +8,7 @@ import { ChannelEventBus, type ChannelEventRecorded } from '../channel-events/ch
 import { conflict } from '../common/errors.js';
 import { type Pipeline, SequentialPipeline } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
+import { RUN_AGAIN, tracing } from '../tracing/tracing.js';
 import { ChannelMetrics } from './channel.metrics.js';
 import { ChannelEntity } from './channel.entity.js';
 import {
@@ -47,6 +49,8 @@ interface Hook {
   /** undefined: the database's time. */
   at: Date | undefined;
   mediaServer?: string;
+  /** The caller's trace context (its request's span), with tracing on. */
+  context?: Context;
   resolve: (result: TransitionResult<HookOutcome>) => void;
   reject: (error: Error) => void;
 }
@@ -105,8 +109,15 @@ export class ChannelLifecycleService {
     }
     const changes = new Changes();
     const ended = this.endSession(changes, channel, now, now);
-    const [event] = await this.writeAndCommit(new SequentialPipeline(manager), changes);
-    return { channel: ended, event };
+    const span = tracing.on
+      ? this.traced(changes, 0, 1, undefined, { 'channel_webhooks.channel_id': channel.id })
+      : undefined;
+    try {
+      const [event] = await this.writeAndCommit(new SequentialPipeline(manager), changes);
+      return { channel: ended, event };
+    } finally {
+      if (span) tracing.end(span);
+    }
   }
 
   /**
@@ -153,12 +164,28 @@ export class ChannelLifecycleService {
     lock: (tx: Pipeline) => Promise<LockedChannels>,
     apply: (changes: Changes, channel: ChannelEntity, now: Date) => void,
   ): Promise<number> {
-    const events = await this.transactions.pipeline(async (tx) => {
-      const changes = new Changes();
-      const { channels, now } = await lock(tx);
-      for (const channel of channels) apply(changes, channel, now ?? new Date());
-      return this.writeAndCommit(tx, changes);
-    });
+    let span: Span | undefined;
+    const events = await this.transactions
+      .pipeline(async (tx) => {
+        const changes = new Changes();
+        const { channels, now } = await lock(tx);
+        for (const channel of channels) apply(changes, channel, now ?? new Date());
+        // A scan's transitions, each event in this span's trace; none for a scan that found none.
+        if (span) tracing.end(span, RUN_AGAIN);
+        span =
+          tracing.on && changes.events.length > 0
+            ? this.traced(changes, 0, changes.events.length, undefined, {
+                'channel_webhooks.channels': channels.length,
+              })
+            : undefined;
+        return this.writeAndCommit(tx, changes);
+      })
+      .catch((error: unknown) => {
+        if (span) tracing.end(span, error);
+        span = undefined;
+        throw error;
+      });
+    if (span) tracing.end(span);
     this.emit(events);
     return events.length;
   }
@@ -174,7 +201,8 @@ export class ChannelLifecycleService {
 
   private enqueue(hook: Omit<Hook, 'resolve' | 'reject'>): Promise<TransitionResult<HookOutcome>> {
     return new Promise((resolve, reject) => {
-      this.hooks.push({ ...hook, resolve, reject });
+      const caller = tracing.on ? context.active() : undefined;
+      this.hooks.push({ ...hook, context: caller, resolve, reject });
       this.applying ??= this.applyAll();
     });
   }
@@ -193,6 +221,8 @@ export class ChannelLifecycleService {
 
   private async applyBatch(batch: Hook[]): Promise<void> {
     let results: TransitionResult<HookOutcome>[];
+    let spans: Span[] = [];
+    let failure: unknown;
     try {
       const applied = await this.transactions.pipeline(async (tx) => {
         const {
@@ -226,6 +256,18 @@ export class ChannelLifecycleService {
                 : this.applyUnpublish(changes, channel, now, now, false);
           return { outcome, channelId: channel.id, eventCount: changes.events.length - before };
         });
+        // A deadlock victim runs this again: its first try's spans end as failed.
+        for (const span of spans) tracing.end(span, RUN_AGAIN);
+        let first = 0;
+        spans = tracing.on
+          ? outcomes.map(({ outcome, channelId, eventCount }, index) =>
+              this.traced(changes, first, (first += eventCount), batch[index].context, {
+                'channel_webhooks.hook': batch[index].kind,
+                'channel_webhooks.outcome': outcome,
+                ...(channelId === undefined ? {} : { 'channel_webhooks.channel_id': channelId }),
+              }),
+            )
+          : [];
         const events = await this.writeAndCommit(tx, changes);
         let next = 0;
         const perHook = outcomes.map(({ outcome, channelId, eventCount }) => ({
@@ -238,10 +280,41 @@ export class ChannelLifecycleService {
       this.emit(applied.events);
       results = applied.perHook;
     } catch (error) {
+      failure = error;
       for (const hook of batch) hook.reject(error as Error);
       return;
+    } finally {
+      for (const span of spans) tracing.end(span, failure);
     }
     batch.forEach((hook, index) => hook.resolve(results[index]));
+  }
+
+  /**
+   * A span for a transition (the state change and its outbox rows), a child of `parent`; the
+   * events `changes.events[from, to)` it recorded carry it, so that their fan-out and attempts join
+   * its trace.
+   */
+  private traced(
+    changes: Changes,
+    from: number,
+    to: number,
+    parent: Context | undefined,
+    attributes: Attributes,
+  ): Span {
+    const events = changes.events.slice(from, to);
+    const span = tracing.start(
+      'channel.transition',
+      {
+        attributes: {
+          ...attributes,
+          'channel_webhooks.events': events.map((event) => event.name),
+        },
+      },
+      parent,
+    );
+    const traceParent = tracing.traceParent(span);
+    for (const event of events) event.traceParent = traceParent;
+    return span;
   }
 
   private applyPublish(
@@ -356,6 +429,7 @@ export class ChannelLifecycleService {
       sessionId: event.sessionId,
       eventTime: event.eventTime,
       body: event.body,
+      traceParent: event.traceParent ?? null,
     }));
   }
 

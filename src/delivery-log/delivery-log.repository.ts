@@ -120,6 +120,6 @@ export class DeliveryLogRepository {
   /** The body a delivery sends: its own (a ping) or its event's (from the outbox's owner). */
   async bodyOf(delivery: DeliveryEntity): Promise<string | null> {
     if (delivery.body !== null || delivery.eventId === null) return delivery.body;
-    return (await this.events.bodies([delivery.eventId])).get(delivery.eventId) ?? null;
+    return (await this.events.bodies([delivery.eventId])).get(delivery.eventId)?.body ?? null;
   }
 }

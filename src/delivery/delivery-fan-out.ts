@@ -15,6 +15,8 @@ export interface FanOutEvent {
   name: ChannelEventName;
   channelId: string;
   body: string;
+  /** The W3C traceparent of the event's transition, with tracing on. */
+  traceParent?: string | null;
 }
 
 /** One event and the webhooks (in id order) it goes to in this transaction. */
@@ -152,6 +154,7 @@ export class DeliveryFanOut {
                     attempts: 0,
                     maxAttempts,
                     test: false,
+                    traceParent: row.item.event.traceParent,
                   },
                 ]
               : [],

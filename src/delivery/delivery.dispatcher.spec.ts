@@ -39,6 +39,7 @@ const event = (id: string, channelId: string, name: UndispatchedEvent['name']) =
   name,
   body: `{"event":"${name}"}`,
   cursor: null,
+  traceParent: null,
 });
 
 const recorded = (channelId: string): ChannelEventRecorded<'channel_live'> => ({
@@ -48,6 +49,7 @@ const recorded = (channelId: string): ChannelEventRecorded<'channel_live'> => ({
   sessionId: 's',
   eventTime: 1,
   body: '{"event":"channel_live"}',
+  traceParent: null,
 });
 
 /** The dispatcher with its collaborators replaced at their interfaces. */
@@ -131,7 +133,10 @@ describe('DeliveryDispatcher', () => {
       outbox.rows = [event('7', '42', name)];
       await bus.emitAsync(name, { ...recorded('42'), name });
       await sut.drain();
-      expect(outbox.remember).toHaveBeenCalledWith('7', '{"event":"channel_live"}');
+      expect(outbox.remember).toHaveBeenCalledWith('7', {
+        body: '{"event":"channel_live"}',
+        traceParent: null,
+      });
       expect(written.flat().map((item) => [item.event.id, item.targets.length])).toEqual([
         ['7', 2],
       ]);

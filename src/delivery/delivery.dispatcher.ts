@@ -4,6 +4,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import {
   ChannelEventRepository,
@@ -13,6 +14,7 @@ import { type ChannelEventRecorded, OnChannelEvent } from '../channel-events/cha
 import { PeriodicTask } from '../common/periodic-task.js';
 import { databaseStatus, isLockContention } from '../database/database-status.js';
 import { Transactions } from '../database/transactions.js';
+import { RUN_AGAIN, tracing } from '../tracing/tracing.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryMaintenance } from './delivery-maintenance.js';
@@ -100,7 +102,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
 
   @OnChannelEvent('channel_live', 'channel_stop', 'channel_ended')
   onChannelEvent(event: ChannelEventRecorded): void {
-    this.events.remember(event.eventId, event.body);
+    this.events.remember(event.eventId, { body: event.body, traceParent: event.traceParent });
     this.waiting.add(event.channelId);
     this.schedule();
   }
@@ -157,6 +159,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
   private async fanOutOnce(channels: string[]): Promise<boolean> {
     let reserved = 0;
     let leased: ClaimedDelivery[] = [];
+    let spans: Span[] = [];
+    let failure: unknown;
     try {
       const outcome = await this.transactions.pipeline(async (tx) => {
         const version = this.webhooks.version(tx);
@@ -169,6 +173,9 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         const plan = this.plan(events, (event) =>
           directory.subscribers(event.name, event.channelId),
         );
+        // A deadlock victim runs this again: its first try's spans end as failed.
+        for (const span of spans) tracing.end(span, RUN_AGAIN);
+        spans = this.fanOutSpans(plan.items);
         // A deadlock victim runs this again: what the first try reserved is given back first.
         this.worker.release(reserved);
         reserved = this.worker.reserve(plan.items.reduce((n, item) => n + item.targets.length, 0));
@@ -189,9 +196,39 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
       leased = outcome.leased;
       if (outcome.sendable > leased.length) this.worker.wake();
       return outcome.more;
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
+      for (const span of spans) tracing.end(span, failure);
       this.worker.startLeased(leased, reserved);
     }
+  }
+
+  /**
+   * With tracing on, a span for each traced event's fan-out in this transaction, in the event's
+   * trace (its transition's child), however long after the transition it runs and wherever.
+   */
+  private fanOutSpans(items: FanOutItem[]): Span[] {
+    if (!tracing.on) return [];
+    return items.flatMap(({ event, targets }) =>
+      event.traceParent
+        ? [
+            tracing.start(
+              'delivery.fan_out',
+              {
+                attributes: {
+                  'channel_webhooks.event': event.name,
+                  'channel_webhooks.event_id': event.id,
+                  'channel_webhooks.channel_id': event.channelId,
+                  'channel_webhooks.deliveries': targets.length,
+                },
+              },
+              tracing.contextOf(event.traceParent),
+            ),
+          ]
+        : [],
+    );
   }
 
   /**

@@ -28,6 +28,8 @@ export interface ClaimedDelivery {
   maxAttempts: number;
   /** A test (see DeliveryEntity.test). */
   test: boolean;
+  /** The W3C traceparent of the event's transition: its attempts join that trace. */
+  traceParent?: string | null;
 }
 
 export interface Completion {
@@ -195,17 +197,21 @@ export class DeliveryQueue {
     const bodies = await this.events.bodies([
       ...new Set(rows.flatMap((row) => (row.eventId === null ? [] : [row.eventId]))),
     ]);
-    return rows.map((row) => ({
-      id: row.id,
-      webhookId: row.webhookId,
-      channelId: row.channelId,
-      event: row.event,
-      messageId: row.messageId,
-      body: row.body ?? (row.eventId === null ? undefined : bodies.get(row.eventId)) ?? '',
-      attempts: row.attempts,
-      maxAttempts: row.maxAttempts,
-      test: row.test,
-    }));
+    return rows.map((row) => {
+      const stored = row.eventId === null ? undefined : bodies.get(row.eventId);
+      return {
+        id: row.id,
+        webhookId: row.webhookId,
+        channelId: row.channelId,
+        event: row.event,
+        messageId: row.messageId,
+        body: row.body ?? stored?.body ?? '',
+        attempts: row.attempts,
+        maxAttempts: row.maxAttempts,
+        test: row.test,
+        traceParent: stored?.traceParent ?? null,
+      };
+    });
   }
 
   /** Due rows in scope: locked on MySQL (`claim` leases them), leased already on SQLite. */

@@ -43,6 +43,8 @@ export interface Message {
   headers: WebhookHeaders;
   /** A test (POST /v1/webhook/{id}/test): sent with `webhook-test: true`. */
   test?: boolean;
+  /** The attempt's span, with tracing on: sent as `traceparent` (W3C trace context). */
+  traceParent?: string;
 }
 
 export interface AttemptResult {
@@ -168,6 +170,7 @@ export class DeliverySender implements OnApplicationShutdown {
       ),
     };
     if (message.test) own['webhook-test'] = 'true';
+    if (message.traceParent) own.traceparent = message.traceParent;
     const requestHeaders = JSON.stringify({ ...this.maskedOf(message.headers), ...own });
     const { signal, done } = this.deadlines.start();
     try {

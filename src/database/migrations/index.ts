@@ -16,6 +16,7 @@ import { WebhookChannels1764001900000 } from './1764001900000-WebhookChannels.js
 import { DeliveryTest1764002000000 } from './1764002000000-DeliveryTest.js';
 import { WebhookFailingAlerted1764002100000 } from './1764002100000-WebhookFailingAlerted.js';
 import { DeliveryFresh1764002200000 } from './1764002200000-DeliveryFresh.js';
+import { EventTraceParent1764002300000 } from './1764002300000-EventTraceParent.js';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   DeliveryTest1764002000000,
   WebhookFailingAlerted1764002100000,
   DeliveryFresh1764002200000,
+  EventTraceParent1764002300000,
 ];

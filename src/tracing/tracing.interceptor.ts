@@ -1,0 +1,66 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpException,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { SpanKind } from '@opentelemetry/api';
+import { Observable } from 'rxjs';
+import { tracing } from './tracing.js';
+
+/** What the interceptor reads of a request, on Fastify or Express. */
+interface TracedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Fastify's route. */
+  routeOptions?: { url?: string };
+  /** Express's route. */
+  route?: { path?: string };
+}
+
+/**
+ * A span for each call of a route of the service (an API request, an ingest hook), with tracing
+ * on: `<method> <route>`, a child of the caller's `traceparent` when it sends one. The handler runs
+ * in it, so that what the call does (a transition, say) is its child.
+ */
+@Injectable()
+export class TracingInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!tracing.on || context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<TracedRequest>();
+    const route = request.routeOptions?.url ?? request.route?.path ?? request.url.split('?')[0];
+    const given = request.headers.traceparent;
+    const span = tracing.start(
+      `${request.method} ${route}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'http.route': route },
+      },
+      tracing.contextOf(typeof given === 'string' ? given : undefined),
+    );
+    const status =
+      (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??
+      (request.method === 'POST' ? 201 : 200);
+    return new Observable((subscriber) =>
+      tracing.within(span, () =>
+        next.handle().subscribe({
+          next: (value) => subscriber.next(value),
+          error: (error: unknown) => {
+            const code = error instanceof HttpException ? error.getStatus() : 500;
+            span.setAttribute('http.response.status_code', code);
+            tracing.end(span, code >= 500 ? error : undefined);
+            subscriber.error(error);
+          },
+          complete: () => {
+            span.setAttribute('http.response.status_code', status);
+            tracing.end(span);
+            subscriber.complete();
+          },
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,96 @@
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Link,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+} from '@opentelemetry/api';
+
+/** The tracer's name, and the service's name in exported traces unless OTEL_SERVICE_NAME says. */
+export const TRACER_NAME = 'channel-webhooks';
+
+/** Why a span ended as failed when its transaction lost to contention and was run again. */
+export const RUN_AGAIN = new Error('the transaction was run again');
+
+/** A carrier of the W3C trace context: `traceparent` (and `tracestate`). */
+type Carrier = Record<string, string>;
+
+const getter = {
+  keys: (carrier: Carrier) => Object.keys(carrier),
+  get: (carrier: Carrier, key: string) => carrier[key],
+};
+
+/**
+ * The service's spans, through the OpenTelemetry API. With no SDK registered in the process (the
+ * standalone server without OTEL_EXPORTER_OTLP_ENDPOINT; a host app that traces nothing) `on` is
+ * false and every caller skips its spans: no span, no context, no header is made.
+ */
+export class Tracing {
+  private tracer: Tracer | undefined;
+  private known = false;
+
+  /** Whether spans are recorded: an SDK's tracer provider is registered (see otel.ts). */
+  get on(): boolean {
+    return this.registered() !== undefined;
+  }
+
+  /** The SDK's tracer, looked for once (an SDK is registered before the app is made). */
+  private registered(): Tracer | undefined {
+    if (!this.known) {
+      this.known = true;
+      const provider = trace.getTracerProvider() as {
+        getDelegateTracer?: (name: string) => unknown;
+      };
+      if (provider.getDelegateTracer?.(TRACER_NAME) !== undefined) {
+        this.tracer = trace.getTracer(TRACER_NAME);
+      }
+    }
+    return this.tracer;
+  }
+
+  /** Starts a span, a child of `parent` (the active context by default). Only when `on`. */
+  start(
+    name: string,
+    options: { kind?: SpanKind; attributes?: Attributes; links?: Link[]; startTime?: number } = {},
+    parent: Context = context.active(),
+  ): Span {
+    const tracer = this.registered() ?? trace.getTracer(TRACER_NAME);
+    return tracer.startSpan(name, { kind: SpanKind.INTERNAL, ...options }, parent);
+  }
+
+  /** Runs `work` with `span` as the active span: spans started in it are its children. */
+  within<T>(span: Span, work: () => T): T {
+    return context.with(trace.setSpan(context.active(), span), work);
+  }
+
+  /** The span's W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
+  traceParent(span: Span): string {
+    const carrier: Carrier = {};
+    propagation.inject(trace.setSpan(context.active(), span), carrier);
+    return carrier.traceparent;
+  }
+
+  /** The context a stored or received traceparent stands for (the root context for none). */
+  contextOf(traceParent: string | null | undefined): Context {
+    if (!traceParent) return context.active();
+    return propagation.extract(context.active(), { traceparent: traceParent }, getter);
+  }
+
+  /** Ends `span`, marked as failed with `error` when given. */
+  end(span: Span, error?: unknown): void {
+    if (error !== undefined) {
+      const failure = error instanceof Error ? error : new Error(JSON.stringify(error));
+      span.recordException(failure);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+    }
+    span.end();
+  }
+}
+
+/** One per thread: an SDK is registered per thread (otel.ts). */
+export const tracing = new Tracing();
