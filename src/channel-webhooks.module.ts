@@ -9,7 +9,12 @@ import { ChannelApiModule } from './channel/channel-api.module.js';
 import { ChannelJobsModule } from './channel/channel-jobs.module.js';
 import { ChannelModule } from './channel/channel.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
-import { type AppConfig, loadAppConfig, type ServiceRole } from './config/app-config.js';
+import {
+  type AppConfig,
+  ConfigError,
+  loadAppConfig,
+  type ServiceRole,
+} from './config/app-config.js';
 import { APP_CONFIG, AppConfigModule } from './config/app-config.module.js';
 import { DatabaseModule, type HostConnection } from './database/database.module.js';
 import { DeliveryApiModule } from './delivery/delivery-api.module.js';
@@ -79,6 +84,20 @@ const API: ModuleList = [
 const WORKER: ModuleList = [WebhookJobsModule, ChannelJobsModule, DeliveryWorkerModule];
 
 /**
+ * The settings read and checked; the module's `role`, when given, must be the settings'
+ * SERVICE_ROLE (the modules it is made of depend on it).
+ */
+function settled(settings: ChannelWebhooksSettings, role: ServiceRole | undefined): AppConfig {
+  const config = loadAppConfig(settings);
+  if (role !== undefined && config.role !== role) {
+    throw new ConfigError([
+      `SERVICE_ROLE is ${config.role} in the settings but ${role} in the module's options`,
+    ]);
+  }
+  return config;
+}
+
+/**
  * The webhook service as a module: subscriptions, channels and their events, durable signed
  * delivery. A host NestJS app imports it (`forRoot`, `forRootAsync`) and injects WebhookService,
  * ChannelService and ChannelEventsService; the standalone server is this module too (`standalone`).
@@ -86,9 +105,9 @@ const WORKER: ModuleList = [WebhookJobsModule, ChannelJobsModule, DeliveryWorker
 @Module({})
 export class ChannelWebhooksModule {
   static forRoot(options: ChannelWebhooksOptions = {}): DynamicModule {
-    const config = loadAppConfig(options.settings ?? {});
+    const config = settled(options.settings ?? {}, options.role);
     return ChannelWebhooksModule.build(
-      { role: config.role, ...options },
+      { ...options, role: config.role },
       AppConfigModule.forConfig(config),
     );
   }
@@ -100,14 +119,8 @@ export class ChannelWebhooksModule {
       ...AppConfigModule.forProvider({
         provide: APP_CONFIG,
         inject,
-        useFactory: async (...args: unknown[]) => {
-          const config = loadAppConfig(await useFactory(...(args as never[])));
-          const role = options.role ?? 'both';
-          if (config.role !== role) {
-            throw new Error(`ROLE is ${config.role} in the settings but ${role} in the module's`);
-          }
-          return config;
-        },
+        useFactory: async (...args: unknown[]) =>
+          settled(await useFactory(...(args as never[])), options.role ?? 'both'),
       }),
     };
     return ChannelWebhooksModule.build(options, config);

@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelLifecycleService } from '../src/channel/channel-lifecycle.service.js';
-import type { ChannelEventRecorded } from '../src/channel-events/channel-events.js';
+import { type ChannelEventRecorded, topicOf } from '../src/channel-events/channel-events.js';
 import { createChannel, eventually, ingest, sleep, storedEvents } from './helpers/channels.js';
 import { createTestDatabase, databaseKinds } from './helpers/databases.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
@@ -17,8 +17,8 @@ describe.each(databaseKinds())('channel lifecycle on %s', (kind) => {
   beforeAll(async () => {
     t = await createTestApp(kind, { INGEST_TOKEN: TOKEN });
     const emitter = t.app.get(EventEmitter2);
-    for (const name of ['channel_live', 'channel_stop', 'channel_ended']) {
-      emitter.on(name, (payload: ChannelEventRecorded) => emitted.push(payload));
+    for (const name of ['channel_live', 'channel_stop', 'channel_ended'] as const) {
+      emitter.on(topicOf(name), (payload: ChannelEventRecorded) => emitted.push(payload));
     }
   });
   afterAll(async () => {

@@ -49,7 +49,7 @@ const CASES: Case[] = (
     {
       adapter: 'express',
       kind: 'sqlite',
-      connection: 'own',
+      connection: 'host',
       routes: 'prefixed',
       settings: 'given',
     },
@@ -150,6 +150,12 @@ describe('a host NestJS app that imports the built package', () => {
         const invalid = await api.request('POST', '/hooks/v1/channel', { body: { name: 7 } });
         expect(invalid.status).toBe(400);
         expect((await api.request('GET', '/hooks/health/live')).status).toBe(200);
+        // ready: its database answers, its migrations are all applied, its worker runs
+        const ready = await api.request('GET', '/hooks/health/ready');
+        expect([ready.status, ready.body]).toEqual([
+          200,
+          expect.objectContaining({ status: 'ok' }),
+        ]);
       } else {
         expect((await api.request('GET', '/hooks/v1/webhook')).status).toBe(404);
       }

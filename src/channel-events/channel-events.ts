@@ -17,6 +17,12 @@ export interface ChannelEventRecorded<K extends ChannelEventName = ChannelEventN
   traceParent: string | null;
 }
 
+/**
+ * The topic of a channel event on the event emitter: the service's own namespace, so that a host
+ * app's listeners of its own `channel_live` never hear the service's, nor the other way round.
+ */
+export const topicOf = (name: ChannelEventName): string => `channel-webhooks:${name}`;
+
 /** The typed event map: one topic per channel event, used by both emit and @OnEvent. */
 export type ChannelEventMap = { [K in ChannelEventName]: ChannelEventRecorded<K> };
 
@@ -26,19 +32,21 @@ export class ChannelEventBus {
   constructor(private readonly emitter: EventEmitter2) {}
 
   emit<K extends keyof ChannelEventMap>(name: K, payload: ChannelEventMap[K]): void {
-    this.emitter.emit(name, payload);
+    this.emitter.emit(topicOf(name), payload);
   }
 
   emitAsync<K extends keyof ChannelEventMap>(
     name: K,
     payload: ChannelEventMap[K],
   ): Promise<unknown[]> {
-    return this.emitter.emitAsync(name, payload);
+    return this.emitter.emitAsync(topicOf(name), payload);
   }
 }
 
 /** Listens to channel events by their typed names; the handler's argument is ChannelEventMap[K]. */
 export function OnChannelEvent<K extends keyof ChannelEventMap>(...names: K[]): MethodDecorator {
   // One OnEvent per name: EventEmitter2 would read an array as one namespaced event.
-  return applyDecorators(...names.map((name) => OnEvent(name, { async: true, promisify: true })));
+  return applyDecorators(
+    ...names.map((name) => OnEvent(topicOf(name), { async: true, promisify: true })),
+  );
 }

@@ -114,9 +114,11 @@ export class ChannelLifecycleService {
       : undefined;
     try {
       const [event] = await this.writeAndCommit(new SequentialPipeline(manager), changes);
-      return { channel: ended, event };
-    } finally {
       if (span) tracing.end(span);
+      return { channel: ended, event };
+    } catch (error) {
+      if (span) tracing.end(span, error);
+      throw error;
     }
   }
 

@@ -103,7 +103,8 @@ export function toErrorAnswer(exception: unknown, logger: Logger): ErrorAnswer {
 
 /** Sends an error answer as JSON (a route may have set another content type, e.g. /metrics). */
 export function sendErrorAnswer(reply: FastifyReply, answer: ErrorAnswer, body: object): void {
-  if (reply.sent) return;
+  // Fastify's reply, or Express's response in a host app
+  if (reply.sent || (reply as { headersSent?: boolean }).headersSent === true) return;
   if (answer.retryAfterSeconds !== undefined) {
     void reply.header('Retry-After', String(answer.retryAfterSeconds));
   }

@@ -6,7 +6,7 @@ import {
   UseInterceptors,
   UsePipes,
 } from '@nestjs/common';
-import { TracingInterceptor } from '../tracing/tracing.interceptor.js';
+import { TracingInterceptor } from './tracing.interceptor.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { HttpExceptionFilter } from './http-exception.filter.js';
 import { ApiThrottlerGuard } from './rate-limit/api-throttler.guard.js';

@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.module.js';
 import { dataSourceOptions } from './data-source-options.js';
-import { DATA_SOURCE } from './data-source.token.js';
+import { DATA_SOURCE, PENDING_MIGRATIONS, type PendingMigrations } from './data-source.token.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { runMigrations } from './migrate.js';
 import { Reads } from './reads.js';
@@ -45,6 +45,22 @@ class OwnConnection implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
+}
+
+/** Pending: some migration the connection lists is not recorded in its migrations table. */
+function listed(dataSource: DataSource): PendingMigrations {
+  return () => dataSource.showMigrations();
+}
+
+/** Pending: some migration of the service's is not recorded in HOST_MIGRATIONS_TABLE. */
+function recordedApart(dataSource: DataSource): PendingMigrations {
+  return async () => {
+    const rows = await dataSource.query<{ name: string }[]>(
+      `SELECT name FROM ${HOST_MIGRATIONS_TABLE}`,
+    );
+    const applied = new Set(rows.map((row) => row.name));
+    return MIGRATIONS.some((migration) => !applied.has(migration.name));
+  };
 }
 
 /** Applies the service's pending migrations on `dataSource`, saying which it applied. */
@@ -94,6 +110,11 @@ async function adoptHost(
     );
   }
   if (!migrateOnStart) return dataSource;
+  if (options.type === 'better-sqlite3' && options.database === ':memory:') {
+    throw new Error(
+      "the host's in-memory SQLite database is its connection's alone: list CHANNEL_WEBHOOKS_MIGRATIONS in its migrations, with migrate: false",
+    );
+  }
   const migrator = await new DataSource({
     ...dataSource.options,
     entities,
@@ -126,18 +147,28 @@ export class DatabaseModule {
         inject: [APP_CONFIG],
         useFactory: (app: AppConfig) => openOwn(app, entities),
       },
-      [OwnConnection],
+      [OwnConnection, { provide: PENDING_MIGRATIONS, inject: [DATA_SOURCE], useFactory: listed }],
     );
   }
 
   /** A host app's TypeORM connection, which must map `entities`. */
 
   static onHost(host: HostConnection, entities: EntityList): DynamicModule {
-    const module = DatabaseModule.on({
-      provide: DATA_SOURCE,
-      inject: [getDataSourceToken(host.name)],
-      useFactory: (dataSource: DataSource) => adoptHost(dataSource, entities, host.migrate),
-    });
+    const module = DatabaseModule.on(
+      {
+        provide: DATA_SOURCE,
+        inject: [getDataSourceToken(host.name)],
+        useFactory: (dataSource: DataSource) => adoptHost(dataSource, entities, host.migrate),
+      },
+      [
+        {
+          provide: PENDING_MIGRATIONS,
+          inject: [DATA_SOURCE],
+          // Applied here: recorded in their own table. Run by the host: among its own.
+          useFactory: host.migrate ? recordedApart : listed,
+        },
+      ],
+    );
     // The host's autoLoadEntities maps the service's tables from here.
     return { ...module, imports: [TypeOrmModule.forFeature(entities, host.name)] };
   }
@@ -156,7 +187,7 @@ export class DatabaseModule {
           useFactory: (dataSource: DataSource) => Reads.open(dataSource),
         },
       ],
-      exports: [DATA_SOURCE, Transactions, Sql, Reads],
+      exports: [DATA_SOURCE, PENDING_MIGRATIONS, Transactions, Sql, Reads],
     };
   }
 }

@@ -165,6 +165,9 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
       const outcome = await this.transactions.pipeline(async (tx) => {
         const version = this.webhooks.version(tx);
         const events = await this.events.lockUndispatched(tx, channels, EVENTS_PER_TRANSACTION);
+        // A deadlock victim runs this again: its first try's spans end as failed.
+        for (const span of spans) tracing.end(span, RUN_AGAIN);
+        spans = [];
         if (events.length === 0) {
           await tx.commit();
           return { more: false, sendable: 0, leased: [] };
@@ -173,8 +176,6 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         const plan = this.plan(events, (event) =>
           directory.subscribers(event.name, event.channelId),
         );
-        // A deadlock victim runs this again: its first try's spans end as failed.
-        for (const span of spans) tracing.end(span, RUN_AGAIN);
         spans = this.fanOutSpans(plan.items);
         // A deadlock victim runs this again: what the first try reserved is given back first.
         this.worker.release(reserved);

@@ -1,4 +1,4 @@
-import { Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Get, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -12,7 +12,11 @@ import {
   type HealthIndicatorFunction,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import { InjectDataSource } from '../database/data-source.token.js';
+import {
+  InjectDataSource,
+  PENDING_MIGRATIONS,
+  type PendingMigrations,
+} from '../database/data-source.token.js';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { databaseStatus } from '../database/database-status.js';
@@ -53,6 +57,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PENDING_MIGRATIONS) private readonly pendingMigrations: PendingMigrations,
     private readonly delivery: DeliveryHealth,
     @InjectAppConfig() app: AppConfig,
   ) {
@@ -62,7 +67,7 @@ export class HealthController {
       this.reaching(async () => void (await this.dataSource.query('SELECT 1'))),
     );
     this.migrationsPending = new Snapshot(PROBE_SNAPSHOT_MS, () =>
-      this.reaching(() => this.dataSource.showMigrations()),
+      this.reaching(() => this.pendingMigrations()),
     );
   }
 

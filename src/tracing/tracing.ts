@@ -2,8 +2,9 @@ import {
   type Attributes,
   type Context,
   context,
+  isSpanContextValid,
   type Link,
-  propagation,
+  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -17,13 +18,8 @@ export const TRACER_NAME = 'channel-webhooks';
 /** Why a span ended as failed when its transaction lost to contention and was run again. */
 export const RUN_AGAIN = new Error('the transaction was run again');
 
-/** A carrier of the W3C trace context: `traceparent` (and `tracestate`). */
-type Carrier = Record<string, string>;
-
-const getter = {
-  keys: (carrier: Carrier) => Object.keys(carrier),
-  get: (carrier: Carrier, key: string) => carrier[key],
-};
+/** A W3C traceparent of version 00: trace id, parent span id, flags. */
+const TRACE_PARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /**
  * The service's spans, through the OpenTelemetry API. With no SDK registered in the process (the
@@ -68,17 +64,30 @@ export class Tracing {
     return context.with(trace.setSpan(context.active(), span), work);
   }
 
-  /** The span's W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
+  /**
+   * The span's W3C traceparent (`00-<trace id>-<span id>-<flags>`), written here rather than by
+   * the registered propagator: it is stored with events and sent to receivers whatever a host's
+   * own propagation is (B3, none).
+   */
   traceParent(span: Span): string {
-    const carrier: Carrier = {};
-    propagation.inject(trace.setSpan(context.active(), span), carrier);
-    return carrier.traceparent;
+    const { traceId, spanId, traceFlags } = span.spanContext();
+    return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`;
   }
 
-  /** The context a stored or received traceparent stands for (the root context for none). */
+  /**
+   * The context a stored or received traceparent stands for, as a remote parent; the root context
+   * for none (or one that is not a W3C traceparent): a trace of its own.
+   */
   contextOf(traceParent: string | null | undefined): Context {
-    if (!traceParent) return context.active();
-    return propagation.extract(context.active(), { traceparent: traceParent }, getter);
+    const parts = TRACE_PARENT.exec(traceParent ?? '');
+    if (!parts) return ROOT_CONTEXT;
+    const parent = {
+      traceId: parts[1],
+      spanId: parts[2],
+      traceFlags: parseInt(parts[3], 16),
+      isRemote: true,
+    };
+    return isSpanContextValid(parent) ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
   }
 
   /** Ends `span`, marked as failed with `error` when given. */

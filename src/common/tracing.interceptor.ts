@@ -6,9 +6,10 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
-import { SpanKind } from '@opentelemetry/api';
+import { context, SpanKind } from '@opentelemetry/api';
+import { tracing } from '../tracing/tracing.js';
+import { DomainError, HTTP_STATUS } from './errors.js';
 import { Observable } from 'rxjs';
-import { tracing } from './tracing.js';
 
 /** What the interceptor reads of a request, on Fastify or Express. */
 interface TracedRequest {
@@ -28,9 +29,10 @@ interface TracedRequest {
  */
 @Injectable()
 export class TracingInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!tracing.on || context.getType() !== 'http') return next.handle();
-    const request = context.switchToHttp().getRequest<TracedRequest>();
+  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!tracing.on || execution.getType() !== 'http') return next.handle();
+    const http = execution.switchToHttp();
+    const request = http.getRequest<TracedRequest>();
     const route = request.routeOptions?.url ?? request.route?.path ?? request.url.split('?')[0];
     const given = request.headers.traceparent;
     const span = tracing.start(
@@ -39,23 +41,33 @@ export class TracingInterceptor implements NestInterceptor {
         kind: SpanKind.SERVER,
         attributes: { 'http.request.method': request.method, 'http.route': route },
       },
-      tracing.contextOf(typeof given === 'string' ? given : undefined),
+      typeof given === 'string' ? tracing.contextOf(given) : context.active(),
     );
     const status =
-      (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ??
+      (Reflect.getMetadata(HTTP_CODE_METADATA, execution.getHandler()) as number | undefined) ??
       (request.method === 'POST' ? 201 : 200);
     return new Observable((subscriber) =>
       tracing.within(span, () =>
         next.handle().subscribe({
           next: (value) => subscriber.next(value),
           error: (error: unknown) => {
-            const code = error instanceof HttpException ? error.getStatus() : 500;
+            const code =
+              error instanceof HttpException
+                ? error.getStatus()
+                : error instanceof DomainError
+                  ? HTTP_STATUS[error.code]
+                  : 500;
             span.setAttribute('http.response.status_code', code);
             tracing.end(span, code >= 500 ? error : undefined);
             subscriber.error(error);
           },
           complete: () => {
-            span.setAttribute('http.response.status_code', status);
+            // a status the handler set itself (readiness's 503), else the route's
+            const set = http.getResponse<{ statusCode?: number }>().statusCode;
+            span.setAttribute(
+              'http.response.status_code',
+              set !== undefined && set !== 200 ? set : status,
+            );
             tracing.end(span);
             subscriber.complete();
           },
