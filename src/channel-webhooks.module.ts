@@ -9,6 +9,7 @@ import { ChannelApiModule } from './channel/channel-api.module.js';
 import { ChannelJobsModule } from './channel/channel-jobs.module.js';
 import { ChannelModule } from './channel/channel.module.js';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module.js';
+import { traceControllers } from './common/service-controller.decorator.js';
 import {
   type AppConfig,
   ConfigError,
@@ -152,6 +153,7 @@ export class ChannelWebhooksModule {
     const served: ModuleList =
       routes === false ? [] : [MetricsApiModule, ...(api ? API : []), HealthModule];
     const prefix = routes === false ? '' : (routes.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    traceControllers(served);
     return {
       module: ChannelWebhooksModule,
       imports: [

@@ -26,6 +26,10 @@ const THREAD_STOP_MARGIN_MS = 10_000;
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
+// Traces over OTLP when the standard OpenTelemetry variables ask for them; nothing loaded otherwise.
+// Before the module is made: its controllers are traced only with tracing on.
+const stopTracing = await startTracing(process.env);
+
 let appModule: DynamicModule;
 let config: AppConfig;
 let workerThread: WorkerThreadSupervisor | undefined;
@@ -39,8 +43,6 @@ try {
   process.exit(1);
 }
 
-// Traces over OTLP when the standard OpenTelemetry variables ask for them; nothing loaded otherwise.
-const stopTracing = await startTracing(process.env);
 const app = await NestFactory.create<NestFastifyApplication>(
   appModule,
   createAdapter(config.trustProxy),
