@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { createChannel } from '../test/helpers/channels.js';
 import { createWebhook } from '../test/helpers/webhooks.js';
@@ -1059,6 +1062,116 @@ export async function fairness(context: Context): Promise<WorkloadResult> {
   });
 }
 
+/**
+ * An OTLP/HTTP endpoint that takes the service's trace exports and throws them away, counting the
+ * spans (as `"spanId"` keys in the JSON), so that a traced run pays for its exports as it would to
+ * a real collector on the same machine.
+ */
+async function startSpanSink(): Promise<{
+  endpoint: string;
+  spans: () => number;
+  close: () => Promise<void>;
+}> {
+  let spans = 0;
+  const server = createServer((request, response) => {
+    let tail = '';
+    request.on('data', (chunk: Buffer) => {
+      const text = tail + chunk.toString('latin1');
+      spans += text.split('"spanId"').length - 1;
+      tail = text.slice(-8);
+    });
+    request.on('end', () =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    spans: () => spans,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/**
+ * What tracing costs: the same burst (20 webhooks, channels going live) without and with
+ * OTEL_EXPORTER_OTLP_ENDPOINT, the traced run exporting every span (a hook, its transition, the
+ * fan-out, each attempt) to a sink on loopback. Without it no SDK is loaded: the untraced run is
+ * the burst's own figure.
+ */
+export async function tracing(context: Context): Promise<WorkloadResult> {
+  const webhooks = 20;
+  const channelCount = scaled(context.settings, 500);
+  const expected = webhooks * channelCount;
+  const sink = await startSpanSink();
+  const run = async (label: string, env: Record<string, string>) => {
+    context.log(`tracing ${label}`);
+    let figures: { rate: number; cpuUs: number; hooks: number; p99: number } | undefined;
+    const result = await withService(context, env, async (service, receiver, result) => {
+      const { run, done, usage, stats } = await goLive(context, service, receiver, result, {
+        webhooks,
+        channelCount,
+        inFlight: 16,
+        timeoutMs: 120_000,
+      });
+      figures = {
+        rate: expected / ((done.lastDelivered - run.started) / 1000),
+        cpuUs: cpuPerDelivery(usage.cpuMs, expected),
+        hooks: run.perSecond,
+        p99: percentile(stats.latencies, 99),
+      };
+    });
+    return { result, figures };
+  };
+  try {
+    const off = await run('off', {});
+    const on = await run('on', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+      // the SDK's default batch (512 spans every 5 s) would drop spans at this rate
+      OTEL_BSP_MAX_QUEUE_SIZE: '65536',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048',
+      OTEL_BSP_SCHEDULE_DELAY: '500',
+    });
+    await sleep(1_000); // the last batch
+    const result: WorkloadResult = {
+      metrics: [],
+      notes: [...off.result.notes, ...on.result.notes],
+      service: [...off.result.service, ...on.result.service],
+      error: off.result.error ?? on.result.error,
+    };
+    const a = off.figures;
+    const b = on.figures;
+    // a hook, a transition and a fan-out per channel, an attempt per delivery
+    const spansExpected = expected + 3 * channelCount;
+    if (b && sink.spans() < spansExpected)
+      result.notes.push(`the sink got ${sink.spans()} spans of ${spansExpected}`);
+    result.metrics.push(
+      { name: 'deliveries/s, tracing off', value: a?.rate ?? NaN, unit: '/s' },
+      { name: 'deliveries/s, tracing on', value: b?.rate ?? NaN, unit: '/s' },
+      { name: 'service CPU per delivery, off', value: a?.cpuUs ?? NaN, unit: 'µs' },
+      { name: 'service CPU per delivery, on', value: b?.cpuUs ?? NaN, unit: 'µs' },
+      {
+        name: 'tracing CPU per delivery',
+        value: a && b ? b.cpuUs - a.cpuUs : NaN,
+        unit: 'µs',
+      },
+      { name: 'hooks/s, off', value: a?.hooks ?? NaN, unit: '/s' },
+      { name: 'hooks/s, on', value: b?.hooks ?? NaN, unit: '/s' },
+      { name: 'event→receiver p99, off', value: a?.p99 ?? NaN, unit: 'ms' },
+      { name: 'event→receiver p99, on', value: b?.p99 ?? NaN, unit: 'ms' },
+      { name: 'spans exported', value: sink.spans(), unit: '' },
+    );
+    return result;
+  } finally {
+    await sink.close();
+  }
+}
+
 export const WORKLOADS = {
   burst,
   reconnect,
@@ -1068,5 +1181,6 @@ export const WORKLOADS = {
   backlog,
   fresh,
   fairness,
+  tracing,
 } as const;
 export type WorkloadName = keyof typeof WORKLOADS;
