@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type Attributes, type Context, context, type Span } from '@opentelemetry/api';
+import { type Context, context } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { EntityManager } from 'typeorm';
@@ -8,7 +8,7 @@ import { ChannelEventBus, type ChannelEventRecorded } from '../channel-events/ch
 import { conflict } from '../common/errors.js';
 import { type Pipeline, SequentialPipeline } from '../database/pipeline.js';
 import { Transactions } from '../database/transactions.js';
-import { RUN_AGAIN, tracing } from '../tracing/tracing.js';
+import { tracing, TrySpans } from '../tracing/tracing.js';
 import { ChannelMetrics } from './channel.metrics.js';
 import { ChannelEntity } from './channel.entity.js';
 import {
@@ -18,6 +18,7 @@ import {
 } from './channel.repository.js';
 import { Changes } from './channel-changes.js';
 import { StaleGrace, takeover } from './session-liveness.js';
+import { hookSpans, transitionSpan } from './transition-span.js';
 
 export type PublishOutcome = 'live' | 'unknown-key' | 'already-live';
 export type UnpublishOutcome = 'stopped' | 'unknown-key' | 'not-live';
@@ -109,17 +110,15 @@ export class ChannelLifecycleService {
     }
     const changes = new Changes();
     const ended = this.endSession(changes, channel, now, now);
-    const span = tracing.on
-      ? this.traced(changes, 0, 1, undefined, { 'channel_webhooks.channel_id': channel.id })
-      : undefined;
-    try {
+    const spans = new TrySpans();
+    return spans.run(async () => {
+      if (tracing.on) {
+        const attributes = { 'channel_webhooks.channel_id': channel.id };
+        spans.replace([transitionSpan(changes, 0, 1, undefined, attributes)]);
+      }
       const [event] = await this.writeAndCommit(new SequentialPipeline(manager), changes);
-      if (span) tracing.end(span);
       return { channel: ended, event };
-    } catch (error) {
-      if (span) tracing.end(span, error);
-      throw error;
-    }
+    });
   }
 
   /**
@@ -166,28 +165,23 @@ export class ChannelLifecycleService {
     lock: (tx: Pipeline) => Promise<LockedChannels>,
     apply: (changes: Changes, channel: ChannelEntity, now: Date) => void,
   ): Promise<number> {
-    let span: Span | undefined;
-    const events = await this.transactions
-      .pipeline(async (tx) => {
+    const spans = new TrySpans();
+    const events = await spans.run(() =>
+      this.transactions.pipeline(async (tx) => {
         const changes = new Changes();
         const { channels, now } = await lock(tx);
         for (const channel of channels) apply(changes, channel, now ?? new Date());
         // A scan's transitions, each event in this span's trace; none for a scan that found none.
-        if (span) tracing.end(span, RUN_AGAIN);
-        span =
-          tracing.on && changes.events.length > 0
-            ? this.traced(changes, 0, changes.events.length, undefined, {
-                'channel_webhooks.channels': channels.length,
-              })
-            : undefined;
+        const { length } = changes.events;
+        const attributes = { 'channel_webhooks.channels': channels.length };
+        spans.replace(
+          tracing.on && length > 0
+            ? [transitionSpan(changes, 0, length, undefined, attributes)]
+            : [],
+        );
         return this.writeAndCommit(tx, changes);
-      })
-      .catch((error: unknown) => {
-        if (span) tracing.end(span, error);
-        span = undefined;
-        throw error;
-      });
-    if (span) tracing.end(span);
+      }),
+    );
     this.emit(events);
     return events.length;
   }
@@ -223,100 +217,59 @@ export class ChannelLifecycleService {
 
   private async applyBatch(batch: Hook[]): Promise<void> {
     let results: TransitionResult<HookOutcome>[];
-    let spans: Span[] = [];
-    let failure: unknown;
+    const spans = new TrySpans();
     try {
-      const applied = await this.transactions.pipeline(async (tx) => {
-        const {
-          channels: { byKey, bySessionKey },
-          now: databaseNow,
-        } = await this.channels.lockByStreamKeys(
-          tx,
-          batch.map((hook) => hook.streamKey),
-        );
-        const changes = new Changes();
-        const outcomes = batch.map((hook) => {
-          // Publishing needs the current key; a stop also comes with the key its session was
-          // published with, even if the key was rotated since.
-          const channel =
-            hook.kind === 'publish'
-              ? byKey.get(hook.streamKey)
-              : (byKey.get(hook.streamKey) ?? bySessionKey.get(hook.streamKey));
-          if (!channel) {
-            return {
-              outcome: hook.kind === 'revive' ? ('not-live' as const) : ('unknown-key' as const),
-              eventCount: 0,
-            };
-          }
-          const before = changes.events.length;
-          const now = hook.at ?? databaseNow ?? new Date();
-          const outcome =
-            hook.kind === 'publish'
-              ? this.applyPublish(changes, channel, hook.streamKey, now, hook.mediaServer)
-              : hook.kind === 'revive'
-                ? this.applyRevive(changes, channel, now)
-                : this.applyUnpublish(changes, channel, now, now, false);
-          return { outcome, channelId: channel.id, eventCount: changes.events.length - before };
-        });
-        // A deadlock victim runs this again: its first try's spans end as failed.
-        for (const span of spans) tracing.end(span, RUN_AGAIN);
-        let first = 0;
-        spans = tracing.on
-          ? outcomes.map(({ outcome, channelId, eventCount }, index) =>
-              this.traced(changes, first, (first += eventCount), batch[index].context, {
-                'channel_webhooks.hook': batch[index].kind,
-                'channel_webhooks.outcome': outcome,
-                ...(channelId === undefined ? {} : { 'channel_webhooks.channel_id': channelId }),
-              }),
-            )
-          : [];
-        const events = await this.writeAndCommit(tx, changes);
-        let next = 0;
-        const perHook = outcomes.map(({ outcome, channelId, eventCount }) => ({
-          outcome,
-          channelId,
-          events: events.slice(next, (next += eventCount)),
-        }));
-        return { events, perHook };
-      });
+      const applied = await spans.run(() =>
+        this.transactions.pipeline(async (tx) => {
+          const {
+            channels: { byKey, bySessionKey },
+            now: databaseNow,
+          } = await this.channels.lockByStreamKeys(
+            tx,
+            batch.map((hook) => hook.streamKey),
+          );
+          const changes = new Changes();
+          const outcomes = batch.map((hook) => {
+            // Publishing needs the current key; a stop also comes with the key its session was
+            // published with, even if the key was rotated since.
+            const channel =
+              hook.kind === 'publish'
+                ? byKey.get(hook.streamKey)
+                : (byKey.get(hook.streamKey) ?? bySessionKey.get(hook.streamKey));
+            if (!channel) {
+              return {
+                outcome: hook.kind === 'revive' ? ('not-live' as const) : ('unknown-key' as const),
+                eventCount: 0,
+              };
+            }
+            const before = changes.events.length;
+            const now = hook.at ?? databaseNow ?? new Date();
+            const outcome =
+              hook.kind === 'publish'
+                ? this.applyPublish(changes, channel, hook.streamKey, now, hook.mediaServer)
+                : hook.kind === 'revive'
+                  ? this.applyRevive(changes, channel, now)
+                  : this.applyUnpublish(changes, channel, now, now, false);
+            return { outcome, channelId: channel.id, eventCount: changes.events.length - before };
+          });
+          spans.replace(hookSpans(changes, batch, outcomes));
+          const events = await this.writeAndCommit(tx, changes);
+          let next = 0;
+          const perHook = outcomes.map(({ outcome, channelId, eventCount }) => ({
+            outcome,
+            channelId,
+            events: events.slice(next, (next += eventCount)),
+          }));
+          return { events, perHook };
+        }),
+      );
       this.emit(applied.events);
       results = applied.perHook;
     } catch (error) {
-      failure = error;
       for (const hook of batch) hook.reject(error as Error);
       return;
-    } finally {
-      for (const span of spans) tracing.end(span, failure);
     }
     batch.forEach((hook, index) => hook.resolve(results[index]));
-  }
-
-  /**
-   * A span for a transition (the state change and its outbox rows), a child of `parent`; the
-   * events `changes.events[from, to)` it recorded carry it, so that their fan-out and attempts join
-   * its trace.
-   */
-  private traced(
-    changes: Changes,
-    from: number,
-    to: number,
-    parent: Context | undefined,
-    attributes: Attributes,
-  ): Span {
-    const events = changes.events.slice(from, to);
-    const span = tracing.start(
-      'channel.transition',
-      {
-        attributes: {
-          ...attributes,
-          'channel_webhooks.events': events.map((event) => event.name),
-        },
-      },
-      parent,
-    );
-    const traceParent = tracing.traceParent(span);
-    for (const event of events) event.traceParent = traceParent;
-    return span;
   }
 
   private applyPublish(

@@ -14,7 +14,7 @@ import { type ChannelEventRecorded, OnChannelEvent } from '../channel-events/cha
 import { PeriodicTask } from '../common/periodic-task.js';
 import { databaseStatus, isLockContention } from '../database/database-status.js';
 import { Transactions } from '../database/transactions.js';
-import { RUN_AGAIN, tracing } from '../tracing/tracing.js';
+import { tracing, TrySpans } from '../tracing/tracing.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { DeliveryMaintenance } from './delivery-maintenance.js';
@@ -159,49 +159,47 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
   private async fanOutOnce(channels: string[]): Promise<boolean> {
     let reserved = 0;
     let leased: ClaimedDelivery[] = [];
-    let spans: Span[] = [];
-    let failure: unknown;
+    const spans = new TrySpans();
     try {
-      const outcome = await this.transactions.pipeline(async (tx) => {
-        const version = this.webhooks.version(tx);
-        const events = await this.events.lockUndispatched(tx, channels, EVENTS_PER_TRANSACTION);
-        // A deadlock victim runs this again: its first try's spans end as failed.
-        for (const span of spans) tracing.end(span, RUN_AGAIN);
-        spans = [];
-        if (events.length === 0) {
+      const outcome = await spans.run(() =>
+        this.transactions.pipeline(async (tx) => {
+          const version = this.webhooks.version(tx);
+          const events = await this.events.lockUndispatched(tx, channels, EVENTS_PER_TRANSACTION);
+          // A deadlock victim runs this again: its first try's spans end as failed.
+          spans.replace([]);
+          if (events.length === 0) {
+            await tx.commit();
+            return { more: false, sendable: 0, leased: [] };
+          }
+          const directory = await this.directory.atLeast(await version.result());
+          const plan = this.plan(events, (event) =>
+            directory.subscribers(event.name, event.channelId),
+          );
+          spans.replace(this.fanOutSpans(plan.items));
+          // A deadlock victim runs this again: what the first try reserved is given back first.
+          this.worker.release(reserved);
+          reserved = this.worker.reserve(
+            plan.items.reduce((n, item) => n + item.targets.length, 0),
+          );
+          const written = await this.fanOut.write(tx, plan.items, this.policy.maxAttempts, {
+            owner: this.worker.owner,
+            ms: this.worker.leaseMs,
+            count: reserved,
+          });
+          this.events.markDispatched(tx, plan.finished, new Date());
+          for (const [id, cursor] of plan.progress) this.events.saveProgress(tx, id, cursor);
           await tx.commit();
-          return { more: false, sendable: 0, leased: [] };
-        }
-        const directory = await this.directory.atLeast(await version.result());
-        const plan = this.plan(events, (event) =>
-          directory.subscribers(event.name, event.channelId),
-        );
-        spans = this.fanOutSpans(plan.items);
-        // A deadlock victim runs this again: what the first try reserved is given back first.
-        this.worker.release(reserved);
-        reserved = this.worker.reserve(plan.items.reduce((n, item) => n + item.targets.length, 0));
-        const written = await this.fanOut.write(tx, plan.items, this.policy.maxAttempts, {
-          owner: this.worker.owner,
-          ms: this.worker.leaseMs,
-          count: reserved,
-        });
-        this.events.markDispatched(tx, plan.finished, new Date());
-        for (const [id, cursor] of plan.progress) this.events.saveProgress(tx, id, cursor);
-        await tx.commit();
-        return {
-          more: plan.heldBack || events.length === EVENTS_PER_TRANSACTION,
-          sendable: written.sendable,
-          leased: await written.leased.result(),
-        };
-      });
+          return {
+            more: plan.heldBack || events.length === EVENTS_PER_TRANSACTION,
+            sendable: written.sendable,
+            leased: await written.leased.result(),
+          };
+        }),
+      );
       leased = outcome.leased;
       if (outcome.sendable > leased.length) this.worker.wake();
       return outcome.more;
-    } catch (error) {
-      failure = error;
-      throw error;
     } finally {
-      for (const span of spans) tracing.end(span, failure);
       this.worker.startLeased(leased, reserved);
     }
   }

@@ -9,12 +9,11 @@ import { PeriodicTask } from '../common/periodic-task.js';
 import type { AppConfig } from '../config/app-config.js';
 import { databaseStatus } from '../database/database-status.js';
 import { Transactions } from '../database/transactions.js';
-import { tracing } from '../tracing/tracing.js';
 import { WebhookDirectory } from '../webhook/webhook-directory.js';
 import { WebhookRepository } from '../webhook/webhook.repository.js';
 import { WebhookHealthWrites } from '../webhook/webhook-health.writes.js';
 import { attemptPlan } from '../webhook/webhook-state.js';
-import { attemptSpan, endAttemptSpan } from './attempt-span.js';
+import { sendTraced } from './attempt-span.js';
 import { DeliveryMetrics } from './delivery.metrics.js';
 import { type ClaimedDelivery, type Completion, DeliveryQueue } from './delivery.queue.js';
 import { type AttemptResult, DeliverySender, unsentAttempt } from './delivery.sender.js';
@@ -375,19 +374,20 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       return undefined;
     }
     const sendable = plan === 'send';
-    const span = sendable && tracing.on ? attemptSpan(delivery) : undefined;
     const result: AttemptResult = sendable
-      ? await this.sender.send({
-          uri: target.uri,
-          messageId: delivery.messageId,
-          body: delivery.body,
-          secrets: target.secrets,
-          headers: target.headers,
-          test: delivery.test,
-          traceParent: span && tracing.traceParent(span),
-        })
+      ? await sendTraced(
+          this.sender,
+          {
+            uri: target.uri,
+            messageId: delivery.messageId,
+            body: delivery.body,
+            secrets: target.secrets,
+            headers: target.headers,
+            test: delivery.test,
+          },
+          delivery,
+        )
       : unsentAttempt(INACTIVE_ERROR);
-    if (span) endAttemptSpan(span, result);
     const decision = sendable
       ? this.policy.decide({
           statusCode: result.statusCode,

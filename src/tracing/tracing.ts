@@ -103,3 +103,30 @@ export class Tracing {
 
 /** One per thread: an SDK is registered per thread (otel.ts). */
 export const tracing = new Tracing();
+
+/**
+ * The spans of work that a transaction may run again (a deadlock victim): each try's spans
+ * `replace` the last try's, which end as failed, and `run` ends the last ones with the work's
+ * outcome.
+ */
+export class TrySpans {
+  private spans: Span[] = [];
+
+  replace(spans: Span[]): void {
+    for (const span of this.spans) tracing.end(span, RUN_AGAIN);
+    this.spans = spans;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    let failure: unknown;
+    try {
+      return await work();
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      for (const span of this.spans) tracing.end(span, failure);
+      this.spans = [];
+    }
+  }
+}
